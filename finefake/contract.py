@@ -1,0 +1,126 @@
+"""The label encodings and domain vocabularies of the data contract.
+
+Encodings follow the official FineFake release so that its files load unchanged (DESIGN.md section 4). The
+Snopes category -> topic and rating -> label tables are data (``finefake/data/*.yaml``), not code, so that
+researchers can extend them without touching the package.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+#: Binary label names, index = encoded value (0 = fake, 1 = real).
+LABEL_NAMES: tuple[str, ...] = ("fake", "real")
+#: Fine-grained class names, index = encoded value.
+FINE_GRAINED_NAMES: tuple[str, ...] = (
+    "real",
+    "text-image inconsistency",
+    "content-knowledge inconsistency",
+    "text-based fake",
+    "image-based fake",
+    "others",
+)
+TOPICS: tuple[str, ...] = ("politics", "entertainment", "business", "health", "society", "conflict")
+PLATFORMS: tuple[str, ...] = (
+    "snopes",
+    "twitter",
+    "reddit",
+    "cnn",
+    "apnews",
+    "cdc",
+    "nytimes",
+    "washingtonpost",
+)
+PLATFORM_GROUPS: tuple[str, ...] = ("fact_check", "stream", "official")
+PLATFORM_GROUP: dict[str, str] = {
+    "snopes": "fact_check",
+    "twitter": "stream",
+    "reddit": "stream",
+    "cnn": "official",
+    "apnews": "official",
+    "cdc": "official",
+    "nytimes": "official",
+    "washingtonpost": "official",
+}
+#: Spellings found in the official release and in the wild, mapped to the canonical platform name.
+PLATFORM_ALIASES: dict[str, str] = {
+    "washingtonpos": "washingtonpost",
+    "washington post": "washingtonpost",
+    "wapo": "washingtonpost",
+    "ap": "apnews",
+    "ap news": "apnews",
+    "new york times": "nytimes",
+    "nyt": "nytimes",
+    "x": "twitter",
+}
+
+
+def normalize_platform(name: str) -> str:
+    """Return the canonical platform name for ``name`` (case-insensitive, release spellings accepted).
+
+    Raises:
+        ValueError: if the name is not one of the eight platforms or a known alias.
+    """
+    key = str(name).strip().lower()
+    key = PLATFORM_ALIASES.get(key, key)
+    if key not in PLATFORM_GROUP:
+        raise ValueError(f"unknown platform {name!r}; expected one of {', '.join(PLATFORMS)}")
+    return key
+
+
+def platform_group(platform: str) -> str:
+    """The platform group (fact_check, stream, official) of a platform name or alias."""
+    return PLATFORM_GROUP[normalize_platform(platform)]
+
+
+def normalize_topic(name: str) -> str:
+    """Return the canonical topic name (case-insensitive); raise ValueError for an unknown one."""
+    key = str(name).strip().lower()
+    if key not in TOPICS:
+        raise ValueError(f"unknown topic {name!r}; expected one of {', '.join(TOPICS)}")
+    return key
+
+
+@lru_cache(maxsize=None)
+def _table(name: str) -> dict[str, Any]:
+    with resources.files("finefake.data").joinpath(name).open("r", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _norm_key(text: str) -> str:
+    return " ".join(str(text).lower().replace("’", "'").replace("&amp;", "&").split())
+
+
+@lru_cache(maxsize=None)
+def _category_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for topic, categories in _table("snopes_categories.yaml")["topics"].items():
+        for category in categories:
+            index[_norm_key(category)] = normalize_topic(topic)
+    return index
+
+
+def topic_for_categories(categories: list[str]) -> str | None:
+    """Map Snopes categories to a topic with the paper's Table 2 (first category that maps wins)."""
+    index = _category_index()
+    for category in categories:
+        topic = index.get(_norm_key(category))
+        if topic is not None:
+            return topic
+    return None
+
+
+def label_for_rating(rating: str | None) -> int | None:
+    """Map a Snopes rating ("False", "Mostly True", ...) to the binary label, or None when it has no verdict."""
+    if not rating:
+        return None
+    table = _table("snopes_ratings.yaml")
+    key = _norm_key(rating)
+    for label_name, ratings in table["labels"].items():
+        if key in {_norm_key(r) for r in ratings}:
+            return LABEL_NAMES.index(label_name)
+    return None

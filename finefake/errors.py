@@ -1,0 +1,16 @@
+"""Errors meant for the person at the terminal: the CLI prints their message without a traceback."""
+
+
+class FinefakeError(Exception):
+    """A readable, expected failure (bad input, missing stage output, missing credentials)."""
+
+
+class MissingCredentials(FinefakeError):
+    """A real-service backend was chosen but its environment variables are not set."""
+
+    def __init__(self, service: str, variables: list[str]):
+        self.service, self.variables = service, variables
+        super().__init__(
+            f"{service} needs the environment variable(s) {', '.join(variables)}; set them (never pass secrets as "
+            "options) or use the offline backend"
+        )
