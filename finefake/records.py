@@ -213,3 +213,9 @@ class Record(AlignedItem, total=False):
     fine_grained_label: int
     decision: Decision | None
     knowledge_embedding: list[float] | None
+
+
+def project(kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Keep only the fields ``kind``'s schema defines (e.g. a final record viewed as a news_item)."""
+    fields = schema(kind)["properties"]
+    return {key: value for key, value in record.items() if key in fields}

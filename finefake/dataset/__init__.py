@@ -1,0 +1,1 @@
+"""Records <-> Hugging Face datasets: features, splits, dataset card, packaging, importers, synthetic data."""

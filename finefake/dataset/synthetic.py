@@ -1,0 +1,403 @@
+"""Deterministic synthetic FineFake records with planted signals, for tests, perf scripts and benchmarks.
+
+Real FineFake data cannot ship with the tests, and a benchmark harness is only testable on data whose answer
+is known. The generator plants the three effects the paper studies, each controllable:
+
+* **label signal**: fake items use "fake cue" words and, for image-based fakes, a stripe pattern on the image;
+  real items use sober reporting words. Cues fire with probability ``signal`` (noise otherwise), so the task is
+  learnable but not trivial.
+* **covariate shift between topics**: every topic has its own vocabulary, image base colour and its own half of
+  the cue words, so a model trained on some topics sees different inputs on the others.
+* **label shift between platform groups**: the real/fake ratio per group follows the shape of the paper's
+  Table 3 (Snopes mostly fake, official news mostly real, social streams in between).
+
+Fine-grained classes get their own cues: text-image inconsistency (the image shows another topic's colour),
+content-knowledge inconsistency (entities drawn from a "disputed" sub-graph), text-based fake (text cues),
+image-based fake (image cues), others (weak cues of both). Entities are real Wikidata ids with real one-hop
+statements among them; offsets point at the mention in the text. Near-duplicates (a few words edited, the
+image re-encoded) share a ``duplicate_cluster`` id so packaging can keep them in one split.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from finefake.contract import PLATFORM_GROUP, PLATFORMS, TOPICS
+from finefake.ids import item_id
+from finefake.workspace import Workspace
+
+#: Share of items per platform (roughly the paper's platform mix) and P(real) per platform group.
+PLATFORM_WEIGHTS: dict[str, float] = {
+    "snopes": 0.22, "twitter": 0.16, "reddit": 0.16, "cnn": 0.10, "apnews": 0.10, "cdc": 0.06,
+    "nytimes": 0.10, "washingtonpost": 0.10,
+}
+P_REAL_BY_GROUP: dict[str, float] = {"fact_check": 0.25, "stream": 0.45, "official": 0.80}
+#: Fine-grained class shares among fake items (classes 1..5).
+FAKE_CLASS_WEIGHTS: tuple[float, ...] = (0.18, 0.18, 0.30, 0.18, 0.16)
+TOPIC_WEIGHTS: dict[str, float] = {
+    "politics": 0.30, "entertainment": 0.14, "business": 0.12, "health": 0.16, "society": 0.16, "conflict": 0.12,
+}
+
+TOPIC_WORDS: dict[str, tuple[str, ...]] = {
+    "politics": ("election", "senate", "vote", "campaign", "policy", "governor", "ballot", "congress", "bill",
+                 "candidate", "debate", "administration", "lawmakers", "poll", "veto", "party"),
+    "entertainment": ("movie", "concert", "celebrity", "album", "festival", "actor", "premiere", "show", "fans",
+                      "award", "singer", "series", "stage", "tour", "studio", "comedy"),
+    "business": ("market", "company", "shares", "profit", "lawsuit", "recall", "investors", "merger", "brand",
+                 "retail", "earnings", "contract", "startup", "fraud", "consumers", "prices"),
+    "health": ("vaccine", "virus", "hospital", "doctors", "patients", "study", "disease", "treatment", "clinic",
+               "infection", "symptoms", "dose", "trial", "nurses", "outbreak", "medicine"),
+    "society": ("school", "students", "climate", "technology", "community", "history", "science", "family",
+                "internet", "environment", "teachers", "weather", "language", "city", "food", "college"),
+    "conflict": ("attack", "police", "crime", "soldiers", "war", "shooting", "arrest", "border", "protest",
+                 "violence", "troops", "suspect", "explosion", "military", "riot", "victims"),
+}
+COMMON_WORDS: tuple[str, ...] = ("the", "a", "in", "on", "of", "and", "to", "with", "after", "before", "this",
+                                 "that", "was", "is", "reported", "said", "new", "people", "week", "year")
+REAL_CUES: tuple[str, ...] = ("according", "officials", "confirmed", "statement", "spokesperson", "data",
+                              "records", "published", "agency", "documents")
+FAKE_CUES_SHARED: tuple[str, ...] = ("shocking", "secret", "exposed", "miracle", "hoax", "banned", "truth",
+                                     "unbelievable")
+FAKE_CUES_TOPIC: dict[str, tuple[str, ...]] = {
+    "politics": ("rigged", "deep-state", "treason", "coverup"),
+    "entertainment": ("scandal", "leaked", "meltdown", "cursed"),
+    "business": ("scam", "collapse", "giveaway", "rigged-market"),
+    "health": ("cure", "toxic", "poison", "big-pharma"),
+    "society": ("chemtrails", "mind-control", "banned-book", "staged"),
+    "conflict": ("false-flag", "crisis-actors", "massacre-hidden", "invasion-secret"),
+}
+TOPIC_RGB: dict[str, tuple[int, int, int]] = {
+    "politics": (40, 60, 170), "entertainment": (200, 60, 180), "business": (40, 150, 70),
+    "health": (230, 230, 240), "society": (220, 170, 40), "conflict": (110, 90, 60),
+}
+CATEGORY_FOR_TOPIC: dict[str, tuple[str, ...]] = {
+    "politics": ("Politics", "Conspiracy Theories", "Questionable Quotes"),
+    "entertainment": ("Humor", "Sports", "Social Media"),
+    "business": ("Fraud & Scams", "Product Recalls", "Legal"),
+    "health": ("Health", "Medical"),
+    "society": ("Technology", "Science", "Education", "Fauxtography"),
+    "conflict": ("Crime", "Controversy", "Horrors"),
+}
+RATING_FOR_LABEL: dict[int, tuple[str, ...]] = {0: ("False", "Mostly False", "Miscaptioned"), 1: ("True", "Mostly True")}
+
+
+@dataclass(frozen=True)
+class KgEntity:
+    qid: str
+    label: str
+    description: str
+    topic: str
+    disputed: bool = False
+
+
+# Real Wikidata entities (ids, labels, descriptions as on Wikidata) and real one-hop statements among them.
+ENTITIES: tuple[KgEntity, ...] = (
+    KgEntity("Q76", "Barack Obama", "president of the United States from 2009 to 2017", "politics"),
+    KgEntity("Q6279", "Joe Biden", "president of the United States from 2021 to 2025", "politics"),
+    KgEntity("Q22686", "Donald Trump", "president of the United States", "politics", disputed=True),
+    KgEntity("Q6294", "Hillary Clinton", "American politician and diplomat", "politics", disputed=True),
+    KgEntity("Q1124", "Bill Clinton", "president of the United States from 1993 to 2001", "politics"),
+    KgEntity("Q61", "Washington, D.C.", "capital city of the United States", "politics"),
+    KgEntity("Q29552", "Democratic Party", "political party in the United States", "politics"),
+    KgEntity("Q29468", "Republican Party", "political party in the United States", "politics"),
+    KgEntity("Q312", "Apple", "American multinational technology company", "business"),
+    KgEntity("Q95", "Google", "American technology company", "business"),
+    KgEntity("Q2283", "Microsoft", "American multinational technology corporation", "business"),
+    KgEntity("Q3884", "Amazon", "American multinational technology company", "business", disputed=True),
+    KgEntity("Q478214", "Tesla", "American automotive and energy company", "business", disputed=True),
+    KgEntity("Q317521", "Elon Musk", "businessman and entrepreneur", "business", disputed=True),
+    KgEntity("Q7817", "World Health Organization", "specialized agency of the United Nations", "health"),
+    KgEntity("Q583725", "Centers for Disease Control and Prevention", "United States federal health agency",
+             "health"),
+    KgEntity("Q84263196", "COVID-19", "contagious disease caused by SARS-CoV-2", "health", disputed=True),
+    KgEntity("Q134808", "vaccine", "biological preparation that improves immunity to a particular disease",
+             "health", disputed=True),
+    KgEntity("Q12078", "cancer", "group of diseases", "health"),
+    KgEntity("Q89", "apple", "fruit of the apple tree", "health"),
+    KgEntity("Q2831", "Michael Jackson", "American singer, songwriter and dancer", "entertainment"),
+    KgEntity("Q1299", "The Beatles", "English rock band", "entertainment"),
+    KgEntity("Q2736", "association football", "team sport played with a ball", "entertainment"),
+    KgEntity("Q5372", "basketball", "team sport", "entertainment"),
+    KgEntity("Q48340", "CNN", "American news channel", "entertainment", disputed=True),
+    KgEntity("Q9684", "The New York Times", "American daily newspaper", "society"),
+    KgEntity("Q166032", "The Washington Post", "American daily newspaper", "society"),
+    KgEntity("Q11660", "artificial intelligence", "intelligence of machines", "society", disputed=True),
+    KgEntity("Q2", "Earth", "third planet from the Sun", "society"),
+    KgEntity("Q405", "Moon", "natural satellite of Earth", "society", disputed=True),
+    KgEntity("Q60", "New York City", "most populous city in the United States", "society"),
+    KgEntity("Q30", "United States", "country in North America", "politics"),
+    KgEntity("Q159", "Russia", "country in Eastern Europe and Northern Asia", "conflict", disputed=True),
+    KgEntity("Q212", "Ukraine", "country in Eastern Europe", "conflict"),
+    KgEntity("Q801", "Israel", "country in Western Asia", "conflict"),
+    KgEntity("Q794", "Iran", "country in Western Asia", "conflict", disputed=True),
+    KgEntity("Q362", "World War II", "1939–1945 global war", "conflict"),
+    KgEntity("Q145", "United Kingdom", "country in Western Europe", "conflict"),
+    KgEntity("Q84", "London", "capital and largest city of the United Kingdom", "conflict"),
+)
+ENTITY_BY_QID: dict[str, KgEntity] = {e.qid: e for e in ENTITIES}
+PROPERTY_LABELS: dict[str, str] = {
+    "P27": "country of citizenship", "P17": "country", "P36": "capital", "P102": "member of political party",
+    "P159": "headquarters location", "P169": "chief executive officer", "P112": "founded by",
+    "P26": "spouse", "P1376": "capital of", "P569": "date of birth", "P571": "inception",
+    "P1082": "population", "P856": "official website", "P1448": "official name",
+}
+RELATIONS: tuple[tuple[str, str, str], ...] = (
+    ("Q76", "P27", "Q30"), ("Q76", "P102", "Q29552"), ("Q6279", "P27", "Q30"), ("Q6279", "P102", "Q29552"),
+    ("Q22686", "P27", "Q30"), ("Q22686", "P102", "Q29468"), ("Q6294", "P27", "Q30"),
+    ("Q6294", "P102", "Q29552"), ("Q6294", "P26", "Q1124"), ("Q1124", "P26", "Q6294"), ("Q1124", "P27", "Q30"),
+    ("Q1124", "P102", "Q29552"), ("Q61", "P17", "Q30"), ("Q61", "P1376", "Q30"), ("Q30", "P36", "Q61"),
+    ("Q29552", "P17", "Q30"), ("Q29468", "P17", "Q30"), ("Q312", "P17", "Q30"), ("Q95", "P17", "Q30"),
+    ("Q2283", "P17", "Q30"), ("Q3884", "P17", "Q30"), ("Q478214", "P17", "Q30"), ("Q478214", "P169", "Q317521"),
+    ("Q583725", "P17", "Q30"), ("Q2831", "P27", "Q30"), ("Q48340", "P17", "Q30"), ("Q9684", "P17", "Q30"),
+    ("Q9684", "P159", "Q60"), ("Q166032", "P17", "Q30"), ("Q166032", "P159", "Q61"), ("Q60", "P17", "Q30"),
+    ("Q84", "P17", "Q145"), ("Q145", "P36", "Q84"), ("Q1299", "P17", "Q145"),
+)
+ATTRIBUTES: tuple[tuple[str, str, str, str], ...] = (
+    ("Q76", "P569", "1961-08-04T00:00:00Z", "time"), ("Q6279", "P569", "1942-11-20T00:00:00Z", "time"),
+    ("Q22686", "P569", "1946-06-14T00:00:00Z", "time"), ("Q6294", "P569", "1947-10-26T00:00:00Z", "time"),
+    ("Q1124", "P569", "1946-08-19T00:00:00Z", "time"), ("Q312", "P571", "1976-04-01T00:00:00Z", "time"),
+    ("Q312", "P856", "https://www.apple.com/", "url"), ("Q95", "P856", "https://www.google.com/", "url"),
+    ("Q2283", "P571", "1975-04-04T00:00:00Z", "time"), ("Q3884", "P571", "1994-07-05T00:00:00Z", "time"),
+    ("Q7817", "P571", "1948-04-07T00:00:00Z", "time"), ("Q7817", "P856", "https://www.who.int/", "url"),
+    ("Q583725", "P856", "https://www.cdc.gov/", "url"), ("Q2831", "P569", "1958-08-29T00:00:00Z", "time"),
+    ("Q30", "P1082", "+331449281", "quantity"), ("Q60", "P1082", "+8804190", "quantity"),
+    ("Q84", "P1082", "+8799800", "quantity"), ("Q30", "P1448", "United States of America", "monolingualtext"),
+    ("Q145", "P1448", "United Kingdom of Great Britain and Northern Ireland", "monolingualtext"),
+)
+ANNOTATORS: tuple[str, ...] = ("annotator_1", "annotator_2", "annotator_3", "annotator_4", "annotator_5")
+
+
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """Knobs of the generator; the defaults give a learnable but noisy dataset."""
+
+    signal: float = 0.75
+    """Probability that a planted cue fires for an item (1.0 = perfectly separable, 0.0 = no signal)."""
+    p_no_entities: float = 0.10
+    p_no_image: float = 0.0
+    p_near_duplicate: float = 0.03
+    annotator_accuracy: float = 0.85
+    image_size: int = 48
+    min_words: int = 40
+    max_words: int = 110
+
+
+def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys], k=1)[0]
+
+
+def _image_bytes(rng: random.Random, topic: str, fine: int, signal: float, size: int) -> bytes:
+    """A small JPEG: the topic's colour (covariate shift) plus class cues (stripes, another topic's colour)."""
+    colour_topic = topic
+    if fine == 1 and rng.random() < signal:
+        colour_topic = rng.choice([t for t in TOPICS if t != topic])
+    base = np.array(TOPIC_RGB[colour_topic], dtype=np.float32)
+    nprng = np.random.default_rng(rng.getrandbits(32))
+    pixels = base + nprng.normal(0.0, 25.0, size=(size, size, 3))
+    stripes = fine == 4 and rng.random() < signal or fine == 5 and rng.random() < signal / 2
+    if stripes:
+        pixels[::6, :, :] = (255, 0, 0)
+        pixels[:, ::6, :] = (255, 0, 0)
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _text(rng: random.Random, topic: str, label: int, fine: int, mentions: list[str], signal: float,
+          config: SyntheticConfig) -> tuple[str, list[tuple[int, int, str]]]:
+    """Words from the topic's vocabulary with cue words and entity mentions; returns text and mention spans."""
+    n_words = rng.randint(config.min_words, config.max_words)
+    words = [rng.choice(TOPIC_WORDS[topic]) if rng.random() < 0.45 else rng.choice(COMMON_WORDS)
+             for _ in range(n_words)]
+    if label == 1:
+        cues = REAL_CUES
+        n_cues = 4 if rng.random() < signal else 1
+    else:
+        cues = FAKE_CUES_SHARED + FAKE_CUES_TOPIC[topic]
+        strong = fine in (3,) or (fine == 5 and rng.random() < 0.5)
+        n_cues = (5 if strong else 1) if rng.random() < signal else rng.randint(0, 1)
+    for _ in range(n_cues):
+        words.insert(rng.randrange(len(words) + 1), rng.choice(cues))
+    slots = sorted(rng.sample(range(len(words) + 1), k=min(len(mentions), len(words) + 1)))
+    for offset, (slot, mention) in enumerate(zip(slots, mentions)):
+        words.insert(slot + offset, f"\x00{mention}\x00")
+    text, spans, cursor = [], [], 0
+    for i, word in enumerate(words):
+        token = word.strip("\x00")
+        if i:
+            text.append(" ")
+            cursor += 1
+        if word.startswith("\x00"):
+            spans.append((cursor, cursor + len(token), token))
+        text.append(token)
+        cursor += len(token)
+    joined = "".join(text)
+    joined = joined[0].upper() + joined[1:] + "."
+    return joined, [(start, end, joined[start:end]) for start, end, _ in spans]
+
+
+def _entities(rng: random.Random, topic: str, fine: int, signal: float, p_none: float) -> list[KgEntity]:
+    if rng.random() < p_none:
+        return []
+    k = rng.randint(1, 3)
+    if fine == 2 and rng.random() < signal:
+        pool = [e for e in ENTITIES if e.disputed]
+    else:
+        pool = [e for e in ENTITIES if e.topic == topic and not e.disputed] or list(ENTITIES)
+        pool = pool + [e for e in ENTITIES if not e.disputed and rng.random() < 0.1]
+    chosen: list[KgEntity] = []
+    for entity in rng.sample(pool, k=min(k, len(pool))):
+        if entity not in chosen:
+            chosen.append(entity)
+    return chosen
+
+
+def _knowledge(entities: list[KgEntity], spans: list[tuple[int, int, str]], rng: random.Random) -> dict[str, Any]:
+    qids = {e.qid for e in entities}
+    linked = [
+        {"mention": mention, "start": start, "end": end, "qid": e.qid, "wikipedia_title": e.label,
+         "label": e.label, "description": e.description, "rho": round(rng.uniform(0.5, 0.95), 3),
+         "source": "auto", "reviewer": None, "reviewed_at": None}
+        for e, (start, end, mention) in zip(entities, spans)
+    ]
+    relations = [
+        {"head": h, "property": p, "property_label": PROPERTY_LABELS[p], "tail": t,
+         "tail_label": ENTITY_BY_QID[t].label}
+        for h, p, t in RELATIONS if h in qids
+    ]
+    attributes = [
+        {"subject": s, "property": p, "property_label": PROPERTY_LABELS[p], "value": v, "datatype": d}
+        for s, p, v, d in ATTRIBUTES if s in qids
+    ]
+    return {"entities": linked, "relation_triples": relations, "attribute_triples": attributes}
+
+
+def _annotations(rng: random.Random, label: int, fine: int, accuracy: float) -> list[dict[str, Any]]:
+    out = []
+    for annotator in ANNOTATORS:
+        f = fine if rng.random() < accuracy else rng.randrange(6)
+        out.append({"annotator": annotator, "label": 1 if f == 0 else 0, "fine_grained_label": f})
+    return out
+
+
+def _edit_words(rng: random.Random, text: str, n: int) -> str:
+    words = text.split(" ")
+    for _ in range(n):
+        words[rng.randrange(len(words))] = rng.choice(COMMON_WORDS)
+    return " ".join(words)
+
+
+def generate_records(
+    n: int, *, seed: int = 0, workspace: Workspace, config: SyntheticConfig | None = None
+) -> list[dict[str, Any]]:
+    """Generate ``n`` schema-valid ``record`` dicts (images stored in ``workspace``), deterministic in ``seed``.
+
+    Every topic and platform appears once ``n`` is a few dozen or more. Entity mentions in texts are the labels
+    of real Wikidata entities, so the linker can find them again from the text.
+    """
+    config = config or SyntheticConfig()
+    rng = random.Random(seed)
+    start = datetime(2012, 1, 1, tzinfo=timezone.utc)
+    records: list[dict[str, Any]] = []
+    # Round-robin the first items over platforms and topics so small datasets still cover every domain.
+    for index in range(n):
+        platform = PLATFORMS[index % len(PLATFORMS)] if index < 2 * len(PLATFORMS) else _pick(rng, PLATFORM_WEIGHTS)
+        topic = TOPICS[index % len(TOPICS)] if index < 4 * len(TOPICS) else _pick(rng, TOPIC_WEIGHTS)
+        group = PLATFORM_GROUP[platform]
+        if records and rng.random() < config.p_near_duplicate:
+            records.append(_near_duplicate(rng, records[rng.randrange(len(records))], index, workspace, config))
+            continue
+        label = 1 if rng.random() < P_REAL_BY_GROUP[group] else 0
+        fine = 0 if label == 1 else 1 + rng.choices(range(5), weights=FAKE_CLASS_WEIGHTS, k=1)[0]
+        entities = _entities(rng, topic, fine, config.signal, config.p_no_entities)
+        text, spans = _text(rng, topic, label, fine, [e.label for e in entities], config.signal, config)
+        images = []
+        if rng.random() >= config.p_no_image:
+            data = _image_bytes(rng, topic, fine, config.signal, config.image_size)
+            images.append(workspace.images.put(data, url=f"https://img.example.org/{seed}/{index}.jpg"))
+        url = f"https://{platform}.example.org/{topic}/{seed}-{index}"
+        title_words = rng.sample(TOPIC_WORDS[topic], 4)
+        published = start + timedelta(days=rng.randrange(4000), seconds=rng.randrange(86400))
+        categories = [rng.choice(CATEGORY_FOR_TOPIC[topic])]
+        rating = rng.choice(RATING_FOR_LABEL[label])
+        fact_check = {
+            "url": f"https://www.snopes.com/fact-check/synthetic-{seed}-{index}/",
+            "claim": " ".join(text.split()[:12]), "rating": rating, "categories": categories, "label": label,
+        }
+        comments = []
+        if group == "stream":
+            comments = [
+                {"id": f"c{index}-{j}", "author": f"user{rng.randrange(1000)}",
+                 "text": " ".join(rng.choices(TOPIC_WORDS[topic] + COMMON_WORDS, k=rng.randint(5, 15))),
+                 "created": (published + timedelta(hours=j + 1)).isoformat(), "parent_id": None,
+                 "score": rng.randint(-5, 200)}
+                for j in range(rng.randint(0, 3))
+            ]
+        annotations = _annotations(rng, label, fine, config.annotator_accuracy)
+        records.append({
+            "id": item_id(platform, url=url),
+            "platform": platform,
+            "platform_group": group,
+            "topic": topic,
+            "url": url,
+            "title": " ".join(title_words).capitalize(),
+            "text": text,
+            "authors": [f"Reporter {rng.randrange(50)}"] if group != "stream" else [f"user{rng.randrange(1000)}"],
+            "published": published.isoformat() if rng.random() > 0.05 else None,
+            "images": images,
+            "comments": comments,
+            "fact_check": fact_check,
+            "language": "en",
+            "duplicate_cluster": None,
+            "metadata": {"generator": "finefake.synthetic", "seed": seed, "index": index},
+            **_knowledge(entities, spans, rng),
+            "annotations": annotations,
+            "label": label,
+            "fine_grained_label": fine,
+            "decision": {"method": "synthetic", "decided_by": list(ANNOTATORS), "agreement": None},
+            "knowledge_embedding": None,
+        })
+    return records
+
+
+def _near_duplicate(rng: random.Random, source: dict[str, Any], index: int, workspace: Workspace,
+                    config: SyntheticConfig) -> dict[str, Any]:
+    """A copy of ``source`` with a few words edited and its image resized and re-encoded (same cluster)."""
+    cluster = source["duplicate_cluster"] or f"cluster:{source['id']}"
+    source["duplicate_cluster"] = cluster
+    copy = {**source, "metadata": {**source["metadata"], "index": index, "near_duplicate_of": source["id"]}}
+    copy["url"] = f"{source['url']}-copy{index}"
+    copy["id"] = item_id(source["platform"], url=copy["url"])
+    # Edit only after the last mention so the entity offsets stay valid.
+    cut = max((e["end"] for e in source["entities"]), default=0)
+    head, tail = source["text"][:cut], source["text"][cut:]
+    copy["text"] = head + _edit_words(rng, tail, 3) if len(tail.split()) > 6 else source["text"]
+    copy["title"] = _edit_words(rng, source["title"], 1)
+    images = []
+    for image in source["images"]:
+        with Image.open(workspace.images.path(image["path"])) as original:
+            resized = original.convert("RGB").resize((config.image_size + 8, config.image_size + 8))
+        buffer = io.BytesIO()
+        resized.save(buffer, format="JPEG", quality=70)
+        images.append(workspace.images.put(buffer.getvalue(), url=image["url"]))
+    copy["images"] = images
+    return copy
+
+
+def write_synthetic(workspace: Workspace, n: int, *, seed: int = 0, config: SyntheticConfig | None = None) -> int:
+    """Generate ``n`` records and write them as the workspace's ``records`` stage (replacing it)."""
+    with workspace.run("records", inputs=["synthetic"], config={"n": n, "seed": seed}) as run:
+        records = generate_records(n, seed=seed, workspace=workspace, config=config)
+        run.counts["records"] = workspace.write_records("records", "record", records)
+        run.counts["real"] = sum(r["label"] for r in records)
+        run.counts["fake"] = len(records) - run.counts["real"]
+    return len(records)
