@@ -7,7 +7,7 @@ researchers can extend them without touching the package.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -85,7 +85,7 @@ def normalize_topic(name: str) -> str:
     return key
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(name: str) -> dict[str, Any]:
     with resources.files("finefake.data").joinpath(name).open("r", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
@@ -95,7 +95,7 @@ def _norm_key(text: str) -> str:
     return " ".join(str(text).lower().replace("’", "'").replace("&amp;", "&").split())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _category_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for topic, categories in _table("snopes_categories.yaml")["topics"].items():

@@ -24,8 +24,15 @@ def canonical_url(url: str) -> str:
         if k.lower() not in TRACKING_PARAMS and not k.lower().startswith("utm_")
     ]
     path = parts.path.rstrip("/") or "/"
-    return urlunsplit(("https" if parts.scheme in ("http", "https") else parts.scheme, netloc, path,
-                       urlencode(sorted(query)), ""))
+    return urlunsplit(
+        (
+            "https" if parts.scheme in ("http", "https") else parts.scheme,
+            netloc,
+            path,
+            urlencode(sorted(query)),
+            "",
+        )
+    )
 
 
 def item_id(platform: str, *, url: str | None = None, platform_id: str | None = None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
@@ -30,7 +30,7 @@ def schemas_dir() -> Path:
     raise FileNotFoundError(f"finefake schemas not found next to {here}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _registry() -> Registry:
     resources = []
     for path in sorted(schemas_dir().glob("*.schema.json")):
@@ -39,7 +39,7 @@ def _registry() -> Registry:
     return Registry().with_resources(resources)
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema (as a dict) for a record kind."""
     if kind not in KINDS:
@@ -47,7 +47,7 @@ def schema(kind: str) -> dict[str, Any]:
     return json.loads((schemas_dir() / f"{kind}.schema.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema(kind), registry=_registry(), format_checker=FormatChecker())
 
@@ -56,7 +56,13 @@ class RecordError(ValueError):
     """A record that breaks the data contract; names the item, the field path and what was expected."""
 
     def __init__(self, kind: str, item_id: str, path: str, expected: str, problems: int = 1) -> None:
-        self.kind, self.item_id, self.path, self.expected, self.problems = kind, item_id, path, expected, problems
+        self.kind, self.item_id, self.path, self.expected, self.problems = (
+            kind,
+            item_id,
+            path,
+            expected,
+            problems,
+        )
         more = f" (and {problems - 1} more problem(s))" if problems > 1 else ""
         super().__init__(f"invalid {kind} {item_id!r}: field '{path}': {expected}{more}")
 
@@ -70,7 +76,10 @@ def _item_id(record: Any) -> str:
 
 
 def _describe(error: ValidationError) -> tuple[str, str]:
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".") or "<root>"
+    path = (
+        "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        or "<root>"
+    )
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         path = f"{path}.{missing}" if path != "<root>" else missing
@@ -78,7 +87,9 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if error.validator == "additionalProperties":
         return path, error.message
     expected = error.schema.get(error.validator) if isinstance(error.schema, dict) else None
-    return path, f"expected {error.validator} {json.dumps(expected, default=str)}, got {error.instance!r}"[:300]
+    return path, f"expected {error.validator} {json.dumps(expected, default=str)}, got {error.instance!r}"[
+        :300
+    ]
 
 
 def iter_errors(kind: str, record: Any) -> Iterator[RecordError]:

@@ -84,12 +84,16 @@ class ShardWriter:
     never a mix. Records are validated against ``kind``'s schema on the way in unless ``kind`` is None.
     """
 
-    def __init__(self, stage_dir: Path, kind: str | None, *, mode: str = "append", shard_size: int = SHARD_SIZE):
+    def __init__(
+        self, stage_dir: Path, kind: str | None, *, mode: str = "append", shard_size: int = SHARD_SIZE
+    ):
         if mode not in ("append", "replace"):
             raise ValueError("mode must be 'append' or 'replace'")
         self.stage_dir, self.kind, self.mode, self.shard_size = stage_dir, kind, mode, shard_size
         self.data_dir = stage_dir / "data"
-        self.target = (stage_dir / f".data-{uuid.uuid4().hex[:8]}.tmp") if mode == "replace" else self.data_dir
+        self.target = (
+            (stage_dir / f".data-{uuid.uuid4().hex[:8]}.tmp") if mode == "replace" else self.data_dir
+        )
         self.target.mkdir(parents=True, exist_ok=True)
         self._buffer: list[str] = []
         self._next = self._first_free_index()
@@ -196,7 +200,11 @@ class ImageStore:
         self.dir = workspace_root / "images"
 
     def put(
-        self, data: bytes, *, url: str | None = None, max_bytes: int = MAX_IMAGE_BYTES,
+        self,
+        data: bytes,
+        *,
+        url: str | None = None,
+        max_bytes: int = MAX_IMAGE_BYTES,
         max_pixels: int = MAX_IMAGE_PIXELS,
     ) -> dict[str, Any]:
         """Store image bytes (idempotent) and return an ``image`` record; raises ImageRejected if unsafe."""
@@ -235,11 +243,14 @@ class Workspace:
     def has_records(self, stage: str) -> bool:
         return bool(self.shards(stage))
 
-    def writer(self, stage: str, kind: str | None, *, mode: str = "append", shard_size: int = SHARD_SIZE) -> ShardWriter:
+    def writer(
+        self, stage: str, kind: str | None, *, mode: str = "append", shard_size: int = SHARD_SIZE
+    ) -> ShardWriter:
         return ShardWriter(self.stage_dir(stage), kind, mode=mode, shard_size=shard_size)
 
-    def write_records(self, stage: str, kind: str | None, records: Iterable[dict[str, Any]], *,
-                      mode: str = "replace") -> int:
+    def write_records(
+        self, stage: str, kind: str | None, records: Iterable[dict[str, Any]], *, mode: str = "replace"
+    ) -> int:
         """Write a whole stage output at once (replace by default); returns the number written."""
         with self.writer(stage, kind, mode=mode) as writer:
             writer.write_many(records)
@@ -267,13 +278,16 @@ class Workspace:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
     @contextlib.contextmanager
-    def run(self, stage: str, *, inputs: list[str] | None = None,
-            config: dict[str, Any] | None = None) -> Iterator[RunManifest]:
+    def run(
+        self, stage: str, *, inputs: list[str] | None = None, config: dict[str, Any] | None = None
+    ) -> Iterator[RunManifest]:
         """Context for one stage run: yields a RunManifest to count into; writes it on exit, failed or not."""
         manifest = RunManifest(self.manifest_path(stage), stage, inputs or [], config or {})
         try:
             yield manifest
         except BaseException as exc:
-            manifest.write("failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted", repr(exc)[:500])
+            manifest.write(
+                "failed" if not isinstance(exc, KeyboardInterrupt) else "interrupted", repr(exc)[:500]
+            )
             raise
         manifest.write("completed")

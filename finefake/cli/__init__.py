@@ -79,14 +79,24 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     workspace: Path = typer.Option(
-        Path("finefake-data"), "--workspace", "-w", envvar="FINEFAKE_WORKSPACE",
+        Path("finefake-data"),
+        "--workspace",
+        "-w",
+        envvar="FINEFAKE_WORKSPACE",
         help="Folder holding every stage's output.",
     ),
-    config: Path | None = typer.Option(None, "--config", "-c", exists=True, dir_okay=False,
-                                       help="YAML file with one section per stage (crawl, clean, align, ...)."),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        "-c",
+        exists=True,
+        dir_okay=False,
+        help="YAML file with one section per stage (crawl, clean, align, ...).",
+    ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging (-vv for debug)."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     """Build and benchmark FineFake-style multimodal fake-news datasets."""
     setup_logging(verbose)

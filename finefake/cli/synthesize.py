@@ -11,8 +11,13 @@ def synthesize(
     ctx: typer.Context,
     items: int = typer.Option(2000, "--items", "-n", min=1, help="Number of records to generate."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same records and images)."),
-    signal: float = typer.Option(0.75, "--signal", min=0.0, max=1.0,
-                                 help="Probability that a planted label cue fires (1 = separable, 0 = none)."),
+    signal: float = typer.Option(
+        0.75,
+        "--signal",
+        min=0.0,
+        max=1.0,
+        help="Probability that a planted label cue fires (1 = separable, 0 = none).",
+    ),
 ) -> None:
     """Generate schema-valid synthetic records (text, images, entities, triples, 5 annotators) for testing.
 

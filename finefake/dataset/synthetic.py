@@ -35,36 +35,181 @@ from finefake.workspace import Workspace
 
 #: Share of items per platform (roughly the paper's platform mix) and P(real) per platform group.
 PLATFORM_WEIGHTS: dict[str, float] = {
-    "snopes": 0.22, "twitter": 0.16, "reddit": 0.16, "cnn": 0.10, "apnews": 0.10, "cdc": 0.06,
-    "nytimes": 0.10, "washingtonpost": 0.10,
+    "snopes": 0.22,
+    "twitter": 0.16,
+    "reddit": 0.16,
+    "cnn": 0.10,
+    "apnews": 0.10,
+    "cdc": 0.06,
+    "nytimes": 0.10,
+    "washingtonpost": 0.10,
 }
 P_REAL_BY_GROUP: dict[str, float] = {"fact_check": 0.25, "stream": 0.45, "official": 0.80}
 #: Fine-grained class shares among fake items (classes 1..5).
 FAKE_CLASS_WEIGHTS: tuple[float, ...] = (0.18, 0.18, 0.30, 0.18, 0.16)
 TOPIC_WEIGHTS: dict[str, float] = {
-    "politics": 0.30, "entertainment": 0.14, "business": 0.12, "health": 0.16, "society": 0.16, "conflict": 0.12,
+    "politics": 0.30,
+    "entertainment": 0.14,
+    "business": 0.12,
+    "health": 0.16,
+    "society": 0.16,
+    "conflict": 0.12,
 }
 
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
-    "politics": ("election", "senate", "vote", "campaign", "policy", "governor", "ballot", "congress", "bill",
-                 "candidate", "debate", "administration", "lawmakers", "poll", "veto", "party"),
-    "entertainment": ("movie", "concert", "celebrity", "album", "festival", "actor", "premiere", "show", "fans",
-                      "award", "singer", "series", "stage", "tour", "studio", "comedy"),
-    "business": ("market", "company", "shares", "profit", "lawsuit", "recall", "investors", "merger", "brand",
-                 "retail", "earnings", "contract", "startup", "fraud", "consumers", "prices"),
-    "health": ("vaccine", "virus", "hospital", "doctors", "patients", "study", "disease", "treatment", "clinic",
-               "infection", "symptoms", "dose", "trial", "nurses", "outbreak", "medicine"),
-    "society": ("school", "students", "climate", "technology", "community", "history", "science", "family",
-                "internet", "environment", "teachers", "weather", "language", "city", "food", "college"),
-    "conflict": ("attack", "police", "crime", "soldiers", "war", "shooting", "arrest", "border", "protest",
-                 "violence", "troops", "suspect", "explosion", "military", "riot", "victims"),
+    "politics": (
+        "election",
+        "senate",
+        "vote",
+        "campaign",
+        "policy",
+        "governor",
+        "ballot",
+        "congress",
+        "bill",
+        "candidate",
+        "debate",
+        "administration",
+        "lawmakers",
+        "poll",
+        "veto",
+        "party",
+    ),
+    "entertainment": (
+        "movie",
+        "concert",
+        "celebrity",
+        "album",
+        "festival",
+        "actor",
+        "premiere",
+        "show",
+        "fans",
+        "award",
+        "singer",
+        "series",
+        "stage",
+        "tour",
+        "studio",
+        "comedy",
+    ),
+    "business": (
+        "market",
+        "company",
+        "shares",
+        "profit",
+        "lawsuit",
+        "recall",
+        "investors",
+        "merger",
+        "brand",
+        "retail",
+        "earnings",
+        "contract",
+        "startup",
+        "fraud",
+        "consumers",
+        "prices",
+    ),
+    "health": (
+        "vaccine",
+        "virus",
+        "hospital",
+        "doctors",
+        "patients",
+        "study",
+        "disease",
+        "treatment",
+        "clinic",
+        "infection",
+        "symptoms",
+        "dose",
+        "trial",
+        "nurses",
+        "outbreak",
+        "medicine",
+    ),
+    "society": (
+        "school",
+        "students",
+        "climate",
+        "technology",
+        "community",
+        "history",
+        "science",
+        "family",
+        "internet",
+        "environment",
+        "teachers",
+        "weather",
+        "language",
+        "city",
+        "food",
+        "college",
+    ),
+    "conflict": (
+        "attack",
+        "police",
+        "crime",
+        "soldiers",
+        "war",
+        "shooting",
+        "arrest",
+        "border",
+        "protest",
+        "violence",
+        "troops",
+        "suspect",
+        "explosion",
+        "military",
+        "riot",
+        "victims",
+    ),
 }
-COMMON_WORDS: tuple[str, ...] = ("the", "a", "in", "on", "of", "and", "to", "with", "after", "before", "this",
-                                 "that", "was", "is", "reported", "said", "new", "people", "week", "year")
-REAL_CUES: tuple[str, ...] = ("according", "officials", "confirmed", "statement", "spokesperson", "data",
-                              "records", "published", "agency", "documents")
-FAKE_CUES_SHARED: tuple[str, ...] = ("shocking", "secret", "exposed", "miracle", "hoax", "banned", "truth",
-                                     "unbelievable")
+COMMON_WORDS: tuple[str, ...] = (
+    "the",
+    "a",
+    "in",
+    "on",
+    "of",
+    "and",
+    "to",
+    "with",
+    "after",
+    "before",
+    "this",
+    "that",
+    "was",
+    "is",
+    "reported",
+    "said",
+    "new",
+    "people",
+    "week",
+    "year",
+)
+REAL_CUES: tuple[str, ...] = (
+    "according",
+    "officials",
+    "confirmed",
+    "statement",
+    "spokesperson",
+    "data",
+    "records",
+    "published",
+    "agency",
+    "documents",
+)
+FAKE_CUES_SHARED: tuple[str, ...] = (
+    "shocking",
+    "secret",
+    "exposed",
+    "miracle",
+    "hoax",
+    "banned",
+    "truth",
+    "unbelievable",
+)
 FAKE_CUES_TOPIC: dict[str, tuple[str, ...]] = {
     "politics": ("rigged", "deep-state", "treason", "coverup"),
     "entertainment": ("scandal", "leaked", "meltdown", "cursed"),
@@ -74,8 +219,12 @@ FAKE_CUES_TOPIC: dict[str, tuple[str, ...]] = {
     "conflict": ("false-flag", "crisis-actors", "massacre-hidden", "invasion-secret"),
 }
 TOPIC_RGB: dict[str, tuple[int, int, int]] = {
-    "politics": (40, 60, 170), "entertainment": (200, 60, 180), "business": (40, 150, 70),
-    "health": (230, 230, 240), "society": (220, 170, 40), "conflict": (110, 90, 60),
+    "politics": (40, 60, 170),
+    "entertainment": (200, 60, 180),
+    "business": (40, 150, 70),
+    "health": (230, 230, 240),
+    "society": (220, 170, 40),
+    "conflict": (110, 90, 60),
 }
 CATEGORY_FOR_TOPIC: dict[str, tuple[str, ...]] = {
     "politics": ("Politics", "Conspiracy Theories", "Questionable Quotes"),
@@ -85,7 +234,10 @@ CATEGORY_FOR_TOPIC: dict[str, tuple[str, ...]] = {
     "society": ("Technology", "Science", "Education", "Fauxtography"),
     "conflict": ("Crime", "Controversy", "Horrors"),
 }
-RATING_FOR_LABEL: dict[int, tuple[str, ...]] = {0: ("False", "Mostly False", "Miscaptioned"), 1: ("True", "Mostly True")}
+RATING_FOR_LABEL: dict[int, tuple[str, ...]] = {
+    0: ("False", "Mostly False", "Miscaptioned"),
+    1: ("True", "Mostly True"),
+}
 
 
 @dataclass(frozen=True)
@@ -114,11 +266,20 @@ ENTITIES: tuple[KgEntity, ...] = (
     KgEntity("Q478214", "Tesla", "American automotive and energy company", "business", disputed=True),
     KgEntity("Q317521", "Elon Musk", "businessman and entrepreneur", "business", disputed=True),
     KgEntity("Q7817", "World Health Organization", "specialized agency of the United Nations", "health"),
-    KgEntity("Q583725", "Centers for Disease Control and Prevention", "United States federal health agency",
-             "health"),
+    KgEntity(
+        "Q583725",
+        "Centers for Disease Control and Prevention",
+        "United States federal health agency",
+        "health",
+    ),
     KgEntity("Q84263196", "COVID-19", "contagious disease caused by SARS-CoV-2", "health", disputed=True),
-    KgEntity("Q134808", "vaccine", "biological preparation that improves immunity to a particular disease",
-             "health", disputed=True),
+    KgEntity(
+        "Q134808",
+        "vaccine",
+        "biological preparation that improves immunity to a particular disease",
+        "health",
+        disputed=True,
+    ),
     KgEntity("Q12078", "cancer", "group of diseases", "health"),
     KgEntity("Q89", "apple", "fruit of the apple tree", "health"),
     KgEntity("Q2831", "Michael Jackson", "American singer, songwriter and dancer", "entertainment"),
@@ -143,32 +304,76 @@ ENTITIES: tuple[KgEntity, ...] = (
 )
 ENTITY_BY_QID: dict[str, KgEntity] = {e.qid: e for e in ENTITIES}
 PROPERTY_LABELS: dict[str, str] = {
-    "P27": "country of citizenship", "P17": "country", "P36": "capital", "P102": "member of political party",
-    "P159": "headquarters location", "P169": "chief executive officer", "P112": "founded by",
-    "P26": "spouse", "P1376": "capital of", "P569": "date of birth", "P571": "inception",
-    "P1082": "population", "P856": "official website", "P1448": "official name",
+    "P27": "country of citizenship",
+    "P17": "country",
+    "P36": "capital",
+    "P102": "member of political party",
+    "P159": "headquarters location",
+    "P169": "chief executive officer",
+    "P112": "founded by",
+    "P26": "spouse",
+    "P1376": "capital of",
+    "P569": "date of birth",
+    "P571": "inception",
+    "P1082": "population",
+    "P856": "official website",
+    "P1448": "official name",
 }
 RELATIONS: tuple[tuple[str, str, str], ...] = (
-    ("Q76", "P27", "Q30"), ("Q76", "P102", "Q29552"), ("Q6279", "P27", "Q30"), ("Q6279", "P102", "Q29552"),
-    ("Q22686", "P27", "Q30"), ("Q22686", "P102", "Q29468"), ("Q6294", "P27", "Q30"),
-    ("Q6294", "P102", "Q29552"), ("Q6294", "P26", "Q1124"), ("Q1124", "P26", "Q6294"), ("Q1124", "P27", "Q30"),
-    ("Q1124", "P102", "Q29552"), ("Q61", "P17", "Q30"), ("Q61", "P1376", "Q30"), ("Q30", "P36", "Q61"),
-    ("Q29552", "P17", "Q30"), ("Q29468", "P17", "Q30"), ("Q312", "P17", "Q30"), ("Q95", "P17", "Q30"),
-    ("Q2283", "P17", "Q30"), ("Q3884", "P17", "Q30"), ("Q478214", "P17", "Q30"), ("Q478214", "P169", "Q317521"),
-    ("Q583725", "P17", "Q30"), ("Q2831", "P27", "Q30"), ("Q48340", "P17", "Q30"), ("Q9684", "P17", "Q30"),
-    ("Q9684", "P159", "Q60"), ("Q166032", "P17", "Q30"), ("Q166032", "P159", "Q61"), ("Q60", "P17", "Q30"),
-    ("Q84", "P17", "Q145"), ("Q145", "P36", "Q84"), ("Q1299", "P17", "Q145"),
+    ("Q76", "P27", "Q30"),
+    ("Q76", "P102", "Q29552"),
+    ("Q6279", "P27", "Q30"),
+    ("Q6279", "P102", "Q29552"),
+    ("Q22686", "P27", "Q30"),
+    ("Q22686", "P102", "Q29468"),
+    ("Q6294", "P27", "Q30"),
+    ("Q6294", "P102", "Q29552"),
+    ("Q6294", "P26", "Q1124"),
+    ("Q1124", "P26", "Q6294"),
+    ("Q1124", "P27", "Q30"),
+    ("Q1124", "P102", "Q29552"),
+    ("Q61", "P17", "Q30"),
+    ("Q61", "P1376", "Q30"),
+    ("Q30", "P36", "Q61"),
+    ("Q29552", "P17", "Q30"),
+    ("Q29468", "P17", "Q30"),
+    ("Q312", "P17", "Q30"),
+    ("Q95", "P17", "Q30"),
+    ("Q2283", "P17", "Q30"),
+    ("Q3884", "P17", "Q30"),
+    ("Q478214", "P17", "Q30"),
+    ("Q478214", "P169", "Q317521"),
+    ("Q583725", "P17", "Q30"),
+    ("Q2831", "P27", "Q30"),
+    ("Q48340", "P17", "Q30"),
+    ("Q9684", "P17", "Q30"),
+    ("Q9684", "P159", "Q60"),
+    ("Q166032", "P17", "Q30"),
+    ("Q166032", "P159", "Q61"),
+    ("Q60", "P17", "Q30"),
+    ("Q84", "P17", "Q145"),
+    ("Q145", "P36", "Q84"),
+    ("Q1299", "P17", "Q145"),
 )
 ATTRIBUTES: tuple[tuple[str, str, str, str], ...] = (
-    ("Q76", "P569", "1961-08-04T00:00:00Z", "time"), ("Q6279", "P569", "1942-11-20T00:00:00Z", "time"),
-    ("Q22686", "P569", "1946-06-14T00:00:00Z", "time"), ("Q6294", "P569", "1947-10-26T00:00:00Z", "time"),
-    ("Q1124", "P569", "1946-08-19T00:00:00Z", "time"), ("Q312", "P571", "1976-04-01T00:00:00Z", "time"),
-    ("Q312", "P856", "https://www.apple.com/", "url"), ("Q95", "P856", "https://www.google.com/", "url"),
-    ("Q2283", "P571", "1975-04-04T00:00:00Z", "time"), ("Q3884", "P571", "1994-07-05T00:00:00Z", "time"),
-    ("Q7817", "P571", "1948-04-07T00:00:00Z", "time"), ("Q7817", "P856", "https://www.who.int/", "url"),
-    ("Q583725", "P856", "https://www.cdc.gov/", "url"), ("Q2831", "P569", "1958-08-29T00:00:00Z", "time"),
-    ("Q30", "P1082", "+331449281", "quantity"), ("Q60", "P1082", "+8804190", "quantity"),
-    ("Q84", "P1082", "+8799800", "quantity"), ("Q30", "P1448", "United States of America", "monolingualtext"),
+    ("Q76", "P569", "1961-08-04T00:00:00Z", "time"),
+    ("Q6279", "P569", "1942-11-20T00:00:00Z", "time"),
+    ("Q22686", "P569", "1946-06-14T00:00:00Z", "time"),
+    ("Q6294", "P569", "1947-10-26T00:00:00Z", "time"),
+    ("Q1124", "P569", "1946-08-19T00:00:00Z", "time"),
+    ("Q312", "P571", "1976-04-01T00:00:00Z", "time"),
+    ("Q312", "P856", "https://www.apple.com/", "url"),
+    ("Q95", "P856", "https://www.google.com/", "url"),
+    ("Q2283", "P571", "1975-04-04T00:00:00Z", "time"),
+    ("Q3884", "P571", "1994-07-05T00:00:00Z", "time"),
+    ("Q7817", "P571", "1948-04-07T00:00:00Z", "time"),
+    ("Q7817", "P856", "https://www.who.int/", "url"),
+    ("Q583725", "P856", "https://www.cdc.gov/", "url"),
+    ("Q2831", "P569", "1958-08-29T00:00:00Z", "time"),
+    ("Q30", "P1082", "+331449281", "quantity"),
+    ("Q60", "P1082", "+8804190", "quantity"),
+    ("Q84", "P1082", "+8799800", "quantity"),
+    ("Q30", "P1448", "United States of America", "monolingualtext"),
     ("Q145", "P1448", "United Kingdom of Great Britain and Northern Ireland", "monolingualtext"),
 )
 ANNOTATORS: tuple[str, ...] = ("annotator_1", "annotator_2", "annotator_3", "annotator_4", "annotator_5")
@@ -212,12 +417,21 @@ def _image_bytes(rng: random.Random, topic: str, fine: int, signal: float, size:
     return buffer.getvalue()
 
 
-def _text(rng: random.Random, topic: str, label: int, fine: int, mentions: list[str], signal: float,
-          config: SyntheticConfig) -> tuple[str, list[tuple[int, int, str]]]:
+def _text(
+    rng: random.Random,
+    topic: str,
+    label: int,
+    fine: int,
+    mentions: list[str],
+    signal: float,
+    config: SyntheticConfig,
+) -> tuple[str, list[tuple[int, int, str]]]:
     """Words from the topic's vocabulary with cue words and entity mentions; returns text and mention spans."""
     n_words = rng.randint(config.min_words, config.max_words)
-    words = [rng.choice(TOPIC_WORDS[topic]) if rng.random() < 0.45 else rng.choice(COMMON_WORDS)
-             for _ in range(n_words)]
+    words = [
+        rng.choice(TOPIC_WORDS[topic]) if rng.random() < 0.45 else rng.choice(COMMON_WORDS)
+        for _ in range(n_words)
+    ]
     if label == 1:
         cues = REAL_CUES
         n_cues = 4 if rng.random() < signal else 1
@@ -261,22 +475,41 @@ def _entities(rng: random.Random, topic: str, fine: int, signal: float, p_none: 
     return chosen
 
 
-def _knowledge(entities: list[KgEntity], spans: list[tuple[int, int, str]], rng: random.Random) -> dict[str, Any]:
+def _knowledge(
+    entities: list[KgEntity], spans: list[tuple[int, int, str]], rng: random.Random
+) -> dict[str, Any]:
     qids = {e.qid for e in entities}
     linked = [
-        {"mention": mention, "start": start, "end": end, "qid": e.qid, "wikipedia_title": e.label,
-         "label": e.label, "description": e.description, "rho": round(rng.uniform(0.5, 0.95), 3),
-         "source": "auto", "reviewer": None, "reviewed_at": None}
+        {
+            "mention": mention,
+            "start": start,
+            "end": end,
+            "qid": e.qid,
+            "wikipedia_title": e.label,
+            "label": e.label,
+            "description": e.description,
+            "rho": round(rng.uniform(0.5, 0.95), 3),
+            "source": "auto",
+            "reviewer": None,
+            "reviewed_at": None,
+        }
         for e, (start, end, mention) in zip(entities, spans)
     ]
     relations = [
-        {"head": h, "property": p, "property_label": PROPERTY_LABELS[p], "tail": t,
-         "tail_label": ENTITY_BY_QID[t].label}
-        for h, p, t in RELATIONS if h in qids
+        {
+            "head": h,
+            "property": p,
+            "property_label": PROPERTY_LABELS[p],
+            "tail": t,
+            "tail_label": ENTITY_BY_QID[t].label,
+        }
+        for h, p, t in RELATIONS
+        if h in qids
     ]
     attributes = [
         {"subject": s, "property": p, "property_label": PROPERTY_LABELS[p], "value": v, "datatype": d}
-        for s, p, v, d in ATTRIBUTES if s in qids
+        for s, p, v, d in ATTRIBUTES
+        if s in qids
     ]
     return {"entities": linked, "relation_triples": relations, "attribute_triples": attributes}
 
@@ -310,11 +543,15 @@ def generate_records(
     records: list[dict[str, Any]] = []
     # Round-robin the first items over platforms and topics so small datasets still cover every domain.
     for index in range(n):
-        platform = PLATFORMS[index % len(PLATFORMS)] if index < 2 * len(PLATFORMS) else _pick(rng, PLATFORM_WEIGHTS)
+        platform = (
+            PLATFORMS[index % len(PLATFORMS)] if index < 2 * len(PLATFORMS) else _pick(rng, PLATFORM_WEIGHTS)
+        )
         topic = TOPICS[index % len(TOPICS)] if index < 4 * len(TOPICS) else _pick(rng, TOPIC_WEIGHTS)
         group = PLATFORM_GROUP[platform]
         if records and rng.random() < config.p_near_duplicate:
-            records.append(_near_duplicate(rng, records[rng.randrange(len(records))], index, workspace, config))
+            records.append(
+                _near_duplicate(rng, records[rng.randrange(len(records))], index, workspace, config)
+            )
             continue
         label = 1 if rng.random() < P_REAL_BY_GROUP[group] else 0
         fine = 0 if label == 1 else 1 + rng.choices(range(5), weights=FAKE_CLASS_WEIGHTS, k=1)[0]
@@ -331,46 +568,58 @@ def generate_records(
         rating = rng.choice(RATING_FOR_LABEL[label])
         fact_check = {
             "url": f"https://www.snopes.com/fact-check/synthetic-{seed}-{index}/",
-            "claim": " ".join(text.split()[:12]), "rating": rating, "categories": categories, "label": label,
+            "claim": " ".join(text.split()[:12]),
+            "rating": rating,
+            "categories": categories,
+            "label": label,
         }
         comments = []
         if group == "stream":
             comments = [
-                {"id": f"c{index}-{j}", "author": f"user{rng.randrange(1000)}",
-                 "text": " ".join(rng.choices(TOPIC_WORDS[topic] + COMMON_WORDS, k=rng.randint(5, 15))),
-                 "created": (published + timedelta(hours=j + 1)).isoformat(), "parent_id": None,
-                 "score": rng.randint(-5, 200)}
+                {
+                    "id": f"c{index}-{j}",
+                    "author": f"user{rng.randrange(1000)}",
+                    "text": " ".join(rng.choices(TOPIC_WORDS[topic] + COMMON_WORDS, k=rng.randint(5, 15))),
+                    "created": (published + timedelta(hours=j + 1)).isoformat(),
+                    "parent_id": None,
+                    "score": rng.randint(-5, 200),
+                }
                 for j in range(rng.randint(0, 3))
             ]
         annotations = _annotations(rng, label, fine, config.annotator_accuracy)
-        records.append({
-            "id": item_id(platform, url=url),
-            "platform": platform,
-            "platform_group": group,
-            "topic": topic,
-            "url": url,
-            "title": " ".join(title_words).capitalize(),
-            "text": text,
-            "authors": [f"Reporter {rng.randrange(50)}"] if group != "stream" else [f"user{rng.randrange(1000)}"],
-            "published": published.isoformat() if rng.random() > 0.05 else None,
-            "images": images,
-            "comments": comments,
-            "fact_check": fact_check,
-            "language": "en",
-            "duplicate_cluster": None,
-            "metadata": {"generator": "finefake.synthetic", "seed": seed, "index": index},
-            **_knowledge(entities, spans, rng),
-            "annotations": annotations,
-            "label": label,
-            "fine_grained_label": fine,
-            "decision": {"method": "synthetic", "decided_by": list(ANNOTATORS), "agreement": None},
-            "knowledge_embedding": None,
-        })
+        records.append(
+            {
+                "id": item_id(platform, url=url),
+                "platform": platform,
+                "platform_group": group,
+                "topic": topic,
+                "url": url,
+                "title": " ".join(title_words).capitalize(),
+                "text": text,
+                "authors": [f"Reporter {rng.randrange(50)}"]
+                if group != "stream"
+                else [f"user{rng.randrange(1000)}"],
+                "published": published.isoformat() if rng.random() > 0.05 else None,
+                "images": images,
+                "comments": comments,
+                "fact_check": fact_check,
+                "language": "en",
+                "duplicate_cluster": None,
+                "metadata": {"generator": "finefake.synthetic", "seed": seed, "index": index},
+                **_knowledge(entities, spans, rng),
+                "annotations": annotations,
+                "label": label,
+                "fine_grained_label": fine,
+                "decision": {"method": "synthetic", "decided_by": list(ANNOTATORS), "agreement": None},
+                "knowledge_embedding": None,
+            }
+        )
     return records
 
 
-def _near_duplicate(rng: random.Random, source: dict[str, Any], index: int, workspace: Workspace,
-                    config: SyntheticConfig) -> dict[str, Any]:
+def _near_duplicate(
+    rng: random.Random, source: dict[str, Any], index: int, workspace: Workspace, config: SyntheticConfig
+) -> dict[str, Any]:
     """A copy of ``source`` with a few words edited and its image resized and re-encoded (same cluster)."""
     cluster = source["duplicate_cluster"] or f"cluster:{source['id']}"
     source["duplicate_cluster"] = cluster
@@ -393,7 +642,9 @@ def _near_duplicate(rng: random.Random, source: dict[str, Any], index: int, work
     return copy
 
 
-def write_synthetic(workspace: Workspace, n: int, *, seed: int = 0, config: SyntheticConfig | None = None) -> int:
+def write_synthetic(
+    workspace: Workspace, n: int, *, seed: int = 0, config: SyntheticConfig | None = None
+) -> int:
     """Generate ``n`` records and write them as the workspace's ``records`` stage (replacing it)."""
     with workspace.run("records", inputs=["synthetic"], config={"n": n, "seed": seed}) as run:
         records = generate_records(n, seed=seed, workspace=workspace, config=config)

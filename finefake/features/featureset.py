@@ -44,8 +44,15 @@ class FeatureSet:
 
     def subset(self, rows: np.ndarray | list[int]) -> FeatureSet:
         rows = np.asarray(rows, dtype=np.int64)
-        return FeatureSet([self.ids[i] for i in rows], self.text[rows], self.image[rows], self.kg[rows],
-                          self.image_mask[rows], self.kg_mask[rows], dict(self.meta))
+        return FeatureSet(
+            [self.ids[i] for i in rows],
+            self.text[rows],
+            self.image[rows],
+            self.kg[rows],
+            self.image_mask[rows],
+            self.kg_mask[rows],
+            dict(self.meta),
+        )
 
     def save(self, folder: str | Path) -> Path:
         """Write ``features.npz`` + ``meta.json`` (atomically) into ``folder``."""
@@ -56,8 +63,15 @@ class FeatureSet:
         import io
 
         buffer = io.BytesIO()
-        np.savez(buffer, text=self.text, image=self.image, kg=self.kg, image_mask=self.image_mask,
-                 kg_mask=self.kg_mask, ids=np.asarray(self.ids, dtype=object).astype(str))
+        np.savez(
+            buffer,
+            text=self.text,
+            image=self.image,
+            kg=self.kg,
+            image_mask=self.image_mask,
+            kg_mask=self.kg_mask,
+            ids=np.asarray(self.ids, dtype=object).astype(str),
+        )
         atomic_write_bytes(folder / "features.npz", buffer.getvalue())
         atomic_write_json(folder / "meta.json", self.meta)
         return folder
@@ -68,6 +82,12 @@ class FeatureSet:
         with np.load(folder / "features.npz", allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        return cls([str(i) for i in arrays["ids"]], arrays["text"].astype(np.float32),
-                   arrays["image"].astype(np.float32), arrays["kg"].astype(np.float32),
-                   arrays["image_mask"].astype(bool), arrays["kg_mask"].astype(bool), meta)
+        return cls(
+            [str(i) for i in arrays["ids"]],
+            arrays["text"].astype(np.float32),
+            arrays["image"].astype(np.float32),
+            arrays["kg"].astype(np.float32),
+            arrays["image_mask"].astype(bool),
+            arrays["kg_mask"].astype(bool),
+            meta,
+        )

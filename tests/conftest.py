@@ -1,0 +1,29 @@
+"""Shared fixtures: a fresh workspace per test and a small synthetic dataset shared per session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from finefake.workspace import Workspace
+
+# Nothing in the tests may reach a model hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    return Workspace(tmp_path / "ws")
+
+
+@pytest.fixture(scope="session")
+def synthetic_workspace(tmp_path_factory) -> Workspace:
+    """A workspace whose `records` stage holds 240 synthetic records (seed 7); treat it as read-only."""
+    from finefake.dataset.synthetic import write_synthetic
+
+    ws = Workspace(tmp_path_factory.mktemp("synthetic") / "ws")
+    write_synthetic(ws, 240, seed=7)
+    return ws
