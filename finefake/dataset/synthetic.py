@@ -442,7 +442,7 @@ def _text(
     for _ in range(n_cues):
         words.insert(rng.randrange(len(words) + 1), rng.choice(cues))
     slots = sorted(rng.sample(range(len(words) + 1), k=min(len(mentions), len(words) + 1)))
-    for offset, (slot, mention) in enumerate(zip(slots, mentions)):
+    for offset, (slot, mention) in enumerate(zip(slots, mentions, strict=False)):
         words.insert(slot + offset, f"\x00{mention}\x00")
     text, spans, cursor = [], [], 0
     for i, word in enumerate(words):
@@ -493,7 +493,7 @@ def _knowledge(
             "reviewer": None,
             "reviewed_at": None,
         }
-        for e, (start, end, mention) in zip(entities, spans)
+        for e, (start, end, mention) in zip(entities, spans, strict=True)
     ]
     relations = [
         {
