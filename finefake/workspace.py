@@ -31,6 +31,8 @@ from finefake.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, inspect_image
 from finefake.records import validate
 
 SHARD_SIZE = 2000
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def utcnow() -> str:
@@ -44,6 +46,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp creates 0600; published files get the usual permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

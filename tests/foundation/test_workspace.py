@@ -110,3 +110,8 @@ def test_read_jsonl_names_the_bad_line(tmp_path):
     path = atomic_write_text(tmp_path / "x.jsonl", json.dumps({"a": 1}) + "\n{oops\n")
     with pytest.raises(ValueError, match=r"x.jsonl:2: not valid JSON"):
         list(read_jsonl(path))
+
+
+def test_atomic_writes_get_normal_permissions(tmp_path):
+    path = atomic_write_text(tmp_path / "card.md", "hello")
+    assert path.stat().st_mode & 0o044  # group/other readable under the usual umask

@@ -1,0 +1,253 @@
+"""The dataset card (``README.md`` with Hugging Face YAML metadata) and the paper's Table-3 statistics.
+
+``table3`` accepts final records (dicts with names) or a packaged ``Dataset``/``DatasetDict`` (class ids), so
+``finefake stats`` and the card compute the same numbers the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from finefake.contract import PLATFORM_GROUPS, TOPICS
+
+_GROUP_TITLES = {
+    "fact_check": "Fact-check (Snopes)",
+    "stream": "Stream (Twitter, Reddit)",
+    "official": "Official (CNN, AP, CDC, NYT, WaPo)",
+}
+
+
+@dataclass
+class StatsRow:
+    """One line of Table 3: a topic or platform group (or the total)."""
+
+    name: str
+    total: int = 0
+    real: int = 0
+    fake: int = 0
+    words: int = field(default=0, repr=False)
+    entities: int = field(default=0, repr=False)
+
+    @property
+    def avg_words(self) -> float:
+        return self.words / self.total if self.total else 0.0
+
+    @property
+    def avg_entities(self) -> float:
+        return self.entities / self.total if self.total else 0.0
+
+    def add(self, label: int, words: int, entities: int) -> None:
+        self.total += 1
+        self.real += label == 1
+        self.fake += label == 0
+        self.words += words
+        self.entities += entities
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "total": self.total,
+            "real": self.real,
+            "fake": self.fake,
+            "avg_words": round(self.avg_words, 2),
+            "avg_entities": round(self.avg_entities, 2),
+        }
+
+
+@dataclass
+class Table3:
+    """Counts, real/fake and average words/entities per topic, per platform group, and overall."""
+
+    by_topic: dict[str, StatsRow]
+    by_group: dict[str, StatsRow]
+    overall: StatsRow
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "topic": [r.as_dict() for r in self.by_topic.values()],
+            "platform_group": [r.as_dict() for r in self.by_group.values()],
+            "overall": self.overall.as_dict(),
+        }
+
+    def markdown(self) -> str:
+        """The statistics as a Markdown table shaped like the paper's Table 3."""
+        lines = [
+            "| | items | real | fake | avg. words | avg. entities |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+
+        def line(title: str, row: StatsRow) -> str:
+            return (
+                f"| {title} | {row.total} | {row.real} | {row.fake} | {row.avg_words:.1f} | "
+                f"{row.avg_entities:.2f} |"
+            )
+
+        lines += ["| **Topic** | | | | | |"] + [line(t.capitalize(), r) for t, r in self.by_topic.items()]
+        lines += ["| **Platform group** | | | | | |"]
+        lines += [line(_GROUP_TITLES.get(g, g), r) for g, r in self.by_group.items()]
+        lines.append(line("**Total**", self.overall))
+        return "\n".join(lines)
+
+
+def _iter_dataset(dataset: Any) -> Iterator[tuple[str, str, int, int, int]]:
+    """(topic, group, label, words, entities) per row of a packaged Dataset, reading only the needed columns."""
+    import pyarrow.compute as pc
+
+    features = dataset.features
+    columns = ["topic", "platform_group", "label", "text", "entities"]
+    table = dataset.select_columns(columns).with_format("arrow")
+    for batch in table.iter(batch_size=4096):
+        topics = [features["topic"].int2str(int(t)) for t in batch["topic"].to_pylist()]
+        groups = [features["platform_group"].int2str(int(g)) for g in batch["platform_group"].to_pylist()]
+        labels = batch["label"].to_pylist()
+        texts = batch["text"].to_pylist()
+        n_entities = pc.fill_null(pc.list_value_length(batch["entities"]), 0).to_pylist()
+        for topic, group, label, text, ents in zip(topics, groups, labels, texts, n_entities, strict=True):
+            yield topic, group, int(label), len((text or "").split()), int(ents)
+
+
+def _iter_source(source: Any) -> Iterator[tuple[str, str, int, int, int]]:
+    if hasattr(source, "features") and hasattr(source, "select_columns"):  # datasets.Dataset
+        yield from _iter_dataset(source)
+    elif hasattr(source, "values") and all(hasattr(v, "features") for v in source.values()):  # DatasetDict
+        for split in source.values():
+            yield from _iter_dataset(split)
+    else:
+        for record in source:
+            yield (
+                record["topic"],
+                record["platform_group"],
+                int(record["label"]),
+                len((record.get("text") or "").split()),
+                len(record.get("entities") or []),
+            )
+
+
+def table3(records_or_dataset: Iterable[dict[str, Any]] | Any) -> Table3:
+    """Table-3 statistics of final records, a packaged ``Dataset`` or a ``DatasetDict`` (all splits).
+
+    Words are whitespace-separated tokens of ``text``; entities are linked entities per item.
+    """
+    by_topic = {t: StatsRow(t) for t in TOPICS}
+    by_group = {g: StatsRow(g) for g in PLATFORM_GROUPS}
+    overall = StatsRow("total")
+    for topic, group, label, words, entities in _iter_source(records_or_dataset):
+        for row in (by_topic[topic], by_group[group], overall):
+            row.add(label, words, entities)
+    return Table3(by_topic, by_group, overall)
+
+
+def size_category(n: int) -> str:
+    """The Hugging Face ``size_categories`` bucket of ``n`` rows."""
+    for limit, name in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+        (10_000_000, "1M<n<10M"),
+    ):
+        if n < limit:
+            return name
+    return "10M<n<100M"
+
+
+def card_metadata(
+    split_sizes: dict[str, int],
+    *,
+    license: str,
+    parquet_dir: str = "parquet",
+    pretty_name: str = "FineFake-style multimodal fake news",
+) -> dict[str, Any]:
+    """The YAML header of the card: license, language, tasks, size, configs/splits pointing at the Parquet."""
+    return {
+        "license": license,
+        "language": ["en"],
+        "pretty_name": pretty_name,
+        "task_categories": ["text-classification", "image-classification"],
+        "task_ids": ["fact-checking"],
+        "tags": ["fake-news", "misinformation", "multimodal", "knowledge-graph", "wikidata"],
+        "size_categories": [size_category(sum(split_sizes.values()))],
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [
+                    {"split": name, "path": f"{parquet_dir}/{name}-*.parquet"} for name in split_sizes
+                ],
+            }
+        ],
+        "dataset_info": {"splits": [{"name": name, "num_examples": n} for name, n in split_sizes.items()]},
+    }
+
+
+def render_card(
+    stats: Table3,
+    split_sizes: dict[str, int],
+    *,
+    license: str,
+    seed: int,
+    ratios: tuple[float, ...],
+    missing_images: int = 0,
+    pretty_name: str = "FineFake-style multimodal fake news",
+) -> str:
+    """The full ``README.md``: YAML front matter, description, splits, label encodings and Table 3."""
+    from finefake import __version__
+    from finefake.contract import FINE_GRAINED_NAMES, LABEL_NAMES
+
+    meta = yaml.safe_dump(
+        card_metadata(split_sizes, license=license, pretty_name=pretty_name), sort_keys=False
+    )
+    splits = "\n".join(f"| {name} | {n} |" for name, n in split_sizes.items())
+    ratio_text = ":".join(f"{r * 10:g}" for r in ratios)
+    labels = ", ".join(f"{i} = {n}" for i, n in enumerate(LABEL_NAMES))
+    fine = ", ".join(f"{i} = {n}" for i, n in enumerate(FINE_GRAINED_NAMES))
+    missing = (
+        f"\n{missing_images} item(s) have no lead image (`image` is null); their `images` list says "
+        "what was recorded.\n"
+        if missing_images
+        else ""
+    )
+    return f"""---
+{meta}---
+
+# {pretty_name}
+
+A multimodal (text + image), multi-domain (6 topics x 8 platforms), knowledge-enriched (Wikidata entities and
+one-hop triples) and fine-grained (6 classes) fake-news dataset in the format of FineFake (Zhou et al., 2024),
+packaged by finefake {__version__}.
+
+## Loading
+
+```python
+from datasets import load_dataset, load_from_disk
+ds = load_dataset("parquet", data_files={{"train": "parquet/train-*.parquet",
+                                         "validation": "parquet/validation-*.parquet",
+                                         "test": "parquet/test-*.parquet"}})
+ds = load_from_disk("hf")  # the same rows, memory-mapped Arrow
+```
+
+## Splits
+
+Stratified by binary label and platform at {ratio_text} (seed {seed}); near-duplicate clusters are kept inside
+one split.
+
+| split | items |
+| --- | ---: |
+{splits}
+{missing}
+## Labels
+
+- `label` (binary): {labels}.
+- `fine_grained_label`: {fine}.
+- `topic`: {", ".join(TOPICS)}; `platform_group`: {", ".join(PLATFORM_GROUPS)}.
+
+`image` holds the lead image; `images` lists every stored image (path, sha256, size). `metadata` is a JSON
+string with provenance. `knowledge_embedding` is kept from imported releases (null otherwise).
+
+## Statistics (as the paper's Table 3)
+
+{stats.markdown()}
+"""

@@ -1,0 +1,249 @@
+"""``finefake package``: final records (stage ``records``) -> a Hugging Face ``DatasetDict`` (stage ``dataset``).
+
+Output, all under ``<workspace>/dataset/``::
+
+    hf/                               DatasetDict.save_to_disk (memory-mapped Arrow)
+    parquet/<split>-NNNNN-of-MMMMM.parquet   the same rows as Parquet shards (features in the schema metadata)
+    README.md                         dataset card: YAML metadata + Table-3 statistics
+    splits.json                       item id -> split, for stages that split raw records the same way
+    manifest.json                     what this run did
+
+Everything is built in a temporary folder and swapped in at the end, so a failed run leaves the previous
+package intact. Records are validated when they are written to a stage; here they are only re-validated when
+asked to, or to name the culprit when Arrow rejects a row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import shutil
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finefake.console import track
+from finefake.dataset.card import render_card, table3
+from finefake.dataset.features import record_features, record_to_row
+from finefake.dataset.splits import DEFAULT_RATIOS, SPLIT_NAMES, stratified_group_split
+from finefake.errors import FinefakeError
+from finefake.records import iter_errors
+from finefake.workspace import Workspace, atomic_write_json, atomic_write_text
+
+OUTPUTS: tuple[str, ...] = ("hf", "parquet", "README.md", "splits.json")
+
+
+@dataclass
+class PackageConfig:
+    """How to package: split ratios and seed, card metadata, shard size, stages read and written."""
+
+    seed: int = 0
+    ratios: tuple[float, ...] = DEFAULT_RATIOS
+    split_names: tuple[str, ...] = SPLIT_NAMES
+    license: str = "unknown"
+    pretty_name: str = "FineFake-style multimodal fake news"
+    rows_per_shard: int = 5000
+    validate: bool = False
+    input_stage: str = "records"
+    output_stage: str = "dataset"
+
+
+@dataclass
+class PackageReport:
+    """What ``package`` wrote: sizes per split, items without a lead image, where the output lives."""
+
+    total: int
+    splits: dict[str, int]
+    missing_images: int
+    output: Path
+    parquet_files: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def _quiet_datasets():
+    """Silence datasets' own progress bars (ours are shown instead) and restore the previous setting."""
+    import datasets
+
+    was_disabled = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_disabled:
+            datasets.enable_progress_bars()
+
+
+def _build_split(rows: list[dict[str, Any]], records: list[dict[str, Any]], features, name: str):
+    """One split as a ``Dataset``, converted by Arrow directly from the typed rows.
+
+    ``record_to_row`` already encodes class ids and image structs, so Arrow's C++ conversion against the
+    features' schema replaces ``Dataset.from_list``'s per-value Python encoding (several times faster).
+    """
+    import pyarrow as pa
+    from datasets import Dataset, DatasetInfo, NamedSplit
+
+    try:
+        table = pa.Table.from_pylist(rows, schema=features.arrow_schema)
+        # An explicit fingerprint spares datasets from hashing the whole table state with dill.
+        digest = hashlib.sha256(name.encode())
+        for row in rows:
+            digest.update(row["id"].encode())
+        return Dataset(
+            table,
+            info=DatasetInfo(features=features),
+            split=NamedSplit(name),
+            fingerprint=digest.hexdigest()[:16],
+        )
+    except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
+        # Arrow does not say which row broke; the schema check does.
+        for record in records:
+            for error in iter_errors("record", record):
+                raise error from exc
+        raise FinefakeError(f"cannot build the dataset from the records: {exc}") from exc
+
+
+def _swap_in(build: Path, target: Path) -> None:
+    """Move the finished outputs from ``build`` into ``target``, replacing the previous ones."""
+    for name in OUTPUTS:
+        new, old = build / name, target / name
+        if not new.exists():
+            continue
+        trash = target / f".old-{name}-{uuid.uuid4().hex[:8]}"
+        if old.exists():
+            os.replace(old, trash)
+        os.replace(new, old)
+        if trash.is_dir():
+            shutil.rmtree(trash, ignore_errors=True)
+        elif trash.exists():
+            trash.unlink()
+
+
+def package(ws: Workspace, config: PackageConfig | None = None) -> PackageReport:
+    """Package the final records of ``ws`` as a Hugging Face dataset (see the module docstring)."""
+    config = config or PackageConfig()
+    if len(config.ratios) != len(config.split_names):
+        raise FinefakeError(f"{len(config.ratios)} split ratios for {len(config.split_names)} split names")
+    if not ws.has_records(config.input_stage):
+        raise FinefakeError(
+            f"no records in {ws.root / config.input_stage}: run `finefake synthesize`, "
+            "`finefake import finefake-release` or the annotation consensus first"
+        )
+    settings = asdict(config) | {"ratios": list(config.ratios), "split_names": list(config.split_names)}
+    with ws.run(config.output_stage, inputs=[config.input_stage], config=settings) as run, _quiet_datasets():
+        kind = "record" if config.validate else None
+        records = list(track(ws.read(config.input_stage, kind), "reading records"))
+        duplicates = [i for i, c in Counter(r.get("id") for r in records).items() if c > 1]
+        if duplicates:
+            raise FinefakeError(
+                f"{len(duplicates)} duplicate record id(s) in {config.input_stage}, e.g. {duplicates[0]!r}"
+            )
+        assignment = stratified_group_split(
+            [(r.get("label"), r.get("platform")) for r in records],
+            [r.get("duplicate_cluster") for r in records],
+            config.ratios,
+            config.seed,
+        )
+        features = record_features()
+        per_split: list[list[dict[str, Any]]] = [[] for _ in config.split_names]
+        for record, split in zip(records, assignment, strict=True):
+            per_split[split].append(record)
+
+        stage_dir = ws.stage_dir(config.output_stage)
+        build = stage_dir / f".build-{uuid.uuid4().hex[:8]}"
+        build.mkdir(parents=True)
+        try:
+            from datasets import DatasetDict
+
+            missing_images = 0
+            splits = {}
+            for name, split_records in zip(config.split_names, per_split, strict=True):
+                rows = [record_to_row(r, ws.root) for r in track(split_records, f"converting {name}")]
+                missing_images += sum(1 for r in rows if r["image"] is None)
+                splits[name] = _build_split(rows, split_records, features, name)
+                del rows
+            dataset = DatasetDict(splits)
+            dataset.save_to_disk(str(build / "hf"))
+            parquet_files = _write_parquet(dataset, build / "parquet", config.rows_per_shard)
+            stats = table3(records)
+            sizes = {name: len(ds) for name, ds in dataset.items()}
+            atomic_write_text(
+                build / "README.md",
+                render_card(
+                    stats,
+                    sizes,
+                    license=config.license,
+                    seed=config.seed,
+                    ratios=tuple(config.ratios),
+                    missing_images=missing_images,
+                    pretty_name=config.pretty_name,
+                ),
+            )
+            atomic_write_json(
+                build / "splits.json",
+                {r["id"]: config.split_names[s] for r, s in zip(records, assignment, strict=True)},
+            )
+            _swap_in(build, stage_dir)
+        finally:
+            shutil.rmtree(build, ignore_errors=True)
+        run.counts.update({"records": len(records), "missing_images": missing_images, **sizes})
+        run.extra["table3"] = stats.as_dict()
+    return PackageReport(len(records), sizes, missing_images, stage_dir, parquet_files, stats.as_dict())
+
+
+def _write_parquet(dataset, folder: Path, rows_per_shard: int) -> list[str]:
+    """Write each split as ``<split>-NNNNN-of-MMMMM.parquet`` shards of at most ``rows_per_shard`` rows.
+
+    The schema carries the ``huggingface`` metadata of the features, which is how ``load_dataset("parquet")``
+    gets the ClassLabel names and the Image type back.
+    """
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, split in dataset.items():
+        table = split.data.table.replace_schema_metadata(split.features.arrow_schema.metadata)
+        shards = max(1, math.ceil(len(split) / max(1, rows_per_shard)))
+        size = math.ceil(len(split) / shards) if len(split) else 0
+        for index in range(shards):
+            path = folder / f"{name}-{index:05d}-of-{shards:05d}.parquet"
+            pq.write_table(table.slice(index * size, size), str(path), row_group_size=1000)
+            written.append(f"parquet/{path.name}")
+    return written
+
+
+def load_dataset_dir(path: str | Path, *, source: str = "auto", cache_dir: str | Path | None = None):
+    """Load a packaged dataset folder (``<workspace>/dataset``) as a ``DatasetDict``.
+
+    Args:
+        path: the package folder (holding ``hf/`` and/or ``parquet/``), or the ``hf`` folder itself.
+        source: ``"hf"`` (load_from_disk), ``"parquet"`` (load_dataset("parquet")) or ``"auto"`` (hf if there).
+        cache_dir: where ``load_dataset`` may cache the Parquet conversion (default: datasets' own cache).
+    """
+    from datasets import DatasetDict, load_dataset, load_from_disk
+
+    path = Path(path)
+    if (path / "dataset_dict.json").is_file():
+        return load_from_disk(str(path))
+    if source in ("auto", "hf") and (path / "hf" / "dataset_dict.json").is_file():
+        return load_from_disk(str(path / "hf"))
+    parquet = path / "parquet"
+    files = sorted(parquet.glob("*.parquet")) if source in ("auto", "parquet") else []
+    if not files:
+        raise FinefakeError(f"no packaged dataset in {path}: run `finefake package` first")
+    data_files: dict[str, list[str]] = {}
+    for file in files:
+        data_files.setdefault(file.name.split("-")[0], []).append(str(file))
+    kwargs = {"cache_dir": str(cache_dir)} if cache_dir else {}
+    loaded = load_dataset("parquet", data_files=data_files, **kwargs)
+    return DatasetDict(dict(loaded.items()))
+
+
+def split_assignment(path: str | Path) -> dict[str, str]:
+    """The ``id -> split`` map written next to a package (``splits.json``)."""
+    return json.loads((Path(path) / "splits.json").read_text(encoding="utf-8"))
