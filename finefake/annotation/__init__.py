@@ -1,0 +1,1 @@
+"""Annotation loop: Label Studio interface and guidelines, server and file backends, agreement, consensus."""
