@@ -49,7 +49,25 @@ def schema(kind: str) -> dict[str, Any]:
 
 @cache
 def _validator(kind: str) -> Draft202012Validator:
-    return Draft202012Validator(schema(kind), registry=_registry(), format_checker=FormatChecker())
+    defs = json.loads((schemas_dir() / "common.schema.json").read_text(encoding="utf-8"))["$defs"]
+    inlined = _inline_refs(schema(kind), defs)
+    return Draft202012Validator(inlined, registry=_registry(), format_checker=FormatChecker())
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace ``common.schema.json#/$defs/X`` references by the definition itself (recursively).
+
+    The files keep their references (they are the readable contract); the validator gets a self-contained
+    schema because resolving references dominated validation time (measured: about half of it).
+    """
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("common.schema.json#/$defs/") and len(node) == 1:
+            return _inline_refs(defs[ref.rsplit("/", 1)[1]], defs)
+        return {key: _inline_refs(value, defs) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(value, defs) for value in node]
+    return node
 
 
 class RecordError(ValueError):
