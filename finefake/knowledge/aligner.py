@@ -1,0 +1,295 @@
+"""The ``align-knowledge`` stage: news_item (stage ``clean``) -> aligned_item (stage ``aligned``).
+
+Per chunk of items: link entities (local linker or TagMe), sort each candidate by rho into kept / review queue
+/ dropped, fetch one-hop triples of the kept entities (batched, cached on disk in ``aligned/cache``), write the
+aligned records as one shard. A killed run resumes after the last complete shard; reviewer decisions already
+recorded are applied to re-linked items instead of queueing them again.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from finefake.console import track
+from finefake.errors import FinefakeError
+from finefake.knowledge.linking.base import Candidate, Thresholds
+from finefake.knowledge.review import ReviewQueue, review_key
+from finefake.knowledge.triples import KnowledgeFetcher, SparqlBackend
+from finefake.knowledge.wikidata import WIKIDATA_SPARQL
+from finefake.workspace import Workspace
+
+NEWS_FIELDS = (
+    "id",
+    "platform",
+    "platform_group",
+    "topic",
+    "url",
+    "title",
+    "text",
+    "authors",
+    "published",
+    "images",
+    "comments",
+    "fact_check",
+    "language",
+    "duplicate_cluster",
+    "metadata",
+)
+
+
+@dataclass
+class AlignConfig:
+    """Options of the align-knowledge stage (defaults: offline linker and the shipped store)."""
+
+    linker: str = "local"
+    """``local`` (spaCy NER + store) or ``tagme`` (TagMe API; token in TAGME_TOKEN)."""
+    knowledge: str = "local"
+    """``local`` (pyoxigraph store) or ``wikidata`` (query.wikidata.org)."""
+    store_path: str | None = None
+    keep_threshold: float = 0.5
+    review_threshold: float = 0.3
+    max_triples_per_entity: int | None = 200
+    include_external_ids: bool = False
+    query_batch_size: int = 50
+    chunk_size: int = 500
+    restart: bool = False
+    limit: int | None = None
+    wikidata_endpoint: str = WIKIDATA_SPARQL
+    tagme_endpoint: str = "https://tagme.d4science.org/tagme/tag"
+    mediawiki_endpoint: str = "https://en.wikipedia.org/w/api.php"
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(keep=self.keep_threshold, review=self.review_threshold)
+
+
+@dataclass
+class AlignReport:
+    items_in: int = 0
+    items_aligned: int = 0
+    items_already_done: int = 0
+    entities_kept: int = 0
+    entities_queued: int = 0
+    entities_dropped: int = 0
+    entities_rejected_before: int = 0
+    entities_accepted_before: int = 0
+    relation_triples: int = 0
+    attribute_triples: int = 0
+    sparql_queries: int = 0
+    distinct_entities: int = 0
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def make_backend(config: AlignConfig) -> SparqlBackend:
+    if config.knowledge == "local":
+        from finefake.knowledge.store import LocalStore
+
+        return LocalStore(config.store_path)
+    if config.knowledge == "wikidata":
+        from finefake.knowledge.wikidata import WikidataSparql
+
+        return WikidataSparql(config.wikidata_endpoint)
+    raise FinefakeError(f"unknown knowledge backend {config.knowledge!r}; use local or wikidata")
+
+
+def make_fetcher(
+    ws: Workspace, config: AlignConfig, backend: SparqlBackend | None = None
+) -> KnowledgeFetcher:
+    return KnowledgeFetcher(
+        backend or make_backend(config),
+        ws.stage_dir("aligned") / "cache",
+        batch_size=config.query_batch_size,
+        max_per_entity=config.max_triples_per_entity,
+        include_external_ids=config.include_external_ids,
+    )
+
+
+def make_linker(ws: Workspace, config: AlignConfig, fetcher: KnowledgeFetcher) -> Any:
+    if config.linker == "local":
+        from finefake.knowledge.linking.local import LocalLinker
+        from finefake.knowledge.store import store_entities
+
+        return LocalLinker(store_entities(config.store_path))
+    if config.linker == "tagme":
+        from finefake.knowledge.linking.tagme import TagMeClient, TagMeLinker
+        from finefake.knowledge.mediawiki import MediaWikiClient
+
+        mediawiki = MediaWikiClient(
+            config.mediawiki_endpoint, cache_path=ws.stage_dir("aligned") / "cache" / "mediawiki.jsonl"
+        )
+        return TagMeLinker(
+            TagMeClient(endpoint=config.tagme_endpoint), mediawiki, fetcher.info, config.thresholds()
+        )
+    raise FinefakeError(f"unknown linker {config.linker!r}; use local or tagme")
+
+
+def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def attach_triples(record: dict[str, Any], fetcher: KnowledgeFetcher) -> None:
+    """Set the record's relation/attribute triples from its entities (deduplicated, in entity order)."""
+    qids = list(dict.fromkeys(e["qid"] for e in record["entities"]))
+    triples = fetcher.triples(qids) if qids else {}
+    rel: dict[tuple, dict[str, str]] = {}
+    att: dict[tuple, dict[str, str]] = {}
+    for q in qids:
+        for t in triples[q].relations:
+            rel.setdefault(tuple(t.values()), t)
+        for t in triples[q].attributes:
+            att.setdefault(tuple(t.values()), t)
+    record["relation_triples"] = list(rel.values())
+    record["attribute_triples"] = list(att.values())
+
+
+def align(
+    ws: Workspace, config: AlignConfig, *, linker: Any = None, backend: SparqlBackend | None = None
+) -> AlignReport:
+    """Link entities and attach one-hop triples for every cleaned item not aligned yet."""
+    t0 = time.perf_counter()
+    ws.require("clean", "finefake clean")
+    thresholds = config.thresholds()
+    if config.restart:
+        shutil.rmtree(ws.stage_dir("aligned") / "data", ignore_errors=True)
+    report = AlignReport()
+    done = {r["id"] for r in ws.read("aligned")}
+    todo = []
+    for item in ws.read("clean", "news_item"):
+        report.items_in += 1
+        if item["id"] in done:
+            report.items_already_done += 1
+        elif config.limit is None or len(todo) < config.limit:
+            todo.append(item)
+    fetcher = make_fetcher(ws, config, backend)
+    queries_before = fetcher.queries_issued
+    linker = linker or make_linker(ws, config, fetcher)
+    queue = ReviewQueue(ws)
+    decided = queue.decisions()
+    known = set(queue.entries()) | set(decided)
+    qids_seen: set[str] = set()
+    with (
+        ws.run("aligned", inputs=["clean"], config=asdict(config)) as manifest,
+        ws.writer("aligned", "aligned_item", mode="append", shard_size=max(1, config.chunk_size)) as writer,
+    ):
+        chunks = list(_chunks(todo, max(1, config.chunk_size)))
+        for chunk in track(chunks, f"aligning {len(todo)} items", total=len(chunks)):
+            linked = linker.link_many([item["text"] for item in chunk])
+            records = [
+                _align_item(item, candidates, thresholds, decided, queue, known, report)
+                for item, candidates in zip(chunk, linked, strict=True)
+            ]
+            fetcher.triples(e["qid"] for r in records for e in r["entities"])  # one batched fetch per chunk
+            for record in records:
+                attach_triples(record, fetcher)
+                qids_seen.update(e["qid"] for e in record["entities"])
+                report.relation_triples += len(record["relation_triples"])
+                report.attribute_triples += len(record["attribute_triples"])
+                writer.write(record)
+                report.items_aligned += 1
+            writer.flush()
+        report.sparql_queries = fetcher.queries_issued - queries_before
+        report.distinct_entities = len(qids_seen)
+        report.seconds = round(time.perf_counter() - t0, 3)
+        manifest.counts.update({k: v for k, v in report.as_dict().items() if isinstance(v, int)})
+    return report
+
+
+def _align_item(
+    item: dict[str, Any],
+    candidates: list[Candidate],
+    thresholds: Thresholds,
+    decided: dict[str, dict[str, Any]],
+    queue: ReviewQueue,
+    known: set[str],
+    report: AlignReport,
+) -> dict[str, Any]:
+    record = {k: item[k] for k in NEWS_FIELDS}
+    entities: list[dict[str, Any]] = []
+    to_queue: list[Candidate] = []
+    for c in candidates:
+        decision = decided.get(review_key(item["id"], c.start, c.end, c.qid))
+        if decision is not None:
+            if decision["decision"] == "accept":
+                report.entities_accepted_before += 1
+                entities.append(
+                    c.as_entity(source="reviewed", reviewer=decision["reviewer"], reviewed_at=decision["at"])
+                )
+            else:
+                report.entities_rejected_before += 1
+            continue
+        verdict = thresholds.decide(c.rho)
+        if verdict == "keep":
+            report.entities_kept += 1
+            entities.append(c.as_entity())
+        elif verdict == "queue":
+            report.entities_queued += 1
+            to_queue.append(c)
+        else:
+            report.entities_dropped += 1
+    queue.add(item, to_queue, known=known)
+    record["entities"] = entities
+    return record
+
+
+def apply_reviews(
+    ws: Workspace, config: AlignConfig | None = None, *, backend: SparqlBackend | None = None
+) -> dict[str, int]:
+    """Bring recorded decisions into the aligned records: accepted entities (and their triples) are added,
+    rejected ones recorded only. Rewrites the ``aligned`` stage atomically; safe to run any number of times."""
+    config = config or AlignConfig()
+    queue = ReviewQueue(ws)
+    entries, decisions = queue.entries(), queue.decisions()
+    accepted: dict[str, list[dict[str, Any]]] = {}
+    for key, d in decisions.items():
+        if d["decision"] == "accept" and key in entries:
+            accepted.setdefault(entries[key]["item_id"], []).append(entries[key] | {"decision": d})
+    counts = {
+        "accepted": sum(len(v) for v in accepted.values()),
+        "rejected": sum(d["decision"] == "reject" for d in decisions.values()),
+        "added": 0,
+        "items_updated": 0,
+    }
+    if not accepted or not ws.has_records("aligned"):
+        return counts
+    fetcher = make_fetcher(ws, config, backend)
+    records = []
+    for record in ws.read("aligned", "aligned_item"):
+        todo = accepted.get(record["id"], [])
+        present = {(e["start"], e["end"], e["qid"]) for e in record["entities"]}
+        added = 0
+        for e in todo:
+            if (e["start"], e["end"], e["qid"]) in present:
+                continue
+            cand = Candidate(
+                e["mention"],
+                e["start"],
+                e["end"],
+                e["qid"],
+                e["label"],
+                e["description"],
+                e["rho"],
+                e.get("wikipedia_title"),
+            )
+            record["entities"].append(
+                cand.as_entity(
+                    source="reviewed", reviewer=e["decision"]["reviewer"], reviewed_at=e["decision"]["at"]
+                )
+            )
+            added += 1
+        if added:
+            record["entities"].sort(key=lambda x: (x["start"], x["end"]))
+            attach_triples(record, fetcher)
+            counts["added"] += added
+            counts["items_updated"] += 1
+        records.append(record)
+    if counts["items_updated"]:
+        ws.write_records("aligned", "aligned_item", records, mode="replace")
+    return counts

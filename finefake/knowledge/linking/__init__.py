@@ -1,0 +1,1 @@
+"""Entity linkers: ``tagme`` (TagMe REST API + MediaWiki id mapping) and ``local`` (spaCy NER + knowledge store)."""
