@@ -1,0 +1,1 @@
+"""Dataset statistics and figures (the analysis of section 4 of the FineFake paper)."""

@@ -1,0 +1,120 @@
+"""PNG figures of the dataset analysis (matplotlib, Agg backend; one function per figure)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+_REAL, _FAKE = "#2b7bba", "#d7301f"
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    _plt().close(fig)
+    return path
+
+
+def _grid(n: int) -> tuple[int, int]:
+    cols = 3 if n > 4 else max(1, n)
+    return (n + cols - 1) // cols, cols
+
+
+def top_words(top: dict[str, list[tuple[str, int]]], path: Path) -> Path:
+    """One horizontal bar chart of the most frequent content words per domain."""
+    plt = _plt()
+    rows, cols = _grid(len(top))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
+    for ax, (domain, words) in zip(axes.flat, top.items(), strict=False):
+        names = [w for w, _ in words][::-1]
+        ax.barh(names, [c for _, c in words][::-1], color="#4c72b0")
+        ax.set_title(domain)
+        ax.tick_params(axis="y", labelsize=8)
+    for ax in list(axes.flat)[len(top) :]:
+        ax.axis("off")
+    fig.suptitle("Most frequent words per domain")
+    return _save(fig, path)
+
+
+def emotion(scores: dict[str, dict[str, dict[str, float]]], emotions: list[str], path: Path) -> Path:
+    """Per domain, the mean emotion scores of real and of fake items side by side."""
+    import numpy as np
+
+    plt = _plt()
+    rows, cols = _grid(len(scores))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
+    x = np.arange(len(emotions))
+    for ax, (domain, by_label) in zip(axes.flat, scores.items(), strict=False):
+        for offset, (name, colour) in ((-0.2, ("real", _REAL)), (0.2, ("fake", _FAKE))):
+            values = [by_label.get(name, {}).get(e, 0.0) for e in emotions]
+            ax.bar(x + offset, values, width=0.4, color=colour, label=name)
+        ax.set_xticks(x, emotions, rotation=45, ha="right", fontsize=8)
+        ax.set_title(domain)
+    for ax in list(axes.flat)[len(scores) :]:
+        ax.axis("off")
+    axes.flat[0].legend()
+    fig.suptitle("Emotion tendency per domain: real vs fake")
+    return _save(fig, path)
+
+
+def proportions(counts: dict[str, int], title: str, path: Path) -> Path:
+    """A bar chart of shares (with counts on the bars)."""
+    plt = _plt()
+    total = sum(counts.values()) or 1
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    names = list(counts)
+    shares = [counts[n] / total for n in names]
+    bars = ax.bar(names, shares, color="#55a868")
+    for bar, name in zip(bars, names, strict=True):
+        ax.annotate(
+            str(counts[name]),
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_ylabel("share of items")
+    ax.set_title(title)
+    ax.tick_params(axis="x", rotation=20, labelsize=8)
+    return _save(fig, path)
+
+
+def entity_counts(dist: dict[str, dict[int, int]], path: Path) -> Path:
+    """Distribution of the number of linked entities per item, real vs fake (shares within each label)."""
+    import numpy as np
+
+    plt = _plt()
+    top = max((k for d in dist.values() for k in d), default=0)
+    x = np.arange(top + 1)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for offset, (name, colour) in ((-0.2, ("real", _REAL)), (0.2, ("fake", _FAKE))):
+        counts = dist.get(name, {})
+        total = sum(counts.values()) or 1
+        ax.bar(x + offset, [counts.get(int(k), 0) / total for k in x], width=0.4, color=colour, label=name)
+    ax.set_xlabel("entities per item")
+    ax.set_ylabel("share of items")
+    ax.set_xticks(x)
+    ax.legend()
+    ax.set_title("Entity counts: real vs fake")
+    return _save(fig, path)
+
+
+def top_entities(entities: list[tuple[str, int]], path: Path) -> Path:
+    """The most frequently linked entities."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 0.3 * max(len(entities), 4) + 1))
+    ax.barh([n for n, _ in entities][::-1], [c for _, c in entities][::-1], color="#8172b2")
+    ax.set_xlabel("items mentioning the entity")
+    ax.set_title("Most frequent entities")
+    ax.tick_params(axis="y", labelsize=8)
+    return _save(fig, path)

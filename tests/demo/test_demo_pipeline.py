@@ -1,0 +1,78 @@
+"""The demo end to end on a small mini-web: every stage output validates against the schemas."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from finefake.cli import app
+from finefake.demo.pipeline import STAGES, DemoConfig, StageUnavailable, match_truth, run_demo
+from finefake.records import validate
+from finefake.workspace import Workspace
+
+STAGE_KINDS = {
+    "crawl/snopes": "raw_item",
+    "crawl/news": "raw_item",
+    "crawl/reddit": "raw_item",
+    "crawl/twitter": "raw_item",
+    "clean": "news_item",
+    "aligned": "aligned_item",
+    "annotations": "annotation",
+    "records": "record",
+}
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_and_resume(tmp_path):
+    config = DemoConfig(out=tmp_path / "demo", items=48, seed=2)
+    seen: list[str] = []
+    unavailable = None
+    try:
+        result = run_demo(config, report=lambda name, summary: seen.append(name))
+    except StageUnavailable as exc:
+        unavailable = str(exc)
+    ws = Workspace(tmp_path / "demo" / "workspace")
+    for stage, kind in STAGE_KINDS.items():
+        for record in ws.read(stage):
+            validate(kind, record)
+    web = __import__("finefake.demo.miniweb", fromlist=["load_miniweb"]).load_miniweb(
+        tmp_path / "demo" / "miniweb"
+    )
+    crawled = [r for s in ("crawl/snopes", "crawl/news", "crawl/reddit", "crawl/twitter") for r in ws.read(s)]
+    assert {r["platform"] for r in crawled} == {r["platform"] for r in web.truth}
+    assert all(match_truth(r, web) is not None for r in crawled)
+    assert len(crawled) == len(
+        web.truth
+    )  # every planted item, nothing else (the robots-disallowed draft not)
+    clean = json.loads((ws.root / "clean" / "report.json").read_text())
+    assert clean["totals"]["kept"] + sum(clean["totals"]["dropped"].values()) == len(crawled)
+    assert clean["totals"]["dropped"].get("near_duplicate", 0) >= 1
+    if unavailable is not None:
+        assert seen[-1] == "clean"
+        # Re-running resumes: the finished stages are skipped, and it stops at the same place.
+        again: list[tuple[str, bool]] = []
+        with pytest.raises(StageUnavailable):
+            run_demo(config, report=lambda name, summary: again.append((name, bool(summary.get("skipped")))))
+        assert all(skipped for _, skipped in again)
+        pytest.skip(f"stages after clean not wired yet: {unavailable}")
+    assert seen == [name for name, _ in STAGES]
+    from datasets import load_from_disk
+
+    from finefake.baselines.registry import list_models
+
+    dataset = load_from_disk(str(ws.root / "dataset" / "hf"))
+    assert sum(len(split) for split in dataset.values()) == result.stages["package"]["records"]
+    for table in result.stages["bench"]["tables"].values():
+        text = open(table, encoding="utf-8").read()
+        assert all(model in text for model in list_models())
+    kappas = [v for v in result.stages["annotate"]["agreement"].values() if isinstance(v, float)]
+    assert kappas and all(0 < k < 1 for k in kappas)
+    again = run_demo(config)
+    assert again.skipped == [name for name, _ in STAGES]
+
+
+def test_demo_verb_is_registered():
+    result = CliRunner().invoke(app, ["demo", "--help"])
+    assert result.exit_code == 0 and "--items" in result.output
