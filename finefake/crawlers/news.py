@@ -1,0 +1,304 @@
+"""News sites (AP News, CNN, NYTimes, Washington Post, CDC): articles from Snopes source links and sitemaps.
+
+Body text comes from trafilatura; title, dates, authors and images from the page's JSON-LD ``NewsArticle``
+first, then OpenGraph/``article:*`` meta tags, then trafilatura's metadata. Each article reached from a Snopes
+fact-check keeps that fact-check (and its topic). Links into web.archive.org are fetched as archived (the
+original page may be gone) and identified by the original URL, so the direct and archived copies share an id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from finefake.crawlers import extract as ex
+from finefake.crawlers.frontier import Task
+from finefake.crawlers.http import Fetcher, HttpConfig, host_key
+from finefake.crawlers.runner import CrawlReport, Outcome, run_tasks, store_images
+from finefake.crawlers.session import config_dict, hosts_of, open_crawl
+from finefake.crawlers.snopes import STAGE as SNOPES_STAGE
+from finefake.crawlers.snopes import fact_check_of, unwrap_archive
+from finefake.errors import FinefakeError
+from finefake.ids import item_id
+from finefake.workspace import Workspace
+
+STAGE = "crawl/news"
+NEWS_PLATFORMS = ("apnews", "cnn", "nytimes", "washingtonpost", "cdc")
+#: Registered domains of the news platforms (sub-domains match too).
+DOMAIN_PLATFORMS = {
+    "apnews.com": "apnews",
+    "ap.org": "apnews",
+    "cnn.com": "cnn",
+    "nytimes.com": "nytimes",
+    "washingtonpost.com": "washingtonpost",
+    "cdc.gov": "cdc",
+}
+ARTICLE_TYPES = (
+    "NewsArticle",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "Article",
+    "BlogPosting",
+    "MedicalWebPage",
+    "WebPage",
+)
+
+
+@dataclass
+class NewsConfig:
+    """Everything ``finefake crawl news`` can be told."""
+
+    from_snopes: bool = True
+    urls: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = NEWS_PLATFORMS
+    host_platforms: dict[str, str] = field(default_factory=dict)
+    since: str | None = None
+    limit: int | None = None
+    max_images: int = 10
+    replay: str | None = None
+    workers: int = 8
+    commit_every: int = 50
+    http: HttpConfig = field(default_factory=HttpConfig)
+
+
+def platform_for(url: str, host_platforms: dict[str, str] | None = None) -> str | None:
+    """The news platform of a URL (archive links judged by the page they archive), or None."""
+    target = unwrap_archive(url) or url
+    extra = {k.lower(): v for k, v in (host_platforms or {}).items()}
+    key, host = host_key(target), (urlsplit(target).hostname or "").lower()
+    if key in extra or host in extra:
+        return extra.get(key) or extra[host]
+    for domain, platform in DOMAIN_PLATFORMS.items():
+        if host == domain or host.endswith("." + domain):
+            return platform
+    return None
+
+
+def parse_sitemap(xml: bytes, url: str) -> tuple[list[str], list[tuple[str, str | None]]]:
+    """Child sitemaps and (article URL, date) pairs of a sitemap, sitemap index, RSS or Atom feed."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(xml, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"not XML: {exc}") from exc
+    if root is None:
+        raise ValueError("empty XML")
+
+    def local(el) -> str:
+        return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+    children, articles = [], []
+    for el in root.iter():
+        name = local(el)
+        if name == "sitemap":
+            loc = next((c.text for c in el if local(c) == "loc" and c.text), None)
+            if loc:
+                children.append(urljoin(url, loc.strip()))
+        elif name in ("url", "item", "entry"):
+            link, date = None, None
+            for child in el.iter():
+                cname = local(child)
+                if cname in ("loc", "link") and link is None:
+                    link = (child.text or child.get("href") or "").strip() or None
+                elif cname in ("publication_date", "lastmod", "pubDate", "published", "updated") and not date:
+                    date = ex.parse_date(child.text or "")
+            if link:
+                articles.append((urljoin(url, link), date))
+    return children, articles
+
+
+def parse_article(html: str, url: str) -> dict[str, Any]:
+    """Parse a news article page (no network); raises ValueError when no article text is found."""
+    import trafilatura
+
+    objs = ex.json_ld(html, url)
+    art = ex.first_of_type(objs, *ARTICLE_TYPES) or {}
+    soup = ex.soup_of(html)
+    try:
+        traf = json.loads(
+            trafilatura.extract(
+                html,
+                url=url,
+                output_format="json",
+                with_metadata=True,
+                include_comments=False,
+                include_tables=False,
+            )
+            or "{}"
+        )
+    except Exception:  # trafilatura/lxml can raise on pathological markup
+        traf = {}
+    text = (traf.get("text") or "").strip() or str(art.get("articleBody") or "").strip()
+    if not text:
+        text = ex.text_of(soup.find("article") or soup.body)
+    if not text:
+        raise ValueError("no article text")
+    title = (
+        ex.clean_line(str(art.get("headline") or ""))
+        or ex.meta(soup, "og:title", "twitter:title")
+        or (traf.get("title") or (soup.title.get_text(strip=True) if soup.title else ""))
+    )
+    authors = (
+        ex.names_of(art.get("author"))
+        or ex.metas(soup, "article:author")
+        or [a.strip() for a in (ex.meta(soup, "author") or traf.get("author") or "").split(";") if a.strip()]
+    )
+    published = (
+        ex.parse_date(art.get("datePublished"))
+        or ex.parse_date(ex.meta(soup, "article:published_time"))
+        or ex.parse_date(traf.get("date"))
+    )
+    images = [{"url": urljoin(url, u), "alt": None} for u in ex.urls_of(art.get("image"))]
+    og = ex.meta(soup, "og:image", "twitter:image")
+    if og:
+        images.append({"url": urljoin(url, og), "alt": ex.meta(soup, "og:image:alt")})
+    images += ex.image_candidates(soup.find("article") or soup.body, url)
+    section = art.get("articleSection") or ex.meta(soup, "article:section")
+    return {
+        "title": ex.clean_line(title),
+        "text": text,
+        "authors": list(dict.fromkeys(authors)),
+        "published": published,
+        "images": images,
+        "modified": ex.parse_date(art.get("dateModified"))
+        or ex.parse_date(ex.meta(soup, "article:modified_time")),
+        "section": section if isinstance(section, (str, list)) else None,
+        "description": ex.meta(soup, "og:description", "description"),
+        "jsonld": bool(art),
+    }
+
+
+class NewsHandler:
+    def __init__(self, ws: Workspace, fetcher: Fetcher, config: NewsConfig):
+        self.ws, self.fetcher, self.config = ws, fetcher, config
+
+    def __call__(self, task: Task) -> Outcome:
+        if task.kind == "sitemap":
+            return self._sitemap(task)
+        fetched = self.fetcher.fetch(task.url, expect="html")
+        if not fetched.ok:
+            return Outcome(error=fetched.error)
+        try:
+            parsed = parse_article(fetched.text, task.url)
+        except ValueError as exc:
+            return Outcome(error=f"parse_error:{exc}")
+        if ex.before(parsed["published"], self.config.since):
+            return Outcome(skipped="before_since")
+        original = task.context.get("original_url") or task.url
+        platform = task.context["platform"]
+        images = store_images(self.ws, self.fetcher, parsed["images"], self.config.max_images)
+        metadata = {k: task.context[k] for k in ("snopes_id", "via") if task.context.get(k)}
+        metadata |= {
+            "section": parsed["section"],
+            "description": parsed["description"],
+            "modified": parsed["modified"],
+            "jsonld": parsed["jsonld"],
+        }
+        if original != task.url:
+            metadata["archived_url"] = task.url
+        return Outcome(
+            items=[
+                {
+                    "id": item_id(platform, url=original),
+                    "platform": platform,
+                    "url": original,
+                    "title": parsed["title"],
+                    "text": parsed["text"],
+                    "authors": parsed["authors"],
+                    "published": parsed["published"],
+                    "images": images,
+                    "comments": [],
+                    "fact_check": task.context.get("fact_check"),
+                    "topic": task.context.get("topic"),
+                    "fetched_at": fetched.fetched_at,
+                    "metadata": metadata,
+                }
+            ]
+        )
+
+    def _sitemap(self, task: Task) -> Outcome:
+        fetched = self.fetcher.fetch(task.url, expect="xml")
+        if not fetched.ok:
+            return Outcome(error=fetched.error)
+        try:
+            children, articles = parse_sitemap(fetched.body, task.url)
+        except ValueError as exc:
+            return Outcome(error=f"parse_error:{exc}")
+        tasks = [Task(c, "sitemap", context=task.context, depth=task.depth + 1) for c in children]
+        for link, date in articles:
+            if ex.before(date, self.config.since):
+                continue
+            platform = task.context.get("platform") or platform_for(link, self.config.host_platforms)
+            if platform in self.config.platforms:
+                tasks.append(Task(link, "article", {"platform": platform, "via": "sitemap"}, task.depth + 1))
+        return Outcome(new_tasks=tasks)
+
+
+def seed_tasks(ws: Workspace, config: NewsConfig) -> tuple[list[Task], Counter[str]]:
+    """Article and sitemap tasks from the config and (optionally) the Snopes items' source links."""
+    tasks: list[Task] = []
+    ignored: Counter[str] = Counter()
+    for url in config.urls:
+        platform = platform_for(url, config.host_platforms)
+        if platform is None:
+            raise FinefakeError(f"cannot tell the news platform of {url}; map its host with host_platforms")
+        tasks.append(Task(url, "article", {"platform": platform, "via": "url"}))
+    for url in config.sitemaps:
+        tasks.append(Task(url, "sitemap", {"platform": platform_for(url, config.host_platforms)}))
+    if config.from_snopes and ws.has_records(SNOPES_STAGE):
+        for item in ws.read(SNOPES_STAGE):
+            for link in item.get("links") or []:
+                platform = platform_for(link, config.host_platforms)
+                if platform is None or platform not in config.platforms:
+                    ignored["not_a_news_link"] += 1
+                    continue
+                context = fact_check_of(item) | {"platform": platform, "via": "snopes"}
+                original = unwrap_archive(link)
+                if original:
+                    context["original_url"] = original
+                tasks.append(Task(link, "article", context))
+    if not tasks:
+        raise FinefakeError("nothing to crawl: give article URLs or sitemaps, or crawl snopes first")
+    return tasks, ignored
+
+
+def crawl_news(ws: Workspace, config: NewsConfig) -> CrawlReport:
+    """Crawl news articles into ``crawl/news`` (resumable; ``config.replay`` rebuilds from a WARC)."""
+    tasks, ignored = seed_tasks(ws, config)
+    allow = hosts_of([*config.urls, *config.sitemaps])
+    with ws.run(
+        STAGE, inputs=[SNOPES_STAGE] if config.from_snopes else [], config=config_dict(config)
+    ) as manifest:
+        frontier, fetcher = open_crawl(ws, STAGE, config.http, replay=config.replay, allow_hosts=allow)
+        try:
+            frontier.add(tasks)
+            frontier.commit()
+            report = run_tasks(
+                ws,
+                STAGE,
+                frontier,
+                fetcher,
+                NewsHandler(ws, fetcher, config),
+                limit=config.limit,
+                workers=config.workers,
+                commit_every=config.commit_every,
+                description="news",
+            )
+        finally:
+            archive = fetcher.archive.write_path if fetcher.archive else None
+            fetcher.close()
+            frontier.close()
+        report.archive = str(archive) if archive else None
+        manifest.counts.update(
+            items_written=report.items_written,
+            items_total=report.items_total,
+            **{f"links_{k}": v for k, v in ignored.items()},
+        )
+        manifest.extra["crawl"] = report.as_dict()
+    return report

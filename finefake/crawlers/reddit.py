@@ -1,0 +1,266 @@
+"""Reddit with praw: submissions by id/URL (from Snopes links or given) or by subreddit/search listings.
+
+Each submission becomes a raw_item with its title, self text, author, creation time, score, media (direct
+image link, gallery items in order, or the preview's source image) and the comment tree flattened in
+breadth-first order after ``replace_more(limit=replace_more_limit)``. Credentials come from the environment
+(``REDDIT_CLIENT_ID``, ``REDDIT_CLIENT_SECRET``, ``REDDIT_USER_AGENT``); application-only (read-only) OAuth.
+
+To talk to a local server (demo, tests), set ``oauth_url`` / ``reddit_url`` in :class:`RedditConfig`: they are
+praw's own endpoint settings, passed straight to ``praw.Reddit``; ``session`` hands praw a custom
+``requests.Session`` through ``requestor_kwargs``.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from finefake.crawlers.archive import warc_now
+from finefake.crawlers.frontier import Task
+from finefake.crawlers.http import Fetcher, HttpConfig
+from finefake.crawlers.runner import CrawlReport, Outcome, run_tasks, store_images
+from finefake.crawlers.session import config_dict, hosts_of, open_crawl
+from finefake.crawlers.snopes import STAGE as SNOPES_STAGE
+from finefake.crawlers.snopes import fact_check_of
+from finefake.errors import FinefakeError, MissingCredentials
+from finefake.ids import item_id
+from finefake.workspace import Workspace
+
+STAGE = "crawl/reddit"
+ENV = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT")
+IMAGE_EXT = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+_ID = re.compile(r"^[a-z0-9]{3,12}$")
+
+
+@dataclass
+class RedditConfig:
+    """Everything ``finefake crawl reddit`` can be told."""
+
+    ids: tuple[str, ...] = ()
+    from_snopes: bool = True
+    subreddits: tuple[str, ...] = ()
+    query: str | None = None
+    sort: str = "new"
+    time_filter: str = "all"
+    listing_limit: int = 100
+    limit: int | None = None
+    replace_more_limit: int | None = 0
+    max_comments: int = 500
+    max_images: int = 10
+    oauth_url: str = "https://oauth.reddit.com"
+    reddit_url: str = "https://www.reddit.com"
+    http: HttpConfig = field(default_factory=HttpConfig)
+    session: Any = field(default=None, repr=False, compare=False)
+
+
+def submission_id(value: str) -> str | None:
+    """The base-36 id of a submission from an id, ``t3_`` fullname, or reddit.com / redd.it URL."""
+    value = value.strip()
+    if value.startswith("t3_"):
+        value = value[3:]
+    if _ID.match(value):
+        return value
+    parts = urlsplit(value)
+    host = (parts.hostname or "").lower()
+    bits = [b for b in parts.path.split("/") if b]
+    if host == "redd.it" and bits and _ID.match(bits[0]):
+        return bits[0]
+    if host.endswith("reddit.com") and "comments" in bits:
+        i = bits.index("comments")
+        if i + 1 < len(bits) and _ID.match(bits[i + 1]):
+            return bits[i + 1]
+    return None
+
+
+def reddit_client(config: RedditConfig):
+    """A read-only praw.Reddit from the environment's credentials (clear error when they are missing)."""
+    import praw
+
+    missing = [name for name in ENV if not os.environ.get(name)]
+    if missing:
+        raise MissingCredentials("Reddit (praw)", missing)
+    kwargs: dict[str, Any] = {
+        "client_id": os.environ["REDDIT_CLIENT_ID"],
+        "client_secret": os.environ["REDDIT_CLIENT_SECRET"],
+        "user_agent": os.environ["REDDIT_USER_AGENT"],
+        "oauth_url": config.oauth_url,
+        "reddit_url": config.reddit_url,
+        "check_for_updates": False,
+        "check_for_async": False,
+    }
+    if config.session is not None:
+        kwargs["requestor_kwargs"] = {"session": config.session}
+    return praw.Reddit(**kwargs)
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else None
+
+
+def media_of(submission) -> list[dict[str, Any]]:
+    """Image URLs of a submission: gallery items in order, a direct image link, else the preview source."""
+    data = vars(submission)
+    out: list[dict[str, Any]] = []
+    if data.get("is_gallery") and isinstance(data.get("gallery_data"), dict):
+        metadata = data.get("media_metadata") or {}
+        for entry in data["gallery_data"].get("items", []):
+            source = (metadata.get(entry.get("media_id")) or {}).get("s") or {}
+            url = source.get("u") or source.get("gif")
+            if url:
+                out.append({"url": html.unescape(url), "alt": entry.get("caption")})
+    link = data.get("url") or ""
+    if not out and (data.get("post_hint") == "image" or urlsplit(link).path.lower().endswith(IMAGE_EXT)):
+        out.append({"url": link, "alt": None})
+    if not out:
+        for image in (data.get("preview") or {}).get("images", [])[:1]:
+            url = (image.get("source") or {}).get("url")
+            if url:
+                out.append({"url": html.unescape(url), "alt": None})
+    return out
+
+
+def comments_of(submission, replace_more_limit: int | None, max_comments: int) -> list[dict[str, Any]]:
+    submission.comments.replace_more(limit=replace_more_limit)
+    out = []
+    for comment in submission.comments.list()[:max_comments]:
+        out.append(
+            {
+                "id": comment.id,
+                "author": str(comment.author) if comment.author else None,
+                "text": comment.body or "",
+                "created": _iso(getattr(comment, "created_utc", None)),
+                "parent_id": comment.parent_id,
+                "score": getattr(comment, "score", None),
+            }
+        )
+    return out
+
+
+class RedditHandler:
+    def __init__(self, ws: Workspace, fetcher: Fetcher, reddit, config: RedditConfig):
+        self.ws, self.fetcher, self.reddit, self.config = ws, fetcher, reddit, config
+
+    def __call__(self, task: Task) -> Outcome:
+        import praw.exceptions
+        import prawcore
+
+        try:
+            if task.kind == "listing":
+                return self._listing(task)
+            return self._submission(task)
+        except prawcore.exceptions.PrawcoreException as exc:
+            return Outcome(error=f"reddit_{type(exc).__name__}:{exc}")
+        except praw.exceptions.PRAWException as exc:
+            return Outcome(error=f"reddit_{type(exc).__name__}:{exc}")
+
+    def _listing(self, task: Task) -> Outcome:
+        sub = self.reddit.subreddit(task.context["subreddit"])
+        limit = self.config.listing_limit
+        if task.context.get("query"):
+            listing = sub.search(
+                task.context["query"],
+                sort="new" if self.config.sort == "new" else "relevance",
+                time_filter=self.config.time_filter,
+                limit=limit,
+            )
+        else:
+            listing = getattr(sub, self.config.sort)(limit=limit)
+        return Outcome(new_tasks=[Task(f"reddit:{s.id}", "submission", {"via": task.url}) for s in listing])
+
+    def _submission(self, task: Task) -> Outcome:
+        sid = task.url.split(":", 1)[1]
+        submission = self.reddit.submission(id=sid)
+        submission.comment_sort = "top"
+        title = submission.title  # the first attribute access fetches the submission and its comments
+        fetched_at = warc_now()
+        comments = comments_of(submission, self.config.replace_more_limit, self.config.max_comments)
+        images = store_images(self.ws, self.fetcher, media_of(submission), self.config.max_images)
+        metadata = {
+            "subreddit": str(submission.subreddit),
+            "score": submission.score,
+            "num_comments": submission.num_comments,
+            "upvote_ratio": getattr(submission, "upvote_ratio", None),
+            "link_url": submission.url,
+            "over_18": submission.over_18,
+        }
+        metadata |= {k: task.context[k] for k in ("snopes_id", "via") if task.context.get(k)}
+        return Outcome(
+            items=[
+                {
+                    "id": item_id("reddit", platform_id=sid),
+                    "platform": "reddit",
+                    "url": f"https://www.reddit.com{submission.permalink}",
+                    "title": title,
+                    "text": submission.selftext or "",
+                    "authors": [str(submission.author)] if submission.author else [],
+                    "published": _iso(submission.created_utc),
+                    "images": images,
+                    "comments": comments,
+                    "fact_check": task.context.get("fact_check"),
+                    "topic": task.context.get("topic"),
+                    "fetched_at": fetched_at,
+                    "metadata": metadata,
+                }
+            ]
+        )
+
+
+def seed_tasks(ws: Workspace, config: RedditConfig) -> list[Task]:
+    tasks: list[Task] = []
+    for value in config.ids:
+        sid = submission_id(value)
+        if sid is None:
+            raise FinefakeError(f"not a Reddit submission id or URL: {value!r}")
+        tasks.append(Task(f"reddit:{sid}", "submission", {"via": "id"}))
+    for name in config.subreddits or (("all",) if config.query else ()):
+        key = f"reddit-listing:{name}:{config.sort}:{config.query or ''}"
+        tasks.append(Task(key, "listing", {"subreddit": name, "query": config.query}))
+    if config.from_snopes and ws.has_records(SNOPES_STAGE):
+        for item in ws.read(SNOPES_STAGE):
+            for link in item.get("links") or []:
+                sid = submission_id(link) if "redd" in link else None
+                if sid:
+                    tasks.append(Task(f"reddit:{sid}", "submission", fact_check_of(item) | {"via": "snopes"}))
+    if not tasks:
+        raise FinefakeError(
+            "nothing to crawl on Reddit: give ids/URLs, subreddits or a query, or crawl snopes first"
+        )
+    return tasks
+
+
+def crawl_reddit(ws: Workspace, config: RedditConfig) -> CrawlReport:
+    """Crawl Reddit submissions into ``crawl/reddit`` (resumable; images archived like web pages)."""
+    reddit = reddit_client(config)
+    tasks = seed_tasks(ws, config)
+    allow = hosts_of([config.oauth_url, config.reddit_url])
+    settings = config_dict(config)
+    with ws.run(STAGE, inputs=[SNOPES_STAGE] if config.from_snopes else [], config=settings) as manifest:
+        frontier, fetcher = open_crawl(ws, STAGE, config.http, allow_hosts=allow)
+        try:
+            frontier.add(tasks)
+            frontier.commit()
+            report = run_tasks(
+                ws,
+                STAGE,
+                frontier,
+                fetcher,
+                RedditHandler(ws, fetcher, reddit, config),
+                limit=config.limit,
+                workers=1,
+                per_host=1,
+                commit_every=20,
+                description="reddit",
+            )
+        finally:
+            archive = fetcher.archive.write_path if fetcher.archive else None
+            fetcher.close()
+            frontier.close()
+        report.archive = str(archive) if archive else None
+        manifest.counts.update(items_written=report.items_written, items_total=report.items_total)
+        manifest.extra["crawl"] = report.as_dict()
+    return report

@@ -1,0 +1,59 @@
+"""Opening a crawl run: its frontier, its archive (resume or replay) and its fetcher, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from finefake.crawlers.archive import WarcArchive
+from finefake.crawlers.frontier import Frontier
+from finefake.crawlers.http import Fetcher, HttpConfig, host_key
+from finefake.errors import FinefakeError
+from finefake.workspace import Workspace
+
+
+def hosts_of(urls: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """``host:port`` keys of URLs the user typed: those are allowed even when private (explicit opt-in)."""
+    return tuple(sorted({host_key(u) for u in urls if u and urlsplit(u).hostname}))
+
+
+def open_crawl(
+    ws: Workspace,
+    stage: str,
+    http: HttpConfig,
+    *,
+    replay: str | Path | None = None,
+    allow_hosts: tuple[str, ...] = (),
+    session: Any = None,
+) -> tuple[Frontier, Fetcher]:
+    """The frontier and fetcher of a crawl run in ``ws/stage``.
+
+    Live runs archive into ``<stage>/warc/`` and reuse responses already archived there (so a resumed run
+    does not refetch them). Replay runs read only the given archive, never touch the network, and keep their
+    frontier apart (``state/frontier-replay.sqlite``) from the live crawl's.
+    """
+    stage_dir = ws.stage_dir(stage)
+    if replay is not None:
+        replay_path = Path(replay)
+        if not replay_path.exists():
+            raise FinefakeError(f"replay archive {replay_path} does not exist")
+        archive = WarcArchive([replay_path])
+        if not len(archive):
+            raise FinefakeError(f"replay archive {replay_path} holds no WARC records")
+        frontier = Frontier(stage_dir / "state" / "frontier-replay.sqlite")
+        return frontier, Fetcher(http, archive=archive, replay=True, allow_hosts=allow_hosts)
+    warc_dir = stage_dir / "warc"
+    existing = [warc_dir] if warc_dir.exists() and any(warc_dir.iterdir()) else []
+    archive = WarcArchive(existing, write_dir=warc_dir, prefix=stage.replace("/", "-"))
+    frontier = Frontier(stage_dir / "state" / "frontier.sqlite")
+    return frontier, Fetcher(http, archive=archive, allow_hosts=allow_hosts, session=session)
+
+
+def config_dict(config: Any) -> dict[str, Any]:
+    """A JSON-friendly view of a config dataclass for the manifest (no secrets are held in configs)."""
+    data = {f.name: getattr(config, f.name) for f in fields(config) if f.name != "session"}
+    return {
+        k: (asdict(v) if is_dataclass(v) else str(v) if isinstance(v, Path) else v) for k, v in data.items()
+    }

@@ -1,0 +1,452 @@
+"""Snopes: walk fact-check listings and parse each fact-check into a raw_item.
+
+The page's JSON-LD ``ClaimReview`` is preferred (claim, rating, dates, reviewed item and its appearances);
+the HTML selectors below fill what it lacks, for three layouts: today's (2022+, ``claim_cont`` /
+``rating_title_wrap``), the 2017-2021 one (``claim`` / ``rating-name`` / ``breadcrumb-item``) and the legacy
+pages (``article-text``, ``itemprop`` ratings, "Claim:" / "Rating:" paragraphs). The rating maps to the binary
+label and the categories to a topic through the YAML tables of :mod:`finefake.contract`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from finefake.contract import label_for_rating, topic_for_categories
+from finefake.crawlers import extract as ex
+from finefake.crawlers.frontier import Task
+from finefake.crawlers.http import Fetcher, HttpConfig, host_key
+from finefake.crawlers.runner import CrawlReport, Outcome, run_tasks, store_images
+from finefake.crawlers.session import config_dict, hosts_of, open_crawl
+from finefake.ids import item_id
+from finefake.workspace import Workspace
+
+STAGE = "crawl/snopes"
+SHARE_HOSTS = (
+    "facebook.com/sharer",
+    "twitter.com/intent",
+    "x.com/intent",
+    "pinterest.com/pin",
+    "reddit.com/submit",
+    "linkedin.com/share",
+    "wa.me/",
+    "mailto:",
+    "javascript:",
+)
+ARCHIVE_HOSTS = (
+    "web.archive.org",
+    "archive.org",
+    "archive.is",
+    "archive.ph",
+    "archive.today",
+    "archive.li",
+    "archive.md",
+    "webcache.googleusercontent.com",
+)
+
+# Selector lists per field, newest layout first; the first non-empty match wins.
+TITLE = ["h1.title", "h1.article-title", "h1"]
+CLAIM = [".claim_cont", ".claim-text", "div.claim p", "div.claim", "[itemprop=claimReviewed]", "p.claim"]
+RATING = [
+    ".rating_title_wrap",
+    ".rating-name",
+    ".rating-label",
+    ".media.rating .h3",
+    "[itemprop=reviewRating] [itemprop=alternateName]",
+    "span.rating",
+    "font.status_color b",
+]
+AUTHOR = [
+    ".author_name a",
+    ".author_name",
+    "a.author_link",
+    ".author-link",
+    "a.author",
+    "[rel=author]",
+    "[itemprop=author] [itemprop=name]",
+    ".byline a",
+]
+DATE = [
+    "time[datetime]",
+    ".publish_date",
+    "h3.publish_date",
+    "span.date-published",
+    ".date-published",
+    "[itemprop=datePublished]",
+    ".article-date",
+    "span.date",
+]
+BODY = [
+    "#article-content",
+    "article#article-content",
+    ".post-body-container",
+    ".single-body",
+    "div.content",
+    ".article-text",
+    ".entry-content",
+    "div[itemprop=articleBody]",
+    "article",
+]
+CATEGORY_LINKS = [
+    ".breadcrumbs a",
+    ".breadcrumb-item a",
+    ".breadcrumb a",
+    ".breadcrumb-nav a",
+    "a[href*='/category/']",
+]
+TAG_LINKS = [".tags a", "a[rel=tag]", ".tag_wrapper a", ".article-tags a"]
+LISTING_LINKS = [
+    "a.outer_article_link_wrapper",
+    ".article_wrapper a",
+    "article h2 a",
+    "article a",
+    "h2.title a",
+    ".media-list a",
+    "li.list-group-item a",
+]
+LAYOUTS = {
+    "2022": ".claim_cont, .rating_title_wrap",
+    "2017": ".claim, .rating-name, .breadcrumb-item",
+    "legacy": ".article-text, [itemprop=reviewRating], .entry-content",
+}
+_SKIP_CRUMBS = {"home", "fact check", "fact checks", "fact-check", "snopes", "snopes.com", "all", "facts"}
+_UPDATED = re.compile(
+    r"(?:last updated|published|posted)\s*:?\s*(\d{1,2} \w+ \d{4}|\w+ \d{1,2},? \d{4})", re.I
+)
+_LABELLED = re.compile(r"^\s*(claim|rating|status)\s*:\s*(.+)$", re.I | re.S)
+
+
+@dataclass
+class SnopesConfig:
+    """Everything ``finefake crawl snopes`` can be told."""
+
+    base_url: str = "https://www.snopes.com"
+    start_urls: tuple[str, ...] = ()
+    ratings: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    since: str | None = None
+    limit: int | None = None
+    max_pages: int | None = None
+    max_images: int = 10
+    replay: str | None = None
+    workers: int = 8
+    commit_every: int = 50
+    http: HttpConfig = field(default_factory=HttpConfig)
+
+    def entry_urls(self) -> list[str]:
+        if self.start_urls:
+            return list(self.start_urls)
+        base = self.base_url.rstrip("/")
+        urls = [f"{base}/fact-check/rating/{_slug(r)}/" for r in self.ratings]
+        urls += [f"{base}/fact-check/category/{_slug(c)}/" for c in self.categories]
+        return urls or [f"{base}/fact-check/"]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _first(soup: BeautifulSoup | Tag, selectors: list[str]) -> Tag | None:
+    for selector in selectors:
+        for node in soup.select(selector):
+            if node.get_text(strip=True):
+                return node
+    return None
+
+
+def _first_text(soup: BeautifulSoup | Tag, selectors: list[str]) -> str:
+    node = _first(soup, selectors)
+    return ex.clean_line(node.get_text(" ", strip=True)) if node else ""
+
+
+def _labelled(soup: BeautifulSoup, label: str) -> str:
+    """Legacy pages: the text after a bold ``Claim:`` / ``Rating:`` / ``Status:`` label."""
+    for bold in soup.find_all(["b", "strong", "span", "font"]):
+        if bold.get_text(strip=True).rstrip(":").lower() == label:
+            parent = bold.parent
+            text = ex.clean_line(parent.get_text(" ", strip=True)) if parent else ""
+            match = _LABELLED.match(text)
+            if match:
+                return ex.clean_line(match.group(2))
+    return ""
+
+
+def unwrap_archive(url: str) -> str | None:
+    """The original URL inside an archive.org / archive.is link, when the link spells it out."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not any(host == h or host.endswith("." + h) for h in ARCHIVE_HOSTS):
+        return None
+    match = re.search(r"(https?:/{1,2}.+)$", url[len(f"{parts.scheme}://{parts.netloc}") :])
+    if not match:
+        return None
+    inner = match.group(1)
+    return re.sub(r"^(https?):/(?!/)", r"\1://", inner)
+
+
+def is_archive(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == h or host.endswith("." + h) for h in ARCHIVE_HOSTS)
+
+
+def parse_listing(html: str, url: str) -> tuple[list[str], str | None, list[str | None]]:
+    """Fact-check URLs on a listing page, the next listing page (or None), and the listed dates."""
+    soup = ex.soup_of(html)
+    host = host_key(url)
+    links: list[str] = []
+    anchors = [a for sel in LISTING_LINKS for a in soup.select(sel)] or soup.find_all("a")
+    for anchor in anchors:
+        href = urljoin(url, str(anchor.get("href") or ""))
+        path = urlsplit(href).path
+        if host_key(href) != host or not _is_fact_check_path(path) or href in links:
+            continue
+        links.append(href.split("#")[0])
+    next_url = None
+    for selector in ("link[rel=next]", "a[rel=next]", "a.next", "a.next-page", "a.next_page", "li.next a"):
+        node = soup.select_one(selector)
+        if node is not None and node.get("href"):
+            next_url = urljoin(url, str(node["href"]))
+            break
+    if next_url and host_key(next_url) != host:
+        next_url = None
+    dates = [
+        ex.parse_date(str(t.get("datetime") or t.get_text(" ", strip=True)))
+        for t in soup.select("time, .article_date, span.date, .listing-date")
+    ]
+    return links, next_url, dates
+
+
+def _is_fact_check_path(path: str) -> bool:
+    if path.endswith(".asp") or path.endswith(".htm"):
+        return True
+    bits = [b for b in path.split("/") if b]
+    return len(bits) == 2 and bits[0] == "fact-check" and bits[1] not in ("rating", "category", "page")
+
+
+def parse_fact_check(html: str, url: str) -> dict[str, Any]:
+    """Parse one fact-check page into plain fields (no network); raises ValueError for a page with no claim."""
+    objs = ex.json_ld(html, url)
+    review = ex.first_of_type(objs, "ClaimReview") or {}
+    article = ex.first_of_type(objs, "NewsArticle", "Article", "WebPage", "BlogPosting") or {}
+    soup = ex.soup_of(html)
+    layout = next((name for name, sel in LAYOUTS.items() if soup.select_one(sel) is not None), "unknown")
+    if review:
+        layout = f"{layout}+jsonld"
+
+    rating_obj = review.get("reviewRating") if isinstance(review.get("reviewRating"), dict) else {}
+    rating = ex.clean_line(str(rating_obj.get("alternateName") or rating_obj.get("name") or ""))
+    rating = rating or _first_text(soup, RATING) or _labelled(soup, "rating") or _labelled(soup, "status")
+    rating = rating.split("\n")[0].strip().rstrip(".")
+    claim = (
+        ex.clean_line(str(review.get("claimReviewed") or ""))
+        or _first_text(soup, CLAIM)
+        or _labelled(soup, "claim")
+    )
+    claim = re.sub(r"^claim\s*:\s*", "", claim, flags=re.I)
+    title = ex.clean_line(str(article.get("headline") or review.get("headline") or "")) or _first_text(
+        soup, TITLE
+    )
+    title = title or ex.meta(soup, "og:title") or (soup.title.get_text(strip=True) if soup.title else "")
+    if not claim and not rating:
+        raise ValueError("no claim and no rating found (not a fact-check page?)")
+
+    authors = ex.names_of(article.get("author")) or [
+        n for n in ex.names_of(review.get("author")) if n.lower() not in ("snopes", "snopes.com")
+    ]
+    if not authors:
+        author = _first_text(soup, AUTHOR)
+        authors = [re.sub(r"^(by|published by)\s+", "", author, flags=re.I)] if author else []
+    date_node = _first(soup, DATE)
+    published = (
+        ex.parse_date(article.get("datePublished"))
+        or ex.parse_date(review.get("datePublished"))
+        or ex.parse_date(ex.meta(soup, "article:published_time"))
+        or (
+            ex.parse_date(str(date_node.get("datetime") or date_node.get_text(" ", strip=True)))
+            if date_node is not None
+            else None
+        )
+    )
+    if not published:
+        match = _UPDATED.search(soup.get_text("\n"))
+        published = ex.parse_date(match.group(1)) if match else None
+
+    categories: list[str] = []
+    section = article.get("articleSection")
+    for value in section if isinstance(section, list) else [section]:
+        if isinstance(value, str):
+            categories.append(value)
+    categories += ex.metas(soup, "article:section")
+    for selector in CATEGORY_LINKS:
+        for node in soup.select(selector):
+            href = str(node.get("href") or "")
+            text = ex.clean_line(node.get_text(" ", strip=True))
+            if text and text.lower() not in _SKIP_CRUMBS and ("category" in href or "breadcrumb" in selector):
+                categories.append(text)
+    tags = ex.metas(soup, "article:tag") + [
+        ex.clean_line(n.get_text(" ", strip=True)) for sel in TAG_LINKS for n in soup.select(sel)
+    ]
+    keywords = article.get("keywords")
+    if isinstance(keywords, str):
+        tags += [k.strip() for k in keywords.split(",")]
+    elif isinstance(keywords, list):
+        tags += [str(k).strip() for k in keywords]
+    categories = list(dict.fromkeys(c for c in categories if c))
+    tags = list(dict.fromkeys(t for t in tags if t and t not in categories))
+
+    body = _first(soup, BODY)
+    lead = ex.meta(soup, "og:image") or next(iter(ex.urls_of(article.get("image"))), None)
+    images = ([{"url": urljoin(url, lead), "alt": None}] if lead else []) + ex.image_candidates(body, url)
+    links = _source_links(body, url) + _appearances(review, url)
+    text = ex.text_of(body)
+    return {
+        "title": title,
+        "claim": claim,
+        "rating": rating,
+        "categories": categories,
+        "tags": tags,
+        "authors": authors,
+        "published": published,
+        "text": text,
+        "images": images,
+        "links": list(dict.fromkeys(links)),
+        "layout": layout,
+    }
+
+
+def _source_links(body: Tag | None, url: str) -> list[str]:
+    if body is None:
+        return []
+    own = host_key(url)
+    out: list[str] = []
+    for anchor in body.find_all("a"):
+        href = urljoin(url, str(anchor.get("href") or "").strip())
+        if urlsplit(href).scheme not in ("http", "https") or host_key(href) == own:
+            continue
+        if any(s in href for s in SHARE_HOSTS):
+            continue
+        out.append(href.split("#")[0] if not is_archive(href) else href)
+    return out
+
+
+def _appearances(review: dict[str, Any], url: str) -> list[str]:
+    reviewed = review.get("itemReviewed") if isinstance(review.get("itemReviewed"), dict) else {}
+    out: list[str] = []
+    for key in ("firstAppearance", "appearance"):
+        value = reviewed.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            link = item.get("url") if isinstance(item, dict) else item
+            if isinstance(link, str) and link.startswith(("http://", "https://")):
+                out.append(link)
+    return out
+
+
+def build_item(
+    url: str, parsed: dict[str, Any], images: list[dict[str, Any]], fetched_at: str
+) -> dict[str, Any]:
+    """The raw_item of a parsed fact-check (its own fact_check and topic filled from the mapping tables)."""
+    fact_check = {
+        "url": url,
+        "claim": parsed["claim"],
+        "rating": parsed["rating"],
+        "categories": parsed["categories"],
+        "label": label_for_rating(parsed["rating"]),
+    }
+    sources = [{"url": link, "archive_of": unwrap_archive(link)} for link in parsed["links"]]
+    return {
+        "id": item_id("snopes", url=url),
+        "platform": "snopes",
+        "url": url,
+        "title": parsed["title"],
+        "text": parsed["text"],
+        "authors": parsed["authors"],
+        "published": parsed["published"],
+        "images": images,
+        "comments": [],
+        "fact_check": fact_check,
+        "topic": topic_for_categories(parsed["categories"] + parsed["tags"]),
+        "links": parsed["links"],
+        "fetched_at": fetched_at,
+        "metadata": {
+            "layout": parsed["layout"],
+            "tags": parsed["tags"],
+            "sources": sources,
+            "source": "snopes",
+        },
+    }
+
+
+def fact_check_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The context a Snopes item hands to the items it links to (its fact_check and topic)."""
+    return {"fact_check": item.get("fact_check"), "topic": item.get("topic"), "snopes_id": item.get("id")}
+
+
+class SnopesHandler:
+    """Turns listing and fact-check tasks into follow-up tasks and raw_items."""
+
+    def __init__(self, ws: Workspace, fetcher: Fetcher, config: SnopesConfig):
+        self.ws, self.fetcher, self.config = ws, fetcher, config
+
+    def __call__(self, task: Task) -> Outcome:
+        fetched = self.fetcher.fetch(task.url, expect="html")
+        if not fetched.ok:
+            return Outcome(error=fetched.error)
+        if task.kind == "listing":
+            return self._listing(task, fetched.text)
+        try:
+            parsed = parse_fact_check(fetched.text, task.url)
+        except ValueError as exc:
+            return Outcome(error=f"parse_error:{exc}")
+        if ex.before(parsed["published"], self.config.since):
+            return Outcome(skipped="before_since")
+        images = store_images(self.ws, self.fetcher, parsed["images"], self.config.max_images)
+        return Outcome(items=[build_item(task.url, parsed, images, fetched.fetched_at)])
+
+    def _listing(self, task: Task, html: str) -> Outcome:
+        links, next_url, dates = parse_listing(html, task.url)
+        tasks = [Task(link, "factcheck", depth=task.depth + 1) for link in links]
+        known = [d for d in dates if d]
+        too_old = bool(self.config.since and known and all(ex.before(d, self.config.since) for d in known))
+        page_budget = self.config.max_pages is None or task.depth + 1 < self.config.max_pages
+        if next_url and not too_old and page_budget:
+            tasks.append(Task(next_url, "listing", depth=task.depth + 1))
+        return Outcome(new_tasks=tasks)
+
+
+def crawl_snopes(ws: Workspace, config: SnopesConfig) -> CrawlReport:
+    """Crawl Snopes fact-checks into ``crawl/snopes`` (resumable; ``config.replay`` rebuilds from a WARC)."""
+    entries = config.entry_urls()
+    allow = hosts_of([*entries, config.base_url])
+    with ws.run(STAGE, config=config_dict(config)) as manifest:
+        frontier, fetcher = open_crawl(ws, STAGE, config.http, replay=config.replay, allow_hosts=allow)
+        try:
+            frontier.add(
+                Task(u, "listing" if not _is_fact_check_path(urlsplit(u).path) else "factcheck")
+                for u in entries
+            )
+            frontier.commit()
+            report = run_tasks(
+                ws,
+                STAGE,
+                frontier,
+                fetcher,
+                SnopesHandler(ws, fetcher, config),
+                limit=config.limit,
+                workers=config.workers,
+                commit_every=config.commit_every,
+                description="snopes",
+            )
+        finally:
+            report_archive = (
+                str(fetcher.archive.write_path) if fetcher.archive and fetcher.archive.write_path else None
+            )
+            fetcher.close()
+            frontier.close()
+        report.archive = report_archive
+        manifest.counts.update(items_written=report.items_written, items_total=report.items_total)
+        manifest.extra["crawl"] = report.as_dict()
+    return report

@@ -1,0 +1,322 @@
+"""Twitter/X with tweepy ``Client`` (API v2): tweets by id (from Snopes links or given) or a recent search.
+
+Requests ask for the ``attachments.media_keys`` and ``author_id`` expansions; media URLs and author names are
+joined from ``includes``. Replies are gathered by ``conversation_id`` search where the account's access tier
+allows it. Access tiers differ and change often, so every API error is recorded (per batch, per tweet id, or
+once for replies) and the crawl goes on with what it can fetch; ``wait_on_rate_limit`` waits out 429s.
+
+The bearer token comes from ``TWITTER_BEARER_TOKEN``. tweepy hard-codes ``https://api.twitter.com``; to use
+another base URL (a local server for the demo and tests) :func:`twitter_client` mounts a
+:class:`RebaseAdapter` on the client's own ``requests.Session``: requests to the API host are rewritten to
+``api_base`` at the transport level, so every tweepy code path (auth header, errors, rate limits) still runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from finefake.crawlers.archive import warc_now
+from finefake.crawlers.extract import parse_date
+from finefake.crawlers.frontier import Task
+from finefake.crawlers.http import Fetcher, HttpConfig
+from finefake.crawlers.runner import CrawlReport, Outcome, run_tasks, store_images
+from finefake.crawlers.session import config_dict, hosts_of, open_crawl
+from finefake.crawlers.snopes import STAGE as SNOPES_STAGE
+from finefake.crawlers.snopes import fact_check_of
+from finefake.errors import FinefakeError, MissingCredentials
+from finefake.ids import item_id
+from finefake.workspace import Workspace
+
+STAGE = "crawl/twitter"
+API_HOST = "https://api.twitter.com"
+TWEET_FIELDS = [
+    "created_at",
+    "author_id",
+    "conversation_id",
+    "public_metrics",
+    "lang",
+    "entities",
+    "attachments",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+]
+MEDIA_FIELDS = ["url", "preview_image_url", "type", "width", "height", "alt_text", "media_key"]
+USER_FIELDS = ["username", "name"]
+EXPANSIONS = ["attachments.media_keys", "author_id"]
+_STATUS = re.compile(r"/status(?:es)?/(\d{1,25})(?:/|$)")
+
+
+@dataclass
+class TwitterConfig:
+    """Everything ``finefake crawl twitter`` can be told."""
+
+    ids: tuple[str, ...] = ()
+    from_snopes: bool = True
+    query: str | None = None
+    search_pages: int = 1
+    max_results: int = 100
+    replies: bool = True
+    max_replies: int = 100
+    limit: int | None = None
+    max_images: int = 4
+    api_base: str = API_HOST
+    wait_on_rate_limit: bool = True
+    http: HttpConfig = field(default_factory=HttpConfig)
+
+
+class RebaseAdapter(requests.adapters.HTTPAdapter):
+    """Sends requests for ``https://api.twitter.com/...`` to ``base`` instead (same path and query)."""
+
+    def __init__(self, base: str, **kwargs: Any):
+        self.base = base.rstrip("/")
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if request.url and request.url.startswith(API_HOST):
+            request.url = self.base + request.url[len(API_HOST) :]
+        return super().send(request, **kwargs)
+
+
+def twitter_client(config: TwitterConfig):
+    """A tweepy.Client with the bearer token from the environment (and a rebased API host if configured)."""
+    import tweepy
+
+    token = os.environ.get("TWITTER_BEARER_TOKEN")
+    if not token:
+        raise MissingCredentials("Twitter/X API v2 (tweepy)", ["TWITTER_BEARER_TOKEN"])
+    client = tweepy.Client(bearer_token=token, wait_on_rate_limit=config.wait_on_rate_limit)
+    if config.api_base.rstrip("/") != API_HOST:
+        client.session.mount(API_HOST, RebaseAdapter(config.api_base))
+    return client
+
+
+def tweet_id(value: str) -> str | None:
+    value = value.strip()
+    if value.isdigit():
+        return value
+    host = (urlsplit(value).hostname or "").lower()
+    if any(host == d or host.endswith("." + d) for d in ("twitter.com", "x.com")):
+        match = _STATUS.search(urlsplit(value).path)
+        return match.group(1) if match else None
+    return None
+
+
+def _describe(exc: Exception) -> str:
+    import tweepy
+
+    if isinstance(exc, tweepy.HTTPException):
+        detail = "; ".join(exc.api_messages) or str(exc)
+        return f"twitter_{exc.response.status_code}:{detail[:300]}"
+    return f"twitter_{type(exc).__name__}:{str(exc)[:300]}"
+
+
+class TwitterHandler:
+    def __init__(self, ws: Workspace, fetcher: Fetcher, client, config: TwitterConfig):
+        self.ws, self.fetcher, self.client, self.config = ws, fetcher, client, config
+        self.replies_unavailable: str | None = None
+        self.unfetched: list[dict[str, str]] = []
+
+    def __call__(self, task: Task) -> Outcome:
+        import tweepy
+
+        fields_ = {
+            "expansions": EXPANSIONS,
+            "tweet_fields": TWEET_FIELDS,
+            "media_fields": MEDIA_FIELDS,
+            "user_fields": USER_FIELDS,
+        }
+        try:
+            if task.kind == "ids":
+                response = self.client.get_tweets(task.context["ids"], **fields_)
+                new_tasks: list[Task] = []
+            else:
+                params = dict(fields_, max_results=self.config.max_results)
+                if task.context.get("next_token"):
+                    params["next_token"] = task.context["next_token"]
+                response = self.client.search_recent_tweets(task.context["query"], **params)
+                token = (response.meta or {}).get("next_token")
+                page = task.context.get("page", 1)
+                new_tasks = (
+                    [
+                        Task(
+                            f"twitter:search:{task.context['query']}:{token}",
+                            "search",
+                            {"query": task.context["query"], "next_token": token, "page": page + 1},
+                        )
+                    ]
+                    if token and page < self.config.search_pages
+                    else []
+                )
+        except (tweepy.TweepyException, requests.RequestException) as exc:
+            return Outcome(error=_describe(exc))
+        for error in response.errors or []:
+            self.unfetched.append(
+                {
+                    "id": str(error.get("value") or error.get("resource_id")),
+                    "error": f"{error.get('title')}: {error.get('detail')}",
+                }
+            )
+        media = {m.media_key: m for m in (response.includes or {}).get("media", [])}
+        users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
+        contexts = task.context.get("contexts", {})
+        items = [
+            self._item(tweet, media, users, contexts.get(str(tweet.id), {})) for tweet in response.data or []
+        ]
+        return Outcome(items=items, new_tasks=new_tasks)
+
+    def _item(self, tweet, media: dict, users: dict, context: dict[str, Any]) -> dict[str, Any]:
+        user = users.get(str(tweet.author_id))
+        username = user.username if user is not None else None
+        images = []
+        for key in (tweet.attachments or {}).get("media_keys", []):
+            m = media.get(key)
+            url = m and (m.url or m.preview_image_url)
+            if url:
+                images.append({"url": url, "alt": getattr(m, "alt_text", None)})
+        stored = store_images(self.ws, self.fetcher, images, self.config.max_images)
+        metadata: dict[str, Any] = {
+            "conversation_id": str(tweet.conversation_id or ""),
+            "lang": tweet.lang,
+            "public_metrics": tweet.public_metrics,
+            "username": username,
+        }
+        metadata |= {k: context[k] for k in ("snopes_id", "via") if context.get(k)}
+        comments = []
+        if self.config.replies and tweet.conversation_id:
+            comments, note = self._replies(str(tweet.conversation_id), str(tweet.id))
+            if note:
+                metadata["replies"] = note
+        return {
+            "id": item_id("twitter", platform_id=str(tweet.id)),
+            "platform": "twitter",
+            "url": f"https://twitter.com/{username or 'i/web'}/status/{tweet.id}",
+            "title": "",
+            "text": tweet.text or "",
+            "authors": [f"@{username}"] if username else [],
+            "published": parse_date(tweet.created_at.isoformat()) if tweet.created_at else None,
+            "images": stored,
+            "comments": comments,
+            "fact_check": context.get("fact_check"),
+            "topic": context.get("topic"),
+            "fetched_at": warc_now(),
+            "metadata": metadata,
+        }
+
+    def _replies(self, conversation_id: str, root_id: str) -> tuple[list[dict[str, Any]], str | None]:
+        import tweepy
+
+        if self.replies_unavailable:
+            return [], self.replies_unavailable
+        try:
+            response = self.client.search_recent_tweets(
+                f"conversation_id:{conversation_id}",
+                tweet_fields=TWEET_FIELDS,
+                expansions=["author_id"],
+                user_fields=USER_FIELDS,
+                max_results=min(100, max(10, self.config.max_replies)),
+            )
+        except (tweepy.Forbidden, tweepy.Unauthorized) as exc:
+            self.replies_unavailable = f"unavailable for this access tier ({_describe(exc)})"
+            return [], self.replies_unavailable
+        except (tweepy.TweepyException, requests.RequestException) as exc:
+            return [], f"failed ({_describe(exc)})"
+        users = {str(u.id): u.username for u in (response.includes or {}).get("users", [])}
+        out = []
+        for reply in (response.data or [])[: self.config.max_replies]:
+            if str(reply.id) == root_id:
+                continue
+            parent = next(
+                (r["id"] for r in (reply.referenced_tweets or []) if r["type"] == "replied_to"), None
+            )
+            out.append(
+                {
+                    "id": str(reply.id),
+                    "author": users.get(str(reply.author_id)),
+                    "text": reply.text,
+                    "created": parse_date(reply.created_at.isoformat()) if reply.created_at else None,
+                    "parent_id": str(parent) if parent else None,
+                    "score": (reply.public_metrics or {}).get("like_count"),
+                }
+            )
+        return out, None
+
+
+def seed_tasks(ws: Workspace, config: TwitterConfig) -> list[Task]:
+    """Batches of up to 100 ids (one API call each) and the first search page."""
+    contexts: dict[str, dict[str, Any]] = {}
+    for value in config.ids:
+        tid = tweet_id(value)
+        if tid is None:
+            raise FinefakeError(f"not a tweet id or status URL: {value!r}")
+        contexts.setdefault(tid, {"via": "id"})
+    if config.from_snopes and ws.has_records(SNOPES_STAGE):
+        for item in ws.read(SNOPES_STAGE):
+            for link in item.get("links") or []:
+                tid = tweet_id(link) if "://" in link else None
+                if tid:
+                    contexts.setdefault(tid, fact_check_of(item) | {"via": "snopes"})
+    tasks = []
+    ids = sorted(contexts, key=int)
+    for start in range(0, len(ids), 100):
+        batch = ids[start : start + 100]
+        key = hashlib.sha1(",".join(batch).encode()).hexdigest()[:16]
+        tasks.append(
+            Task(f"twitter:ids:{key}", "ids", {"ids": batch, "contexts": {i: contexts[i] for i in batch}})
+        )
+    if config.query:
+        tasks.append(Task(f"twitter:search:{config.query}", "search", {"query": config.query, "page": 1}))
+    if not tasks:
+        raise FinefakeError(
+            "nothing to crawl on Twitter: give tweet ids/URLs or a query, or crawl snopes first"
+        )
+    return tasks
+
+
+def crawl_twitter(ws: Workspace, config: TwitterConfig) -> CrawlReport:
+    """Crawl tweets into ``crawl/twitter``; API failures are recorded, never fatal."""
+    client = twitter_client(config)
+    tasks = seed_tasks(ws, config)
+    allow = hosts_of([config.api_base]) if config.api_base.rstrip("/") != API_HOST else ()
+    with ws.run(
+        STAGE, inputs=[SNOPES_STAGE] if config.from_snopes else [], config=config_dict(config)
+    ) as manifest:
+        frontier, fetcher = open_crawl(ws, STAGE, config.http, allow_hosts=allow)
+        handler = TwitterHandler(ws, fetcher, client, config)
+        try:
+            frontier.add(tasks)
+            frontier.commit()
+            report = run_tasks(
+                ws,
+                STAGE,
+                frontier,
+                fetcher,
+                handler,
+                limit=config.limit,
+                workers=1,
+                per_host=1,
+                commit_every=1,
+                description="twitter",
+            )
+        finally:
+            archive = fetcher.archive.write_path if fetcher.archive else None
+            fetcher.close()
+            frontier.close()
+        report.archive = str(archive) if archive else None
+        report.failures = report.failures + handler.unfetched
+        if handler.replies_unavailable:
+            report.failure_reasons["replies_unavailable"] = 1
+        manifest.counts.update(
+            items_written=report.items_written,
+            items_total=report.items_total,
+            tweets_unfetched=len(handler.unfetched),
+        )
+        manifest.extra["crawl"] = report.as_dict()
+        manifest.extra["replies"] = handler.replies_unavailable or "available"
+    return report
