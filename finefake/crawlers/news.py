@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from finefake.contract import topic_for_categories
 from finefake.crawlers import extract as ex
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
@@ -174,6 +175,13 @@ def parse_article(html: str, url: str) -> dict[str, Any]:
     }
 
 
+def section_topic(section: str | list[str] | None) -> str | None:
+    """The topic of an article reached without a fact-check, from its site section (same YAML table as Snopes)."""
+    if not section:
+        return None
+    return topic_for_categories([section] if isinstance(section, str) else list(section))
+
+
 class NewsHandler:
     def __init__(self, ws: Workspace, fetcher: Fetcher, config: NewsConfig):
         self.ws, self.fetcher, self.config = ws, fetcher, config
@@ -215,7 +223,7 @@ class NewsHandler:
                     "images": images,
                     "comments": [],
                     "fact_check": task.context.get("fact_check"),
-                    "topic": task.context.get("topic"),
+                    "topic": task.context.get("topic") or section_topic(parsed["section"]),
                     "fetched_at": fetched.fetched_at,
                     "metadata": metadata,
                 }

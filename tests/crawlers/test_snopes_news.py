@@ -138,3 +138,12 @@ def test_sitemaps_and_platforms():
         unwrap_archive("https://web.archive.org/web/2020id_/http://nytimes.com/a") == "http://nytimes.com/a"
     )
     assert unwrap_archive("https://archive.ph/AbCdE") is None
+
+
+def test_articles_without_fact_check_take_their_topic_from_the_section():
+    from finefake.crawlers.news import section_topic
+
+    assert section_topic("Politics") == "politics"
+    assert section_topic(["Opinion", "Health"]) == "health"
+    assert section_topic("Society") == "society" and section_topic("Conflict") == "conflict"
+    assert section_topic("Opinion") is None and section_topic(None) is None
