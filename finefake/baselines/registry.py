@@ -1,0 +1,72 @@
+"""The model registry: benchmarks look baselines up by name, so adding a model never touches the runner.
+
+Model modules register themselves with ``@register_model("name")``; the registry imports the known modules
+lazily on first look-up, so importing ``finefake.baselines`` stays cheap (no torch until a model is built).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from finefake.errors import FinefakeError
+
+if TYPE_CHECKING:
+    from finefake.baselines.base import Model
+
+#: Modules that define registered models; imported on first use of the registry.
+MODEL_MODULES: tuple[str, ...] = (
+    "finefake.baselines.majority",
+    "finefake.baselines.logreg",
+    "finefake.baselines.kean",
+)
+_REGISTRY: dict[str, type[Model]] = {}
+_loaded = False
+
+
+def register_model(name: str):
+    """Class decorator: make ``cls`` available as ``get_model(name, ...)``."""
+
+    def decorate(cls: type[Model]) -> type[Model]:
+        existing = _REGISTRY.get(name)
+        if existing is not None and existing is not cls:
+            raise ValueError(f"model name {name!r} is already registered by {existing.__module__}")
+        cls.name = name
+        _REGISTRY[name] = cls
+        return cls
+
+    return decorate
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        for module in MODEL_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+def list_models() -> list[str]:
+    """Names of every registered model, sorted."""
+    _load()
+    return sorted(_REGISTRY)
+
+
+def model_class(name: str) -> type[Model]:
+    """The class registered under ``name`` (FinefakeError naming the known models otherwise)."""
+    _load()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise FinefakeError(
+            f"unknown model {name!r}; registered models: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+
+
+def get_model(name: str, **hparams: Any) -> Model:
+    """Build the model registered under ``name`` with keyword hyper-parameters (defaults = the paper's)."""
+    cls = model_class(name)
+    try:
+        return cls(**hparams)
+    except TypeError as exc:
+        raise FinefakeError(f"bad hyper-parameters for model {name!r}: {exc}") from exc

@@ -1,0 +1,265 @@
+"""The benchmark tasks of the FineFake paper (DESIGN.md section 7) and the settings each one expands to.
+
+A *task* names what is predicted and how it is evaluated; a *setting* is one train/validation/test cut of it
+(classification tasks have one setting, domain-adaptation tasks one per source -> target pair):
+
+* ``binary`` (no knowledge), ``binary-kg`` (with knowledge), ``fine-grained`` (6 classes, with knowledge):
+  6:2:2 stratified train/validation/test; accuracy, macro precision/recall/F1.
+* ``topic-da``: per platform group, source = politics + business + health + society, target = entertainment,
+  and target = conflict, of the same group.
+* ``platform-da``: politics only; source = one platform group, target = each other group.
+* ``dual-da``: source = conflict of group A, target = politics of group B != A.
+
+Domain adaptation predicts the binary label with knowledge; the source is split 9:1 train/validation, the
+whole target is the test set, and models get the target *inputs* only (``Setting.target_unlabeled``), never
+its labels. Accuracy and weighted F1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from finefake.benchmarks.splits import classification_split, source_split
+from finefake.contract import FINE_GRAINED_NAMES, LABEL_NAMES, PLATFORM_GROUPS
+from finefake.errors import FinefakeError
+from finefake.features.featureset import FeatureSet
+
+DA_SOURCE_TOPICS: tuple[str, ...] = ("politics", "business", "health", "society")
+DA_TARGET_TOPICS: tuple[str, ...] = ("entertainment", "conflict")
+#: Short names used in setting labels and table headers (paper style: P, B, H, S).
+GROUP_SHORT: dict[str, str] = {"fact_check": "FC", "stream": "ST", "official": "OF"}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    kind: str  # "classification" | "domain_adaptation"
+    label_field: str
+    class_names: tuple[str, ...]
+    use_knowledge: bool
+    metrics: tuple[str, ...]
+    description: str
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def is_da(self) -> bool:
+        return self.kind == "domain_adaptation"
+
+
+CLASSIFICATION_METRICS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+DA_METRICS = ("accuracy", "weighted_f1")
+TASKS: dict[str, TaskSpec] = {
+    spec.name: spec
+    for spec in (
+        TaskSpec(
+            "binary", "classification", "label", LABEL_NAMES, False, CLASSIFICATION_METRICS,
+            "binary fake/real detection from text and image (no knowledge)",
+        ),
+        TaskSpec(
+            "binary-kg", "classification", "label", LABEL_NAMES, True, CLASSIFICATION_METRICS,
+            "binary fake/real detection from text, image and knowledge",
+        ),
+        TaskSpec(
+            "fine-grained", "classification", "fine_grained_label", FINE_GRAINED_NAMES, True,
+            CLASSIFICATION_METRICS, "six-class fine-grained detection from text, image and knowledge",
+        ),
+        TaskSpec(
+            "topic-da", "domain_adaptation", "label", LABEL_NAMES, True, DA_METRICS,
+            "topic adaptation: politics+business+health+society -> entertainment / conflict, per platform group",
+        ),
+        TaskSpec(
+            "platform-da", "domain_adaptation", "label", LABEL_NAMES, True, DA_METRICS,
+            "platform adaptation on politics: one platform group -> each other group",
+        ),
+        TaskSpec(
+            "dual-da", "domain_adaptation", "label", LABEL_NAMES, True, DA_METRICS,
+            "topic and platform adaptation: conflict of group A -> politics of group B",
+        ),
+    )
+}  # fmt: skip
+TASK_NAMES: tuple[str, ...] = tuple(TASKS)
+
+
+def get_task(name: str) -> TaskSpec:
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise FinefakeError(f"unknown task {name!r}; expected one of {', '.join(TASKS)}") from None
+
+
+@dataclass
+class ItemTable:
+    """The per-item facts the harness needs (labels and domains), row-aligned with a FeatureSet."""
+
+    ids: list[str]
+    label: np.ndarray
+    fine_grained_label: np.ndarray
+    topic: np.ndarray
+    platform_group: np.ndarray
+    duplicate_cluster: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_records(cls, records: Iterable[dict[str, Any]]) -> ItemTable:
+        """Read the fields from ``record`` dicts; a missing or bad field raises naming the item and field."""
+        rows: dict[str, list[Any]] = {k: [] for k in ("id", "label", "fine", "topic", "group", "cluster")}
+        for record in records:
+            item = record.get("id", "<no id>")
+            for key in ("id", "label", "fine_grained_label", "topic", "platform_group"):
+                if record.get(key) is None:
+                    raise FinefakeError(
+                        f"record {item}: field {key!r} is missing; benchmarks need labelled records"
+                    )
+            rows["id"].append(str(record["id"]))
+            rows["label"].append(int(record["label"]))
+            rows["fine"].append(int(record["fine_grained_label"]))
+            rows["topic"].append(str(record["topic"]))
+            rows["group"].append(str(record["platform_group"]))
+            rows["cluster"].append(record.get("duplicate_cluster"))
+        return cls(
+            rows["id"],
+            np.asarray(rows["label"], dtype=np.int64),
+            np.asarray(rows["fine"], dtype=np.int64),
+            np.asarray(rows["topic"], dtype=object),
+            np.asarray(rows["group"], dtype=object),
+            rows["cluster"],
+        )
+
+    def aligned_to(self, features: FeatureSet) -> ItemTable:
+        """This table reordered to the FeatureSet's rows; every feature row must have a record."""
+        position = {item_id: i for i, item_id in enumerate(self.ids)}
+        missing = [i for i in features.ids if i not in position]
+        if missing:
+            raise FinefakeError(
+                f"{len(missing)} feature rows have no record (first: {missing[0]}); "
+                "recompute the features for this workspace"
+            )
+        rows = np.asarray([position[i] for i in features.ids], dtype=np.int64)
+        return ItemTable(
+            list(features.ids),
+            self.label[rows],
+            self.fine_grained_label[rows],
+            self.topic[rows],
+            self.platform_group[rows],
+            [self.duplicate_cluster[i] for i in rows],
+        )
+
+    def labels_for(self, task: TaskSpec) -> np.ndarray:
+        return self.label if task.label_field == "label" else self.fine_grained_label
+
+
+@dataclass
+class Setting:
+    """One train/validation/test cut of a task; row indices point into the aligned FeatureSet."""
+
+    task: str
+    name: str
+    source: str
+    target: str
+    train: np.ndarray
+    validation: np.ndarray
+    test: np.ndarray
+    domain_adaptation: bool
+    skipped: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        """The setting's file-system name."""
+        keep = [c if c.isalnum() else "-" for c in self.name.lower()]
+        return "-".join(p for p in "".join(keep).split("-") if p) or "all"
+
+
+def _domain_setting(
+    task: TaskSpec,
+    items: ItemTable,
+    name: str,
+    source: str,
+    target: str,
+    source_rows: np.ndarray,
+    target_rows: np.ndarray,
+    split_seed: int,
+) -> Setting:
+    labels = items.labels_for(task)
+    empty = np.zeros(0, dtype=np.int64)
+    details = {"n_source": int(len(source_rows)), "n_target": int(len(target_rows))}
+    reason = None
+    if len(target_rows) == 0:
+        reason = "no target items"
+    elif len(np.unique(labels[source_rows])) < 2:
+        reason = f"source has {len(source_rows)} items and fewer than 2 classes"
+    if reason:
+        return Setting(task.name, name, source, target, empty, empty, empty, True, reason, details)
+    split = source_split(
+        labels[source_rows].tolist(), [items.duplicate_cluster[i] for i in source_rows], seed=split_seed
+    )
+    train, val = source_rows[split["train"]], source_rows[split["validation"]]
+    if len(val) == 0:
+        return Setting(
+            task.name, name, source, target, empty, empty, empty, True, "source too small", details
+        )
+    return Setting(task.name, name, source, target, train, val, target_rows, True, None, details)
+
+
+def build_settings(task_name: str, items: ItemTable, *, split_seed: int = 0) -> list[Setting]:
+    """Every setting of ``task_name`` on ``items`` (settings without enough data carry ``skipped``)."""
+    task = get_task(task_name)
+    labels = items.labels_for(task)
+    if not task.is_da:
+        split = classification_split(labels.tolist(), items.duplicate_cluster, seed=split_seed)
+        reason = None
+        if min(len(split[k]) for k in split) == 0:
+            reason = f"only {len(items)} items: a split is empty"
+        elif len(np.unique(labels[split["train"]])) < 2:
+            reason = "training split has fewer than 2 classes"
+        return [
+            Setting(
+                task.name,
+                "all",
+                "all",
+                "all",
+                split["train"],
+                split["validation"],
+                split["test"],
+                False,
+                reason,
+            )
+        ]
+    topic, group = items.topic, items.platform_group
+    settings: list[Setting] = []
+    if task.name == "topic-da":
+        for g in PLATFORM_GROUPS:
+            source_rows = np.flatnonzero((group == g) & np.isin(topic, DA_SOURCE_TOPICS))
+            for t in DA_TARGET_TOPICS:
+                target_rows = np.flatnonzero((group == g) & (topic == t))
+                name = f"{GROUP_SHORT[g]}: P+B+H+S -> {t}"
+                settings.append(
+                    _domain_setting(task, items, name, g, t, source_rows, target_rows, split_seed)
+                )
+    else:
+        source_topic, target_topic = (
+            ("politics", "politics") if task.name == "platform-da" else ("conflict", "politics")
+        )
+        for a in PLATFORM_GROUPS:
+            source_rows = np.flatnonzero((group == a) & (topic == source_topic))
+            for b in PLATFORM_GROUPS:
+                if a == b:
+                    continue
+                target_rows = np.flatnonzero((group == b) & (topic == target_topic))
+                if task.name == "platform-da":
+                    name = f"{GROUP_SHORT[a]} -> {GROUP_SHORT[b]}"
+                else:
+                    name = f"{source_topic}@{GROUP_SHORT[a]} -> {target_topic}@{GROUP_SHORT[b]}"
+                settings.append(
+                    _domain_setting(task, items, name, a, b, source_rows, target_rows, split_seed)
+                )
+    return settings

@@ -1,0 +1,60 @@
+"""KEAN's BBSE weight estimate and its ablation switches."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from finefake.baselines import get_model
+from finefake.baselines.kean import bbse_weights
+
+
+def test_bbse_recovers_a_known_label_shift():
+    rng = np.random.default_rng(0)
+    # a classifier that is right 80% of the time; source prior 50/50, target prior 90/10
+    val_true = rng.integers(0, 2, 4000)
+    val_pred = np.where(rng.random(4000) < 0.8, val_true, 1 - val_true)
+    target_true = (rng.random(4000) < 0.1).astype(int)
+    target_pred = np.where(rng.random(4000) < 0.8, target_true, 1 - target_true)
+    w, info = bbse_weights(val_true, val_pred, target_pred, 2, shrinkage=0.0)
+    np.testing.assert_allclose(w, [1.8, 0.2], atol=0.12)
+    assert not info["ill_conditioned"] and info["regularisation"] == 0
+    shrunk, _ = bbse_weights(val_true[:16], val_pred[:16], target_pred, 2)  # tiny held-out set: pulled to 1
+    assert abs(shrunk - 1).max() < abs(w - 1).max()
+
+
+def test_bbse_is_regularised_and_clipped_when_the_confusion_matrix_is_singular():
+    val_true = np.array([0, 0, 1, 1, 2, 2])
+    val_pred = np.zeros(6, dtype=int)  # predicts class 0 only: C_h has rank 1
+    w, info = bbse_weights(val_true, val_pred, np.zeros(10, dtype=int), 6)
+    assert info["ill_conditioned"] and np.all(np.isfinite(w)) and np.all(w >= 0)
+    assert w[3:].tolist() == [1.0, 1.0, 1.0]  # classes absent from held-out source keep weight 1
+    w, _ = bbse_weights(np.array([0, 0]), np.array([1, 1]), np.array([0, 1]), 2)  # nothing right at all
+    assert np.all(np.isfinite(w))
+
+
+def test_paper_defaults_and_ablation_switches():
+    params = get_model("kean").get_params()
+    assert params["lr"] == 1e-3 and params["weight_decay"] == 5e-4 and params["batch_size"] == 32
+    assert params["adv_weight"] == 0.8 and params["recon_weight"] == 0.2
+    assert params["use_knowledge"] and params["adversarial"] and params["reweight"]
+
+
+def test_in_domain_runs_without_discriminator_and_reweighting(binary_batches):
+    b = binary_batches
+    model = get_model("kean", epochs=2).fit(b["train"], b["validation"])
+    info = model.fit_info()
+    assert not info["domain_adaptation"] and "bbse" not in info
+    assert all(epoch["adv"] == 0 for epoch in info["first_run"]["history"])
+    adapted = get_model("kean", epochs=2, use_knowledge=False, reweight=False).fit(
+        b["train"], b["validation"], b["test"].unlabeled()
+    )
+    assert adapted.fit_info()["domain_adaptation"] and "bbse" not in adapted.fit_info()
+    assert all(
+        epoch["adv"] > 0 and epoch["recon"] == 0 for epoch in adapted.fit_info()["first_run"]["history"]
+    )
+    no_adv = get_model("kean", epochs=2, adversarial=False).fit(
+        b["train"], b["validation"], b["test"].unlabeled()
+    )
+    assert "bbse" in no_adv.fit_info() and all(
+        e["adv"] == 0 for e in no_adv.fit_info()["second_run"]["history"]
+    )
