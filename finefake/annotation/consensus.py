@@ -24,29 +24,8 @@ from typing import Any
 from finefake.annotation.label_config import LabelValueError, binary_code, fine_grained_code
 from finefake.contract import FINE_GRAINED_NAMES
 from finefake.errors import FinefakeError
+from finefake.records import project
 from finefake.workspace import read_jsonl
-
-#: Fields of an aligned item that a final record keeps (the record schema has no others besides the labels).
-RECORD_FIELDS = (
-    "id",
-    "platform",
-    "platform_group",
-    "topic",
-    "url",
-    "title",
-    "text",
-    "authors",
-    "published",
-    "images",
-    "comments",
-    "fact_check",
-    "language",
-    "duplicate_cluster",
-    "metadata",
-    "entities",
-    "relation_triples",
-    "attribute_triples",
-)
 
 
 @dataclass
@@ -175,7 +154,7 @@ def build_record(
 
     Not validated here: the workspace writer validates every record on the way to disk (once is enough).
     """
-    record = {key: item[key] for key in RECORD_FIELDS if key in item}
+    record = project("aligned_item", item)
     record["annotations"] = [
         {"annotator": a["annotator"], "label": a["label"], "fine_grained_label": a["fine_grained_label"]}
         for a in sorted(annotations, key=lambda a: a["annotator"])

@@ -18,8 +18,8 @@ from finefake.contract import topic_for_categories
 from finefake.crawlers import extract as ex
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
-from finefake.crawlers.runner import CrawlReport, Outcome, run_tasks, store_images
-from finefake.crawlers.session import config_dict, hosts_of, open_crawl
+from finefake.crawlers.runner import CrawlReport, Outcome, store_images
+from finefake.crawlers.session import config_dict, hosts_of, run_crawl
 from finefake.crawlers.snopes import STAGE as SNOPES_STAGE
 from finefake.crawlers.snopes import fact_check_of, unwrap_archive
 from finefake.errors import FinefakeError
@@ -279,34 +279,19 @@ def seed_tasks(ws: Workspace, config: NewsConfig) -> tuple[list[Task], Counter[s
 def crawl_news(ws: Workspace, config: NewsConfig) -> CrawlReport:
     """Crawl news articles into ``crawl/news`` (resumable; ``config.replay`` rebuilds from a WARC)."""
     tasks, ignored = seed_tasks(ws, config)
-    allow = hosts_of([*config.urls, *config.sitemaps])
-    with ws.run(
-        STAGE, inputs=[SNOPES_STAGE] if config.from_snopes else [], config=config_dict(config)
-    ) as manifest:
-        frontier, fetcher = open_crawl(ws, STAGE, config.http, replay=config.replay, allow_hosts=allow)
-        try:
-            frontier.add(tasks)
-            frontier.commit()
-            report = run_tasks(
-                ws,
-                STAGE,
-                frontier,
-                fetcher,
-                NewsHandler(ws, fetcher, config),
-                limit=config.limit,
-                workers=config.workers,
-                commit_every=config.commit_every,
-                description="news",
-            )
-        finally:
-            archive = fetcher.archive.write_path if fetcher.archive else None
-            fetcher.close()
-            frontier.close()
-        report.archive = str(archive) if archive else None
-        manifest.counts.update(
-            items_written=report.items_written,
-            items_total=report.items_total,
-            **{f"links_{k}": v for k, v in ignored.items()},
-        )
-        manifest.extra["crawl"] = report.as_dict()
-    return report
+    return run_crawl(
+        ws,
+        STAGE,
+        config.http,
+        tasks,
+        lambda fetcher: NewsHandler(ws, fetcher, config),
+        inputs=[SNOPES_STAGE] if config.from_snopes else [],
+        settings=config_dict(config),
+        replay=config.replay,
+        allow_hosts=hosts_of([*config.urls, *config.sitemaps]),
+        finish=lambda handler, report: {f"links_{k}": v for k, v in ignored.items()},
+        limit=config.limit,
+        workers=config.workers,
+        commit_every=config.commit_every,
+        description="news",
+    )

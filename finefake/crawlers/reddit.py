@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 from finefake.crawlers.archive import warc_now
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig
-from finefake.crawlers.runner import CrawlReport, Outcome, run_tasks, store_images
-from finefake.crawlers.session import config_dict, hosts_of, open_crawl
+from finefake.crawlers.runner import CrawlReport, Outcome, store_images
+from finefake.crawlers.session import config_dict, hosts_of, run_crawl
 from finefake.crawlers.snopes import STAGE as SNOPES_STAGE
 from finefake.crawlers.snopes import fact_check_of
 from finefake.errors import FinefakeError, MissingCredentials
@@ -236,31 +236,18 @@ def seed_tasks(ws: Workspace, config: RedditConfig) -> list[Task]:
 def crawl_reddit(ws: Workspace, config: RedditConfig) -> CrawlReport:
     """Crawl Reddit submissions into ``crawl/reddit`` (resumable; images archived like web pages)."""
     reddit = reddit_client(config)
-    tasks = seed_tasks(ws, config)
-    allow = hosts_of([config.oauth_url, config.reddit_url])
-    settings = config_dict(config)
-    with ws.run(STAGE, inputs=[SNOPES_STAGE] if config.from_snopes else [], config=settings) as manifest:
-        frontier, fetcher = open_crawl(ws, STAGE, config.http, allow_hosts=allow)
-        try:
-            frontier.add(tasks)
-            frontier.commit()
-            report = run_tasks(
-                ws,
-                STAGE,
-                frontier,
-                fetcher,
-                RedditHandler(ws, fetcher, reddit, config),
-                limit=config.limit,
-                workers=1,
-                per_host=1,
-                commit_every=20,
-                description="reddit",
-            )
-        finally:
-            archive = fetcher.archive.write_path if fetcher.archive else None
-            fetcher.close()
-            frontier.close()
-        report.archive = str(archive) if archive else None
-        manifest.counts.update(items_written=report.items_written, items_total=report.items_total)
-        manifest.extra["crawl"] = report.as_dict()
-    return report
+    return run_crawl(
+        ws,
+        STAGE,
+        config.http,
+        seed_tasks(ws, config),
+        lambda fetcher: RedditHandler(ws, fetcher, reddit, config),
+        inputs=[SNOPES_STAGE] if config.from_snopes else [],
+        settings=config_dict(config),
+        allow_hosts=hosts_of([config.oauth_url, config.reddit_url]),
+        limit=config.limit,
+        workers=1,
+        per_host=1,
+        commit_every=20,
+        description="reddit",
+    )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from finefake.crawlers.archive import WarcArchive
-from finefake.crawlers.frontier import Frontier
+from finefake.crawlers.frontier import Frontier, Task
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
+from finefake.crawlers.runner import CrawlReport, Handler, run_tasks
 from finefake.errors import FinefakeError
 from finefake.workspace import Workspace
 
@@ -57,3 +59,40 @@ def config_dict(config: Any) -> dict[str, Any]:
     return {
         k: (asdict(v) if is_dataclass(v) else str(v) if isinstance(v, Path) else v) for k, v in data.items()
     }
+
+
+def run_crawl(
+    ws: Workspace,
+    stage: str,
+    http: HttpConfig,
+    tasks: Iterable[Task],
+    make_handler: Callable[[Fetcher], Handler],
+    *,
+    inputs: list[str],
+    settings: dict[str, Any],
+    replay: str | Path | None = None,
+    allow_hosts: tuple[str, ...] = (),
+    finish: Callable[[Handler, CrawlReport], dict[str, int]] | None = None,
+    **run_options: Any,
+) -> CrawlReport:
+    """One crawl stage run, the same for every source: manifest, frontier + archive, seed tasks, run, close.
+
+    ``make_handler`` builds the source's handler on the opened fetcher; ``finish`` may amend the report after
+    the run and returns extra manifest counts; ``run_options`` go to :func:`run_tasks`.
+    """
+    with ws.run(stage, inputs=inputs, config=settings) as manifest:
+        frontier, fetcher = open_crawl(ws, stage, http, replay=replay, allow_hosts=allow_hosts)
+        try:
+            handler = make_handler(fetcher)
+            frontier.add(tasks)
+            frontier.commit()
+            report = run_tasks(ws, stage, frontier, fetcher, handler, **run_options)
+        finally:
+            archive = fetcher.archive.write_path if fetcher.archive else None
+            fetcher.close()
+            frontier.close()
+        report.archive = str(archive) if archive else None
+        extra = finish(handler, report) if finish else {}
+        manifest.counts.update(items_written=report.items_written, items_total=report.items_total, **extra)
+        manifest.extra["crawl"] = report.as_dict()
+    return report

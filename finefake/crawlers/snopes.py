@@ -20,8 +20,8 @@ from finefake.contract import label_for_rating, topic_for_categories
 from finefake.crawlers import extract as ex
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
-from finefake.crawlers.runner import CrawlReport, Outcome, run_tasks, store_images
-from finefake.crawlers.session import config_dict, hosts_of, open_crawl
+from finefake.crawlers.runner import CrawlReport, Outcome, store_images
+from finefake.crawlers.session import config_dict, hosts_of, run_crawl
 from finefake.ids import item_id
 from finefake.workspace import Workspace
 
@@ -420,33 +420,19 @@ class SnopesHandler:
 def crawl_snopes(ws: Workspace, config: SnopesConfig) -> CrawlReport:
     """Crawl Snopes fact-checks into ``crawl/snopes`` (resumable; ``config.replay`` rebuilds from a WARC)."""
     entries = config.entry_urls()
-    allow = hosts_of([*entries, config.base_url])
-    with ws.run(STAGE, config=config_dict(config)) as manifest:
-        frontier, fetcher = open_crawl(ws, STAGE, config.http, replay=config.replay, allow_hosts=allow)
-        try:
-            frontier.add(
-                Task(u, "listing" if not _is_fact_check_path(urlsplit(u).path) else "factcheck")
-                for u in entries
-            )
-            frontier.commit()
-            report = run_tasks(
-                ws,
-                STAGE,
-                frontier,
-                fetcher,
-                SnopesHandler(ws, fetcher, config),
-                limit=config.limit,
-                workers=config.workers,
-                commit_every=config.commit_every,
-                description="snopes",
-            )
-        finally:
-            report_archive = (
-                str(fetcher.archive.write_path) if fetcher.archive and fetcher.archive.write_path else None
-            )
-            fetcher.close()
-            frontier.close()
-        report.archive = report_archive
-        manifest.counts.update(items_written=report.items_written, items_total=report.items_total)
-        manifest.extra["crawl"] = report.as_dict()
-    return report
+    tasks = [Task(u, "factcheck" if _is_fact_check_path(urlsplit(u).path) else "listing") for u in entries]
+    return run_crawl(
+        ws,
+        STAGE,
+        config.http,
+        tasks,
+        lambda fetcher: SnopesHandler(ws, fetcher, config),
+        inputs=[],
+        settings=config_dict(config),
+        replay=config.replay,
+        allow_hosts=hosts_of([*entries, config.base_url]),
+        limit=config.limit,
+        workers=config.workers,
+        commit_every=config.commit_every,
+        description="snopes",
+    )

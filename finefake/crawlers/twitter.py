@@ -26,8 +26,8 @@ from finefake.crawlers.archive import warc_now
 from finefake.crawlers.extract import parse_date
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig
-from finefake.crawlers.runner import CrawlReport, Outcome, run_tasks, store_images
-from finefake.crawlers.session import config_dict, hosts_of, open_crawl
+from finefake.crawlers.runner import CrawlReport, Outcome, store_images
+from finefake.crawlers.session import config_dict, hosts_of, run_crawl
 from finefake.crawlers.snopes import STAGE as SNOPES_STAGE
 from finefake.crawlers.snopes import fact_check_of
 from finefake.errors import FinefakeError, MissingCredentials
@@ -282,41 +282,26 @@ def seed_tasks(ws: Workspace, config: TwitterConfig) -> list[Task]:
 def crawl_twitter(ws: Workspace, config: TwitterConfig) -> CrawlReport:
     """Crawl tweets into ``crawl/twitter``; API failures are recorded, never fatal."""
     client = twitter_client(config)
-    tasks = seed_tasks(ws, config)
-    allow = hosts_of([config.api_base]) if config.api_base.rstrip("/") != API_HOST else ()
-    with ws.run(
-        STAGE, inputs=[SNOPES_STAGE] if config.from_snopes else [], config=config_dict(config)
-    ) as manifest:
-        frontier, fetcher = open_crawl(ws, STAGE, config.http, allow_hosts=allow)
-        handler = TwitterHandler(ws, fetcher, client, config)
-        try:
-            frontier.add(tasks)
-            frontier.commit()
-            report = run_tasks(
-                ws,
-                STAGE,
-                frontier,
-                fetcher,
-                handler,
-                limit=config.limit,
-                workers=1,
-                per_host=1,
-                commit_every=1,
-                description="twitter",
-            )
-        finally:
-            archive = fetcher.archive.write_path if fetcher.archive else None
-            fetcher.close()
-            frontier.close()
-        report.archive = str(archive) if archive else None
+
+    def finish(handler: TwitterHandler, report: CrawlReport) -> dict[str, int]:
         report.failures = report.failures + handler.unfetched
         if handler.replies_unavailable:
             report.failure_reasons["replies_unavailable"] = 1
-        manifest.counts.update(
-            items_written=report.items_written,
-            items_total=report.items_total,
-            tweets_unfetched=len(handler.unfetched),
-        )
-        manifest.extra["crawl"] = report.as_dict()
-        manifest.extra["replies"] = handler.replies_unavailable or "available"
-    return report
+        return {"tweets_unfetched": len(handler.unfetched)}
+
+    return run_crawl(
+        ws,
+        STAGE,
+        config.http,
+        seed_tasks(ws, config),
+        lambda fetcher: TwitterHandler(ws, fetcher, client, config),
+        inputs=[SNOPES_STAGE] if config.from_snopes else [],
+        settings=config_dict(config),
+        allow_hosts=hosts_of([config.api_base]) if config.api_base.rstrip("/") != API_HOST else (),
+        finish=finish,
+        limit=config.limit,
+        workers=1,
+        per_host=1,
+        commit_every=1,
+        description="twitter",
+    )

@@ -20,25 +20,8 @@ from finefake.knowledge.linking.base import Candidate, Thresholds
 from finefake.knowledge.review import ReviewQueue, review_key
 from finefake.knowledge.triples import KnowledgeFetcher, SparqlBackend
 from finefake.knowledge.wikidata import WIKIDATA_SPARQL
+from finefake.records import project
 from finefake.workspace import Workspace
-
-NEWS_FIELDS = (
-    "id",
-    "platform",
-    "platform_group",
-    "topic",
-    "url",
-    "title",
-    "text",
-    "authors",
-    "published",
-    "images",
-    "comments",
-    "fact_check",
-    "language",
-    "duplicate_cluster",
-    "metadata",
-)
 
 
 @dataclass
@@ -211,7 +194,7 @@ def _align_item(
     known: set[str],
     report: AlignReport,
 ) -> dict[str, Any]:
-    record = {k: item[k] for k in NEWS_FIELDS}
+    record = project("news_item", item)
     entities: list[dict[str, Any]] = []
     to_queue: list[Candidate] = []
     for c in candidates:
