@@ -108,6 +108,10 @@ class Model(ABC):
     name: ClassVar[str] = ""
     #: True when the model uses ``target_unlabeled`` in ``fit`` (domain adaptation).
     uses_target: ClassVar[bool] = False
+    #: True when ``seed`` cannot change what ``fit`` learns (a deterministic solver): the runner then trains
+    #: once per setting and reuses that result for the other seeds (its std over seeds is 0 by construction,
+    #: and each reused run file says which seed it was trained with).
+    seed_invariant: ClassVar[bool] = False
 
     @abstractmethod
     def fit(self, train: Batch, val: Batch | None = None, target_unlabeled: Batch | None = None) -> Model:

@@ -29,9 +29,22 @@ Deviations, and why:
 * Sizes and schedule are not given in the paper: hidden width 256, dropout 0.2, 20 epochs, lr multiplied by
   0.9 after each epoch, gradient-reversal coefficient 1.0. All are keyword arguments.
 * Model selection uses the labelled *source* validation split only (the official code selected checkpoints
-  on the labelled target set; we never use target labels). The epoch with the lowest validation
-  cross-entropy (importance-weighted in the reweighted run) is kept; accuracy on a small validation split
-  ties too often to choose an epoch.
+  on the labelled target set; we never use target labels). The epoch with the highest validation accuracy
+  (importance-weighted in the reweighted run) is kept, ties broken by the lower validation cross-entropy.
+  Selecting on cross-entropy alone picked under-trained epochs: on small training sets (the demo's ~340
+  items) the network fits the training set within 2-3 epochs, its growing confidence raises the validation
+  cross-entropy while the validation accuracy still rises, so the loss minimum was often epoch 1 (demo binary
+  task: epoch 1 kept at 61% validation accuracy while epoch 2 had 74%).
+* Early stopping (engineering, not in the paper): training stops when the source validation cross-entropy
+  has not improved for ``patience`` consecutive epochs (default 5); ``patience=0`` always runs all
+  ``epochs``. Once the validation loss has risen for several epochs the model is over-fitting and later
+  epochs are almost never selected, so this saves time without changing what is selected in practice.
+* Threads: ``num_threads`` caps torch's intra-op threads during fit/predict (restored afterwards); the
+  default 0 keeps torch's setting (one per core). On 2 cores, 3 epochs of a 5,300-item topic-da setting took
+  1.8 s with 2 threads and 2.5 s with 1 (perf notes); a caller running fits in parallel sets 1.
+* Adversarial steps run the source and the target mini-batch through the network in one forward pass (64
+  rows instead of two passes of 32): the same losses and gradients (no batch-dependent layers), fewer
+  kernel launches (measured speed-up on 2 cores: within noise, the step is bound by the matrix products).
 * BBSE: the weights solve a ridge problem pulled towards ``w = 1`` (no shift) instead of the plain inverse:
   with strength ``bbse_shrinkage / sqrt(n_heldout)`` always (RLLS-style; on the paper's small held-out
   source splits -- tens of items per DA setting at our sizes -- the plain inverse often drives a class weight
@@ -43,6 +56,8 @@ Deviations, and why:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -98,6 +113,21 @@ def bbse_weights(
         "q_target": q.round(6).tolist(),
     }
     return weights, info
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """Use at most ``n`` torch intra-op threads inside the block (``n <= 0``: leave torch's setting)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    if n > 0 and n != previous:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
 
 
 def _build_net(
@@ -182,6 +212,8 @@ class Kean(Model):
         bbse_max_condition: float = 1e3,
         bbse_ridge: float = 1e-2,
         bbse_shrinkage: float = 2.0,
+        patience: int = 5,
+        num_threads: int = 0,
         seed: int = 0,
     ):
         self.hidden = hidden
@@ -200,6 +232,8 @@ class Kean(Model):
         self.bbse_max_condition = bbse_max_condition
         self.bbse_ridge = bbse_ridge
         self.bbse_shrinkage = bbse_shrinkage
+        self.patience = patience
+        self.num_threads = num_threads
         self.seed = seed
 
     # -- inputs -------------------------------------------------------------------------------------------
@@ -240,6 +274,10 @@ class Kean(Model):
 
     # -- training -----------------------------------------------------------------------------------------
     def fit(self, train: Batch, val: Batch | None = None, target_unlabeled: Batch | None = None) -> Kean:
+        with _torch_threads(self.num_threads):
+            return self._fit(train, val, target_unlabeled)
+
+    def _fit(self, train: Batch, val: Batch | None, target_unlabeled: Batch | None) -> Kean:
         check_labelled(train, "train")
         if val is not None:
             check_labelled(val, "validation")
@@ -306,7 +344,9 @@ class Kean(Model):
         generator = torch.Generator().manual_seed(self.seed)
         n = train["y"].shape[0]
         n_target = target["text"].shape[0] if target is not None else 0
-        best_score, best_state, best_epoch, history = -np.inf, None, -1, []
+        best_score: tuple[float, float] | None = None
+        best_state, best_epoch, history = None, -1, []
+        best_loss, since_best_loss, stopped_early = np.inf, 0, None
         for epoch in range(self.epochs):
             net.train()
             order = torch.randperm(n, generator=generator)
@@ -314,63 +354,75 @@ class Kean(Model):
             totals = {"cls": 0.0, "adv": 0.0, "recon": 0.0}
             for step, start in enumerate(range(0, n, self.batch_size)):
                 idx = order[start : start + self.batch_size]
+                text, image = train["text"][idx], train["image"][idx]
                 kg = train["kg"][idx] if self.knowledge_ else None
-                logits, fused, recon = net(train["text"][idx], train["image"][idx], kg)
+                if adversarial:  # target rows ride along in the same forward pass
+                    tstart = (step * self.batch_size) % n_target
+                    tidx = target_order[tstart : tstart + self.batch_size]
+                    if len(tidx) < len(idx):
+                        tidx = torch.cat([tidx, target_order[: len(idx) - len(tidx)]])
+                    text = torch.cat([text, target["text"][tidx]])
+                    image = torch.cat([image, target["image"][tidx]])
+                    if kg is not None:
+                        kg = torch.cat([kg, target["kg"][tidx]])
+                logits, fused, recon = net(text, image, kg)
+                b = len(idx)
+                logits = logits[:b]
+                recon = None if recon is None else recon[:b]
                 ce = F.cross_entropy(logits, train["y"][idx], reduction="none")
                 if weight_t is not None:
                     ce = ce * weight_t[train["y"][idx]]
                 loss_cls = ce.mean()
                 loss = loss_cls
-                totals["cls"] += float(loss_cls.detach())
+                totals["cls"] += loss_cls.detach()
                 if recon is not None:
+                    # MSE over the items that have knowledge (0 when none has): a mask, no boolean indexing
+                    # and no Python branch on a tensor value, both slow per step.
                     mask = train["kg_mask_f"][idx]
-                    n_kg = float(mask.sum())
-                    if n_kg > 0:  # MSE over the items that have knowledge (no boolean indexing: it is slow)
-                        squared = ((recon - train["kg_target"][idx]) ** 2).mean(dim=1)
-                        loss_recon = (squared * mask).sum() / n_kg
-                        loss = loss + self.recon_weight * loss_recon
-                        totals["recon"] += float(loss_recon.detach())
+                    squared = ((recon - train["kg_target"][idx]) ** 2).mean(dim=1)
+                    loss_recon = (squared * mask).sum() / mask.sum().clamp_min(1.0)
+                    loss = loss + self.recon_weight * loss_recon
+                    totals["recon"] += loss_recon.detach()
                 if adversarial:
-                    tstart = (step * self.batch_size) % n_target
-                    tidx = target_order[tstart : tstart + self.batch_size]
-                    if len(tidx) < len(idx):
-                        tidx = torch.cat([tidx, target_order[: len(idx) - len(tidx)]])
-                    _, t_fused, _ = net(
-                        target["text"][tidx],
-                        target["image"][tidx],
-                        target["kg"][tidx] if self.knowledge_ else None,
-                    )
-                    d_logits = net.domain_logits(torch.cat([fused, t_fused]))
-                    d_labels = torch.cat([torch.zeros(len(idx)), torch.ones(len(tidx))])
+                    d_logits = net.domain_logits(fused)
+                    d_labels = torch.cat([torch.zeros(b), torch.ones(len(fused) - b)])
                     loss_adv = F.binary_cross_entropy_with_logits(d_logits, d_labels)
                     loss = loss + self.adv_weight * loss_adv
-                    totals["adv"] += float(loss_adv.detach())
-                optimizer.zero_grad()
+                    totals["adv"] += loss_adv.detach()
+                optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
             scheduler.step()
             steps = max(1, -(-n // self.batch_size))
-            record = {"epoch": epoch + 1, **{k: round(v / steps, 5) for k, v in totals.items()}}
-            if val is not None:
-                proba = self._probabilities(net, val)
-                val_y = val["y"].numpy()
-                sample_w = np.ones(len(val_y)) if class_weights is None else class_weights[val_y]
-                sample_w = sample_w / max(sample_w.sum(), 1e-12)
-                nll = float(
-                    -(np.log(np.clip(proba[np.arange(len(val_y)), val_y], 1e-12, None)) * sample_w).sum()
-                )
-                accuracy = float(((proba.argmax(1) == val_y) * sample_w).sum())
-                record["val_loss"], record["val_accuracy"] = round(nll, 5), round(accuracy, 5)
-                if -nll > best_score:
-                    best_score, best_epoch = -nll, epoch + 1
-                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            record = {"epoch": epoch + 1, **{k: round(float(v) / steps, 5) for k, v in totals.items()}}
             history.append(record)
+            if val is None:
+                continue
+            proba = self._probabilities(net, val)
+            val_y = val["y"].numpy()
+            sample_w = np.ones(len(val_y)) if class_weights is None else class_weights[val_y]
+            sample_w = sample_w / max(sample_w.sum(), 1e-12)
+            nll = float(-(np.log(np.clip(proba[np.arange(len(val_y)), val_y], 1e-12, None)) * sample_w).sum())
+            accuracy = float(((proba.argmax(1) == val_y) * sample_w).sum())
+            record["val_loss"], record["val_accuracy"] = round(nll, 5), round(accuracy, 5)
+            # Highest accuracy first, lower loss breaks ties; the rounding makes float noise a tie.
+            score = (round(accuracy, 9), -nll)
+            if best_score is None or score > best_score:
+                best_score, best_epoch = score, epoch + 1
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            if nll < best_loss:
+                best_loss, since_best_loss = nll, 0
+            else:
+                since_best_loss += 1
+                if self.patience and since_best_loss >= self.patience:
+                    stopped_early = epoch + 1
+                    break
         if best_state is not None:
             net.load_state_dict(best_state)
         else:
             best_epoch = self.epochs
         net.eval()
-        return net, {"selected_epoch": best_epoch, "history": history}
+        return net, {"selected_epoch": best_epoch, "stopped_early_at": stopped_early, "history": history}
 
     def _probabilities(self, net: Any, tensors: dict[str, Any]) -> np.ndarray:
         import torch
@@ -391,7 +443,8 @@ class Kean(Model):
             raise ValueError(f"model was fit for {self.n_classes_} classes, batch has {batch.n_classes}")
         if self.knowledge_ and not batch.has_knowledge:
             raise ValueError("model was trained with knowledge features; the batch has none")
-        return self._predict_tensors(self._tensors(batch))
+        with _torch_threads(self.num_threads):
+            return self._predict_tensors(self._tensors(batch))
 
     def fit_info(self) -> dict[str, Any]:
         return self.info_

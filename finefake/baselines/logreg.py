@@ -15,6 +15,8 @@ from finefake.baselines.registry import register_model
 
 @register_model("logreg")
 class LogisticRegressionBaseline(Model):
+    seed_invariant = True  # lbfgs is deterministic; random_state is unused by it
+
     def __init__(self, *, C: float = 1.0, max_iter: int = 500, seed: int = 0):
         self.C = C
         self.max_iter = max_iter

@@ -14,6 +14,8 @@ from finefake.baselines.registry import register_model
 
 @register_model("majority")
 class MajorityClass(Model):
+    seed_invariant = True  # class frequencies: no randomness
+
     def __init__(self, *, seed: int = 0):
         self.seed = seed
 

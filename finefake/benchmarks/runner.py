@@ -5,6 +5,11 @@ Every (task, setting, model, seed) run ends in its own JSON file under
 skips the files that exist and trains only what is missing. A run file records a configuration key (model
 hyper-parameters, feature fingerprint, split seed); meeting a file made with another configuration is an
 error rather than a silent mix of old and new numbers.
+
+A model that declares ``seed_invariant`` (its fit has no randomness, e.g. logistic regression with lbfgs) is
+trained once per (task, setting); the other seeds' run files copy that result and name the seed it was
+trained with in ``reused_from_seed``, so the tables report its std over seeds as 0 honestly and the run costs
+one fit instead of one per seed.
 """
 
 from __future__ import annotations
@@ -164,13 +169,48 @@ def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -
                     plan.append((task, setting, model, seed, path, key, hparams))
     total = sum(len(s) for s in settings_by_task.values()) * len(config.models) * len(config.seeds)
     log.info("%d runs planned, %d already finished", len(plan), total - len(plan))
+    trained: dict[tuple[str, str, str], dict[str, Any]] = {}
     for task, setting, model, seed, path, key, hparams in track(plan, "benchmark runs"):
-        result = run_one(task, setting, model, seed, features, items, hparams)
-        result["run_key"] = key
-        result["features"] = fingerprint
-        result["split_seed"] = config.split_seed
+        reuse_key = (task.name, setting.slug, model)
+        source = trained.get(reuse_key) or (
+            _finished_run(out, task.name, model, setting, config.seeds, key)
+            if model_class(model).seed_invariant
+            else None
+        )
+        if source is not None:
+            result = _reused(source, seed)
+        else:
+            result = run_one(task, setting, model, seed, features, items, hparams)
+            result["run_key"] = key
+            result["features"] = fingerprint
+            result["split_seed"] = config.split_seed
+            if model_class(model).seed_invariant:
+                trained[reuse_key] = result
         atomic_write_json(path, result)
     return {
         task_name: write_task_reports(out, get_task(task_name), settings, config.models)
         for task_name, settings in settings_by_task.items()
     }
+
+
+def _finished_run(
+    out: Path, task: str, model: str, setting: Setting, seeds: list[int], key: str
+) -> dict[str, Any] | None:
+    """A run file of ``model`` on ``setting`` already written (by an earlier, interrupted run) with ``key``."""
+    for seed in seeds:
+        path = run_path(out, task, model, setting, seed)
+        if path.exists():
+            existing = json.loads(path.read_text(encoding="utf-8"))
+            if existing.get("run_key") == key:
+                return existing
+    return None
+
+
+def _reused(result: dict[str, Any], seed: int) -> dict[str, Any]:
+    """``result`` of a seed-invariant model filed under ``seed``: same numbers, says where they come from."""
+    copy = json.loads(json.dumps(result))
+    copy["reused_from_seed"] = result.get("reused_from_seed", result["seed"])
+    copy["seed"] = seed
+    copy["params"] = {**copy["params"], "seed": seed}
+    copy["finished"] = utcnow()
+    return copy

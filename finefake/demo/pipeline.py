@@ -56,7 +56,8 @@ class DemoConfig:
     rate: float = 100.0
     """Requests per second per host against the local server (the live-web default is 1)."""
     bench_seeds: int = 1
-    kean_epochs: int = 5
+    kean_epochs: int = 20
+    """KEAN's library default; early stopping on the source validation loss keeps the demo fast."""
     models: tuple[str, ...] | None = None
     """Models to benchmark (default: every registered model)."""
 

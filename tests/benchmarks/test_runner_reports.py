@@ -39,7 +39,13 @@ def test_runs_reports_and_resumes(data, tmp_path, monkeypatch):
     calls = _count_runs(monkeypatch)
     paths = run_benchmark(features, items, config)
     n_first = len(calls)
-    assert n_first == 2 * 2 * (1 + 6)  # models x seeds x (binary + 6 platform settings on 240 items)
+    # Both models are seed-invariant: one fit per (model, setting), the other seed reuses it.
+    assert n_first == 2 * (1 + 6)  # models x (binary + 6 platform settings on 240 items)
+    assert all(seed == 0 for *_, seed in calls)
+    reused = json.loads((tmp_path / "binary" / "runs" / "logreg" / "all" / "seed-1.json").read_text())
+    trained = json.loads((tmp_path / "binary" / "runs" / "logreg" / "all" / "seed-0.json").read_text())
+    assert reused["seed"] == 1 and reused["reused_from_seed"] == 0 and "reused_from_seed" not in trained
+    assert reused["metrics"] == trained["metrics"]
     results = json.loads(paths["platform-da"].read_text())
     assert results["shaped_like"] == "FineFake paper Table 5"
     row = next(r for r in results["results"] if r["model"] == "logreg")
@@ -58,15 +64,30 @@ def test_runs_reports_and_resumes(data, tmp_path, monkeypatch):
     tex = (tmp_path / "platform-da" / "table.tex").read_text()
     assert "\\begin{tabular}" in tex and "\\multicolumn{2}{c}{FC $\\rightarrow$ ST}" in tex
 
-    # A rerun recomputes nothing; losing one run file (an interrupted run) recomputes exactly that one.
+    # A rerun recomputes nothing; losing one run file (an interrupted run) recomputes exactly that one, or
+    # for a seed-invariant model copies it from the seed that survived.
     run_benchmark(features, items, config)
     assert len(calls) == n_first
-    lost = tmp_path / "binary" / "runs" / "logreg" / "all" / "seed-1.json"
+    lost = tmp_path / "binary" / "runs" / "logreg" / "all" / "seed-0.json"
     before = json.loads(lost.read_text())["metrics"]
     lost.unlink()
     run_benchmark(features, items, config)
-    assert calls[n_first:] == [("binary", "all", "logreg", 1)]
+    assert len(calls) == n_first
+    assert json.loads(lost.read_text())["metrics"] == before
+    assert json.loads(lost.read_text())["reused_from_seed"] == 0
+    for path in lost.parent.glob("seed-*.json"):
+        path.unlink()
+    run_benchmark(features, items, config)
+    assert calls[n_first:] == [("binary", "all", "logreg", 0)]
     assert json.loads(lost.read_text())["metrics"] == before  # deterministic: same numbers again
+
+
+def test_seeded_models_train_once_per_seed(data, tmp_path, monkeypatch):
+    features, items = data
+    calls = _count_runs(monkeypatch)
+    config = BenchConfig(["binary"], ["kean"], seeds=[0, 1], out=tmp_path, hparams={"kean": {"epochs": 2}})
+    run_benchmark(features, items, config)
+    assert calls == [("binary", "all", "kean", 0), ("binary", "all", "kean", 1)]
 
 
 def test_results_from_another_configuration_are_not_mixed(data, tmp_path):
