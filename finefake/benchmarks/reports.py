@@ -198,7 +198,7 @@ def plot_heatmaps(
         figsize=(2.2 + 1.1 * len(targets) * len(models) + len(models), 1.0 + 0.8 * len(sources)),
     )
     axes = np.atleast_1d(axes)
-    for ax, model in zip(axes, models, strict=True):
+    for k, (ax, model) in enumerate(zip(axes, models, strict=True)):
         grid = np.full((len(sources), len(targets)), np.nan)
         for s in settings:
             summary = summaries.get((model, s.name))
@@ -213,12 +213,14 @@ def plot_heatmaps(
                     j, i, f"{value:.1f}", ha="center", va="center", color="white" if value < 60 else "black"
                 )
         ax.set_xticks(range(len(targets)), targets, rotation=30, ha="right")
-        ax.set_yticks(range(len(sources)), sources)
+        # Source names only on the first panel: they would overlap the panel to the left otherwise.
+        ax.set_yticks(range(len(sources)), sources if k == 0 else [""] * len(sources))
         ax.set_xlabel("target")
-        ax.set_ylabel("source")
+        if k == 0:
+            ax.set_ylabel("source")
         ax.set_title(model)
     fig.colorbar(image, ax=list(axes), shrink=0.8, label="Acc (%)")
-    fig.suptitle(title)
+    fig.suptitle(title, y=1.04)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
