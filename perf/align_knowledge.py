@@ -14,9 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from finefake.knowledge.aligner import NEWS_FIELDS, AlignConfig, align
+from finefake.knowledge.aligner import AlignConfig, align
 from finefake.knowledge.linking.local import LocalLinker
 from finefake.knowledge.store import store_entities
+from finefake.records import project
 from finefake.workspace import Workspace
 
 
@@ -24,7 +25,7 @@ def news_items(n: int, ws: Workspace) -> list[dict]:
     """news_item fields of the synthetic generator's records (their texts mention real store entities)."""
     from finefake.dataset.synthetic import generate_records
 
-    return [{k: r[k] for k in NEWS_FIELDS} for r in generate_records(n, seed=1, workspace=ws)]
+    return [project("news_item", r) for r in generate_records(n, seed=1, workspace=ws)]
 
 
 def main(n: int) -> None:

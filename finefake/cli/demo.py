@@ -22,14 +22,10 @@ def demo(
     Nothing leaves the machine: the pages (Snopes, news sites, Reddit and Twitter API answers, images) are
     generated and served on 127.0.0.1. Re-running resumes: completed stages are skipped.
     """
-    from finefake.demo.pipeline import DemoConfig, StageUnavailable, print_stage, run_demo
+    from finefake.demo.pipeline import DemoConfig, print_stage, run_demo
 
     config = DemoConfig(out=out, items=items, seed=seed, bench_seeds=bench_seeds)
-    try:
-        result = run_demo(config, report=print_stage)
-    except StageUnavailable as exc:
-        console.print(f"[yellow]demo stopped:[/] {exc}")
-        raise typer.Exit(3) from exc
+    result = run_demo(config, report=print_stage)
     for path in result.stages.get("bench", {}).get("tables", {}).values():
         console.print(Path(path).read_text(encoding="utf-8"))
     for name, path in result.paths.items():

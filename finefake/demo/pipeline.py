@@ -28,7 +28,6 @@ from typing import Any
 from finefake.console import console
 from finefake.demo import miniweb
 from finefake.demo.server import MiniWebServer, proxy_environment
-from finefake.errors import FinefakeError
 from finefake.ids import canonical_url
 from finefake.workspace import Workspace, atomic_write_json
 
@@ -40,10 +39,6 @@ DEMO_ENV = {
     "TWITTER_BEARER_TOKEN": "finefake-demo",
 }
 BENCH_TASKS = ("binary", "binary-kg", "fine-grained", "dual-da")
-
-
-class StageUnavailable(FinefakeError):
-    """A stage whose code is not in this installation yet; the demo stops there and says so."""
 
 
 @dataclass
@@ -178,13 +173,9 @@ def stage_clean(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig) -> dict
 
 def stage_align(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig) -> dict[str, Any]:
     """align-knowledge with the local linker and shipped subset, then the recorded reviewer's decisions."""
-    try:
-        from finefake.knowledge.aligner import AlignConfig, align, apply_reviews
-        from finefake.knowledge.review import ReviewQueue, record_decisions_file
-    except ImportError as exc:
-        raise StageUnavailable(
-            f"align-knowledge is not in this installation yet (finefake.knowledge.aligner); the demo stops here ({exc})"
-        ) from exc
+    from finefake.knowledge.aligner import AlignConfig, align, apply_reviews
+    from finefake.knowledge.review import ReviewQueue, record_decisions_file
+
     report = align(ws, AlignConfig())
     decisions = reviewer_decisions(ws, web, ReviewQueue(ws).pending())
     path = ws.stage_dir("aligned") / "review" / "demo_decisions.json"
