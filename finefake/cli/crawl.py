@@ -179,10 +179,14 @@ def reddit_command(
     limit: int = LIMIT,
     oauth_url: str = typer.Option(None, "--oauth-url", help="API endpoint (local servers; default Reddit)."),
     reddit_url: str = typer.Option(None, "--reddit-url", help="Token endpoint host (default Reddit)."),
+    replay: Path = REPLAY,
     rate: float = RATE,
     allow_host: list[str] = ALLOW,
 ) -> None:
-    """Crawl Reddit submissions with praw (REDDIT_CLIENT_ID/SECRET/USER_AGENT) into crawl/reddit."""
+    """Crawl Reddit submissions with praw (REDDIT_CLIENT_ID/SECRET/USER_AGENT) into crawl/reddit.
+
+    API responses and images are archived as WARC; --replay rebuilds the items from it (no credentials needed).
+    """
     from finefake.crawlers.reddit import RedditConfig, crawl_reddit
 
     values, ws = _settings(
@@ -197,6 +201,7 @@ def reddit_command(
             "limit": limit,
             "oauth_url": oauth_url,
             "reddit_url": reddit_url,
+            "replay": str(replay) if replay else None,
             "http": _http(rate, None, allow_host),
         },
     )
@@ -215,10 +220,14 @@ def twitter_command(
     api_base: str = typer.Option(
         None, "--api-base", help="API base URL (local servers; default api.twitter.com)."
     ),
+    replay: Path = REPLAY,
     rate: float = RATE,
     allow_host: list[str] = ALLOW,
 ) -> None:
-    """Crawl tweets with tweepy's API v2 Client (TWITTER_BEARER_TOKEN) into crawl/twitter."""
+    """Crawl tweets with tweepy's API v2 Client (TWITTER_BEARER_TOKEN) into crawl/twitter.
+
+    API responses and images are archived as WARC; --replay rebuilds the items from it (no token needed).
+    """
     from finefake.crawlers.twitter import TwitterConfig, crawl_twitter
 
     values, ws = _settings(
@@ -232,6 +241,7 @@ def twitter_command(
             "from_snopes": from_snopes,
             "limit": limit,
             "api_base": api_base,
+            "replay": str(replay) if replay else None,
             "http": _http(rate, None, allow_host),
         },
     )

@@ -9,6 +9,7 @@ failures of the original crawl as well as its pages. The record's ``WARC-Date`` 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -17,7 +18,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPResponse
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
@@ -25,6 +31,8 @@ from warcio.warcwriter import WARCWriter
 
 log = logging.getLogger(__name__)
 
+#: WARC extension header naming the lookup key of a record whose URL alone does not identify it (API POSTs).
+KEY_HEADER = "WARC-Finefake-Request-Key"
 #: Hop-by-hop or encoding headers that no longer describe the stored (decoded) body.
 _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length", "connection"}
 
@@ -84,7 +92,9 @@ class WarcArchive:
             try:
                 for record in iterator:
                     if record.rec_type in ("response", "metadata"):
-                        uri = record.rec_headers.get_header("WARC-Target-URI")
+                        uri = record.rec_headers.get_header(KEY_HEADER) or record.rec_headers.get_header(
+                            "WARC-Target-URI"
+                        )
                         if uri:
                             self._index[uri] = (file, iterator.get_record_offset())
             except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
@@ -122,13 +132,26 @@ class WarcArchive:
             offset = self._fh.tell()
             self._writer.write_record(record)
             self._fh.flush()
-            uri = record.rec_headers.get_header("WARC-Target-URI")
+            uri = record.rec_headers.get_header(KEY_HEADER) or record.rec_headers.get_header(
+                "WARC-Target-URI"
+            )
             self._index[uri] = (self.write_path, offset)
 
     def add_response(
-        self, url: str, status: int, reason: str, headers: dict[str, str], body: bytes, fetched_at: str
+        self,
+        url: str,
+        status: int,
+        reason: str,
+        headers: dict[str, str],
+        body: bytes,
+        fetched_at: str,
+        *,
+        key: str | None = None,
     ) -> None:
-        """Archive one HTTP response (the decoded body, with headers that still describe it)."""
+        """Archive one HTTP response (the decoded body, with headers that still describe it).
+
+        ``key`` indexes it under something other than its URL (API POSTs: see :func:`request_key`).
+        """
         if self.write_path is None:
             return
         kept = [(k, v) for k, v in headers.items() if k.lower() not in _DROP_HEADERS]
@@ -141,11 +164,11 @@ class WarcArchive:
             payload=io.BytesIO(body),
             length=len(body),
             http_headers=http_headers,
-            warc_headers_dict={"WARC-Date": fetched_at},
+            warc_headers_dict={"WARC-Date": fetched_at} | ({KEY_HEADER: key} if key else {}),
         )
         self._write(record)
 
-    def add_failure(self, url: str, error: str, fetched_at: str) -> None:
+    def add_failure(self, url: str, error: str, fetched_at: str, *, key: str | None = None) -> None:
         """Archive why ``url`` could not be fetched, so a replay reproduces the same failure."""
         if self.write_path is None:
             return
@@ -157,12 +180,171 @@ class WarcArchive:
             payload=io.BytesIO(payload),
             length=len(payload),
             warc_content_type="application/json",
-            warc_headers_dict={"WARC-Date": fetched_at},
+            warc_headers_dict={"WARC-Date": fetched_at} | ({KEY_HEADER: key} if key else {}),
         )
         self._write(record)
+
+    def add_request(
+        self, url: str, method: str, headers: dict[str, str], body: bytes, fetched_at: str
+    ) -> None:
+        """Archive the request side of an API exchange (callers strip credentials first)."""
+        if self.write_path is None:
+            return
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        http_headers = StatusAndHeaders(f"{method} {target or '/'} HTTP/1.1", list(headers.items()))
+        writer = WARCWriter(io.BytesIO(), gzip=True)
+        record = writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http_headers,
+            warc_headers_dict={"WARC-Date": fetched_at},
+        )
+        with self._lock:
+            if self.write_path is None:
+                return
+            if self._writer is None:
+                self._fh = open(self.write_path, "ab")
+                self._writer = WARCWriter(self._fh, gzip=True)
+            self._writer.write_record(record)
+            self._fh.flush()
 
     def close(self) -> None:
         with self._lock:
             if self._fh is not None:
                 self._fh.close()
             self._fh, self._writer = None, None
+
+
+#: Request headers that carry credentials or session state: never archived.
+SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie"}
+#: Response headers never archived (session state).
+_SECRET_RESPONSE_HEADERS = {"set-cookie"}
+#: Paths of OAuth token endpoints: their request bodies are never archived, their tokens are redacted.
+TOKEN_PATHS = ("/api/v1/access_token", "/oauth2/token", "/oauth/token", "/oauth2/access_token")
+_TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
+
+
+def request_key(method: str, url: str, body: bytes, *, token_request: bool = False) -> str:
+    """What an API exchange is archived under: the URL for GETs; method, URL and a body digest otherwise.
+
+    Several POSTs go to one URL with different bodies (Reddit's ``/api/morechildren``); token requests are
+    keyed without their body, which holds credentials and differs between a crawl and its replay.
+    """
+    method = method.upper()
+    if method in ("GET", "HEAD") and not body:
+        return url
+    if token_request or not body:
+        return f"{method} {url}"
+    return f"{method} {url} sha256:{hashlib.sha256(body).hexdigest()[:32]}"
+
+
+class NotArchived(requests.RequestException):
+    """A replayed API request with no archived answer (or one whose original fetch failed).
+
+    A plain :class:`requests.RequestException` (not a connection error), so API clients do not retry it.
+    """
+
+
+def _redact_tokens(body: bytes) -> bytes:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return b""
+    if isinstance(data, dict):
+        for name in _TOKEN_FIELDS:
+            if name in data:
+                data[name] = "REDACTED"
+    return json.dumps(data).encode("utf-8")
+
+
+class ArchivingAdapter(HTTPAdapter):
+    """A requests transport that archives every API exchange in a :class:`WarcArchive`, or replays them.
+
+    Mounted on an API client's own session (praw's ``requestor_kwargs``, tweepy's ``client.session``), it sees
+    every request the client library makes, so the library's own parsing, paging and error handling run
+    unchanged in both modes. Live: the request is sent, and the request (without credential headers, and
+    without the body of OAuth token requests) and the response (tokens redacted) are archived; a transport
+    error is archived as a failure. Replay: the archived response is served and the network is never touched;
+    a request with no archived response raises :class:`NotArchived`.
+
+    ``rebase`` maps URL prefixes the client uses (the archive's names) to where they are really sent, so an
+    archive made against a local server replays under the real API host names and vice versa.
+    ``last_fetched_at`` is the ``WARC-Date`` of the latest response served: the ``fetched_at`` of items built
+    from it, identical in live and replay runs.
+    """
+
+    def __init__(
+        self,
+        archive: WarcArchive | None,
+        *,
+        replay: bool = False,
+        rebase: dict[str, str] | None = None,
+        **kwargs: Any,
+    ):
+        if replay and archive is None:
+            raise ValueError("replay needs an archive")
+        self.archive, self.replay = archive, replay
+        self.rebase = {k.rstrip("/"): v.rstrip("/") for k, v in (rebase or {}).items()}
+        self.last_fetched_at = ""
+        self.requests = 0
+        super().__init__(**kwargs)
+
+    def _target(self, url: str) -> str:
+        for prefix, base in self.rebase.items():
+            if (
+                prefix != base
+                and url.startswith(prefix)
+                and url[len(prefix) : len(prefix) + 1] in ("", "/", "?")
+            ):
+                return base + url[len(prefix) :]
+        return url
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        url = request.url or ""
+        method = (request.method or "GET").upper()
+        sent = request.body or b""
+        sent = sent.encode("utf-8") if isinstance(sent, str) else sent if isinstance(sent, bytes) else b""
+        token_request = urlsplit(url).path.rstrip("/").endswith(TOKEN_PATHS)
+        key = request_key(method, url, sent, token_request=token_request)
+        if self.replay:
+            return self._replay(request, key)
+        fetched_at = warc_now()
+        self.requests += 1
+        request.url = self._target(url)
+        try:
+            response = super().send(request, **kwargs)
+            body = response.content  # read it whole: the archived copy and the client's are the same bytes
+        except requests.RequestException as exc:
+            if self.archive is not None:
+                self.archive.add_failure(url, f"{type(exc).__name__}: {exc}", fetched_at, key=key)
+            raise
+        finally:
+            request.url = url
+        if self.archive is not None:
+            headers = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
+            self.archive.add_request(url, method, headers, b"" if token_request else sent, fetched_at)
+            kept = {k: v for k, v in response.headers.items() if k.lower() not in _SECRET_RESPONSE_HEADERS}
+            stored = _redact_tokens(body) if token_request else body
+            status, reason = response.status_code, response.reason
+            self.archive.add_response(url, status, reason, kept, stored, fetched_at, key=key)
+        self.last_fetched_at = fetched_at
+        return response
+
+    def _replay(self, request: requests.PreparedRequest, key: str) -> requests.Response:
+        entry = self.archive.lookup(key) if self.archive is not None else None
+        if entry is None:
+            raise NotArchived(f"not_in_archive: {request.method} {key}", request=request)
+        if entry.error is not None:
+            raise NotArchived(f"archived_failure: {entry.error}", request=request)
+        raw = HTTPResponse(
+            body=io.BytesIO(entry.body),
+            headers=entry.headers,
+            status=entry.status or 0,
+            preload_content=False,
+            decode_content=False,
+        )
+        self.last_fetched_at = entry.fetched_at
+        return self.build_response(request, raw)

@@ -8,6 +8,10 @@ breadth-first order after ``replace_more(limit=replace_more_limit)``. Credential
 To talk to a local server (demo, tests), set ``oauth_url`` / ``reddit_url`` in :class:`RedditConfig`: they are
 praw's own endpoint settings, passed straight to ``praw.Reddit``; ``session`` hands praw a custom
 ``requests.Session`` through ``requestor_kwargs``.
+
+Every API exchange (token request included, with its credentials left out and its token redacted) is archived
+in the stage's WARC next to the images by an :class:`~finefake.crawlers.archive.ArchivingAdapter` mounted on
+praw's session; ``replay`` rebuilds the same items from such an archive with no network and no credentials.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from finefake.crawlers.archive import warc_now
+import requests
+
+from finefake.crawlers.archive import ArchivingAdapter
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig
 from finefake.crawlers.runner import CrawlReport, Outcome, store_images
@@ -55,6 +61,7 @@ class RedditConfig:
     oauth_url: str = "https://oauth.reddit.com"
     reddit_url: str = "https://www.reddit.com"
     http: HttpConfig = field(default_factory=HttpConfig)
+    replay: str | None = None
     session: Any = field(default=None, repr=False, compare=False)
 
 
@@ -77,24 +84,34 @@ def submission_id(value: str) -> str | None:
     return None
 
 
-def reddit_client(config: RedditConfig):
-    """A read-only praw.Reddit from the environment's credentials (clear error when they are missing)."""
+#: Credentials a replay hands praw: the archived token response answers its token request, so none are real.
+REPLAY_CREDENTIALS = {"REDDIT_CLIENT_ID": "replay", "REDDIT_CLIENT_SECRET": "replay"}
+
+
+def reddit_client(config: RedditConfig, session: requests.Session | None = None):
+    """A read-only praw.Reddit from the environment's credentials (clear error when they are missing).
+
+    A replay needs no credentials (placeholders stand in; its requests never leave the archive).
+    """
     import praw
 
-    missing = [name for name in ENV if not os.environ.get(name)]
+    env = (REPLAY_CREDENTIALS | {"REDDIT_USER_AGENT": "finefake-replay"}) if config.replay else {}
+    env |= {name: os.environ[name] for name in ENV if os.environ.get(name)}
+    missing = [name for name in ENV if not env.get(name)]
     if missing:
         raise MissingCredentials("Reddit (praw)", missing)
     kwargs: dict[str, Any] = {
-        "client_id": os.environ["REDDIT_CLIENT_ID"],
-        "client_secret": os.environ["REDDIT_CLIENT_SECRET"],
-        "user_agent": os.environ["REDDIT_USER_AGENT"],
+        "client_id": env["REDDIT_CLIENT_ID"],
+        "client_secret": env["REDDIT_CLIENT_SECRET"],
+        "user_agent": env["REDDIT_USER_AGENT"],
         "oauth_url": config.oauth_url,
         "reddit_url": config.reddit_url,
         "check_for_updates": False,
         "check_for_async": False,
     }
-    if config.session is not None:
-        kwargs["requestor_kwargs"] = {"session": config.session}
+    session = session if session is not None else config.session
+    if session is not None:
+        kwargs["requestor_kwargs"] = {"session": session}
     return praw.Reddit(**kwargs)
 
 
@@ -142,8 +159,8 @@ def comments_of(submission, replace_more_limit: int | None, max_comments: int) -
 
 
 class RedditHandler:
-    def __init__(self, ws: Workspace, fetcher: Fetcher, reddit, config: RedditConfig):
-        self.ws, self.fetcher, self.reddit, self.config = ws, fetcher, reddit, config
+    def __init__(self, ws: Workspace, fetcher: Fetcher, reddit, config: RedditConfig, api: ArchivingAdapter):
+        self.ws, self.fetcher, self.reddit, self.config, self.api = ws, fetcher, reddit, config, api
 
     def __call__(self, task: Task) -> Outcome:
         import praw.exceptions
@@ -177,7 +194,7 @@ class RedditHandler:
         submission = self.reddit.submission(id=sid)
         submission.comment_sort = "top"
         title = submission.title  # the first attribute access fetches the submission and its comments
-        fetched_at = warc_now()
+        fetched_at = self.api.last_fetched_at  # that response's WARC-Date, the same when replayed
         comments = comments_of(submission, self.config.replace_more_limit, self.config.max_comments)
         images = store_images(self.ws, self.fetcher, media_of(submission), self.config.max_images)
         metadata = {
@@ -234,16 +251,28 @@ def seed_tasks(ws: Workspace, config: RedditConfig) -> list[Task]:
 
 
 def crawl_reddit(ws: Workspace, config: RedditConfig) -> CrawlReport:
-    """Crawl Reddit submissions into ``crawl/reddit`` (resumable; images archived like web pages)."""
-    reddit = reddit_client(config)
+    """Crawl Reddit submissions into ``crawl/reddit`` (resumable; API responses and images archived in WARC).
+
+    With ``config.replay`` (a WARC file or folder) the items are rebuilt from the archive with no network.
+    """
+    session = config.session if config.session is not None else requests.Session()
+    reddit = reddit_client(config, session)
+
+    def handler(fetcher: Fetcher) -> RedditHandler:
+        api = ArchivingAdapter(fetcher.archive, replay=fetcher.replay)
+        session.mount("https://", api)
+        session.mount("http://", api)
+        return RedditHandler(ws, fetcher, reddit, config, api)
+
     return run_crawl(
         ws,
         STAGE,
         config.http,
         seed_tasks(ws, config),
-        lambda fetcher: RedditHandler(ws, fetcher, reddit, config),
+        handler,
         inputs=[SNOPES_STAGE] if config.from_snopes else [],
         settings=config_dict(config),
+        replay=config.replay,
         allow_hosts=hosts_of([config.oauth_url, config.reddit_url]),
         limit=config.limit,
         workers=1,

@@ -9,6 +9,10 @@ The bearer token comes from ``TWITTER_BEARER_TOKEN``. tweepy hard-codes ``https:
 another base URL (a local server for the demo and tests) :func:`twitter_client` mounts a
 :class:`RebaseAdapter` on the client's own ``requests.Session``: requests to the API host are rewritten to
 ``api_base`` at the transport level, so every tweepy code path (auth header, errors, rate limits) still runs.
+
+Every API exchange is archived in the stage's WARC next to the images (under the ``api.twitter.com`` URL
+tweepy asked for, the bearer token left out) by an :class:`~finefake.crawlers.archive.ArchivingAdapter` that
+also does the rebasing; ``replay`` rebuilds the same items from such an archive with no network and no token.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from finefake.crawlers.archive import warc_now
+from finefake.crawlers.archive import ArchivingAdapter
 from finefake.crawlers.extract import parse_date
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig
@@ -69,6 +73,7 @@ class TwitterConfig:
     api_base: str = API_HOST
     wait_on_rate_limit: bool = True
     http: HttpConfig = field(default_factory=HttpConfig)
+    replay: str | None = None
 
 
 class RebaseAdapter(requests.adapters.HTTPAdapter):
@@ -85,10 +90,13 @@ class RebaseAdapter(requests.adapters.HTTPAdapter):
 
 
 def twitter_client(config: TwitterConfig):
-    """A tweepy.Client with the bearer token from the environment (and a rebased API host if configured)."""
+    """A tweepy.Client with the bearer token from the environment (and a rebased API host if configured).
+
+    A replay needs no token (a placeholder stands in; its requests never leave the archive).
+    """
     import tweepy
 
-    token = os.environ.get("TWITTER_BEARER_TOKEN")
+    token = os.environ.get("TWITTER_BEARER_TOKEN") or ("replay" if config.replay else None)
     if not token:
         raise MissingCredentials("Twitter/X API v2 (tweepy)", ["TWITTER_BEARER_TOKEN"])
     client = tweepy.Client(bearer_token=token, wait_on_rate_limit=config.wait_on_rate_limit)
@@ -118,8 +126,8 @@ def _describe(exc: Exception) -> str:
 
 
 class TwitterHandler:
-    def __init__(self, ws: Workspace, fetcher: Fetcher, client, config: TwitterConfig):
-        self.ws, self.fetcher, self.client, self.config = ws, fetcher, client, config
+    def __init__(self, ws: Workspace, fetcher: Fetcher, client, config: TwitterConfig, api: ArchivingAdapter):
+        self.ws, self.fetcher, self.client, self.config, self.api = ws, fetcher, client, config, api
         self.replies_unavailable: str | None = None
         self.unfetched: list[dict[str, str]] = []
 
@@ -156,6 +164,7 @@ class TwitterHandler:
                 )
         except (tweepy.TweepyException, requests.RequestException) as exc:
             return Outcome(error=_describe(exc))
+        fetched_at = self.api.last_fetched_at  # this response's WARC-Date, the same when replayed
         for error in response.errors or []:
             self.unfetched.append(
                 {
@@ -167,11 +176,14 @@ class TwitterHandler:
         users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
         contexts = task.context.get("contexts", {})
         items = [
-            self._item(tweet, media, users, contexts.get(str(tweet.id), {})) for tweet in response.data or []
+            self._item(tweet, media, users, contexts.get(str(tweet.id), {}), fetched_at)
+            for tweet in response.data or []
         ]
         return Outcome(items=items, new_tasks=new_tasks)
 
-    def _item(self, tweet, media: dict, users: dict, context: dict[str, Any]) -> dict[str, Any]:
+    def _item(
+        self, tweet, media: dict, users: dict, context: dict[str, Any], fetched_at: str
+    ) -> dict[str, Any]:
         user = users.get(str(tweet.author_id))
         username = user.username if user is not None else None
         images = []
@@ -205,7 +217,7 @@ class TwitterHandler:
             "comments": comments,
             "fact_check": context.get("fact_check"),
             "topic": context.get("topic"),
-            "fetched_at": warc_now(),
+            "fetched_at": fetched_at,
             "metadata": metadata,
         }
 
@@ -280,8 +292,19 @@ def seed_tasks(ws: Workspace, config: TwitterConfig) -> list[Task]:
 
 
 def crawl_twitter(ws: Workspace, config: TwitterConfig) -> CrawlReport:
-    """Crawl tweets into ``crawl/twitter``; API failures are recorded, never fatal."""
+    """Crawl tweets into ``crawl/twitter``; API failures are recorded, never fatal.
+
+    API responses are archived in the stage's WARC; with ``config.replay`` (a WARC file or folder) the items are
+    rebuilt from the archive with no network.
+    """
     client = twitter_client(config)
+
+    def handler(fetcher: Fetcher) -> TwitterHandler:
+        api = ArchivingAdapter(fetcher.archive, replay=fetcher.replay, rebase={API_HOST: config.api_base})
+        client.session.mount("https://", api)
+        client.session.mount("http://", api)
+        client.session.mount(API_HOST, api)  # replaces the RebaseAdapter: this one rebases too
+        return TwitterHandler(ws, fetcher, client, config, api)
 
     def finish(handler: TwitterHandler, report: CrawlReport) -> dict[str, int]:
         report.failures = report.failures + handler.unfetched
@@ -294,9 +317,10 @@ def crawl_twitter(ws: Workspace, config: TwitterConfig) -> CrawlReport:
         STAGE,
         config.http,
         seed_tasks(ws, config),
-        lambda fetcher: TwitterHandler(ws, fetcher, client, config),
+        handler,
         inputs=[SNOPES_STAGE] if config.from_snopes else [],
         settings=config_dict(config),
+        replay=config.replay,
         allow_hosts=hosts_of([config.api_base]) if config.api_base.rstrip("/") != API_HOST else (),
         finish=finish,
         limit=config.limit,
