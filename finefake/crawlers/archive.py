@@ -122,7 +122,28 @@ class WarcArchive:
                 url, fetched_at, status=status, headers=headers, body=record.content_stream().read()
             )
 
-    def _write(self, record) -> None:
+    def _add(
+        self,
+        url: str,
+        record_type: str,
+        payload: bytes,
+        fetched_at: str,
+        *,
+        key: str | None = None,
+        index: bool = True,
+        **options: Any,
+    ) -> None:
+        """Build one WARC record and append it; ``index`` makes it findable by ``key`` (or its URL) on replay."""
+        if self.write_path is None:
+            return
+        record = WARCWriter(io.BytesIO(), gzip=True).create_warc_record(
+            url,
+            record_type,
+            payload=io.BytesIO(payload),
+            length=len(payload),
+            warc_headers_dict={"WARC-Date": fetched_at} | ({KEY_HEADER: key} if key else {}),
+            **options,
+        )
         with self._lock:
             if self.write_path is None:
                 return
@@ -132,10 +153,8 @@ class WarcArchive:
             offset = self._fh.tell()
             self._writer.write_record(record)
             self._fh.flush()
-            uri = record.rec_headers.get_header(KEY_HEADER) or record.rec_headers.get_header(
-                "WARC-Target-URI"
-            )
-            self._index[uri] = (self.write_path, offset)
+            if index:
+                self._index[key or url] = (self.write_path, offset)
 
     def add_response(
         self,
@@ -152,64 +171,24 @@ class WarcArchive:
 
         ``key`` indexes it under something other than its URL (API POSTs: see :func:`request_key`).
         """
-        if self.write_path is None:
-            return
         kept = [(k, v) for k, v in headers.items() if k.lower() not in _DROP_HEADERS]
         kept.append(("Content-Length", str(len(body))))
         http_headers = StatusAndHeaders(f"{status} {reason or 'OK'}", kept, protocol="HTTP/1.1")
-        writer = WARCWriter(io.BytesIO(), gzip=True)
-        record = writer.create_warc_record(
-            url,
-            "response",
-            payload=io.BytesIO(body),
-            length=len(body),
-            http_headers=http_headers,
-            warc_headers_dict={"WARC-Date": fetched_at} | ({KEY_HEADER: key} if key else {}),
-        )
-        self._write(record)
+        self._add(url, "response", body, fetched_at, key=key, http_headers=http_headers)
 
     def add_failure(self, url: str, error: str, fetched_at: str, *, key: str | None = None) -> None:
         """Archive why ``url`` could not be fetched, so a replay reproduces the same failure."""
-        if self.write_path is None:
-            return
         payload = json.dumps({"error": error}).encode("utf-8")
-        writer = WARCWriter(io.BytesIO(), gzip=True)
-        record = writer.create_warc_record(
-            url,
-            "metadata",
-            payload=io.BytesIO(payload),
-            length=len(payload),
-            warc_content_type="application/json",
-            warc_headers_dict={"WARC-Date": fetched_at} | ({KEY_HEADER: key} if key else {}),
-        )
-        self._write(record)
+        self._add(url, "metadata", payload, fetched_at, key=key, warc_content_type="application/json")
 
     def add_request(
         self, url: str, method: str, headers: dict[str, str], body: bytes, fetched_at: str
     ) -> None:
         """Archive the request side of an API exchange (callers strip credentials first)."""
-        if self.write_path is None:
-            return
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         http_headers = StatusAndHeaders(f"{method} {target or '/'} HTTP/1.1", list(headers.items()))
-        writer = WARCWriter(io.BytesIO(), gzip=True)
-        record = writer.create_warc_record(
-            url,
-            "request",
-            payload=io.BytesIO(body),
-            length=len(body),
-            http_headers=http_headers,
-            warc_headers_dict={"WARC-Date": fetched_at},
-        )
-        with self._lock:
-            if self.write_path is None:
-                return
-            if self._writer is None:
-                self._fh = open(self.write_path, "ab")
-                self._writer = WARCWriter(self._fh, gzip=True)
-            self._writer.write_record(record)
-            self._fh.flush()
+        self._add(url, "request", body, fetched_at, index=False, http_headers=http_headers)
 
     def close(self) -> None:
         with self._lock:
