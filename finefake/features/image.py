@@ -26,7 +26,7 @@ from PIL import Image
 
 from finefake.errors import FinefakeError
 from finefake.features.registry import weights_fingerprint
-from finefake.features.text import _features, _to_numpy, resolve_model
+from finefake.features.text import LocalTransformer, _features, _to_numpy
 
 #: TF EfficientNet-Lite normalisation: (pixel - 127) / 128 on RGB in [0, 255].
 LITE_MEAN, LITE_STD = 127.0, 128.0
@@ -172,21 +172,15 @@ class EfficientNetLite0Encoder:
         return np.concatenate(out).astype(np.float32) if out else np.zeros((0, self.dim), np.float32)
 
 
-class ClipImageEncoder:
+class ClipImageEncoder(LocalTransformer):
     """The image tower of a ``CLIPModel`` (projected embedding), with its own image processor (PIL backend)."""
 
     modality = "image"
+    name = "clip-image"
+    version_prefix = "clip"
 
     def __init__(self, model: str | Path = "openai/clip-vit-base-patch32", device: str = "cpu"):
-        self.path = resolve_model(model)
-        self.name = "clip-image"
-        self.device = device
-        self._model: Any = None
-        self._processor: Any = None
-
-    @property
-    def version(self) -> str:
-        return f"clip-{weights_fingerprint(self.path)}"
+        super().__init__(model, device)
 
     def _load(self) -> None:
         if self._model is None:

@@ -84,21 +84,40 @@ class MiniLMEncoder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(inputs), -1)
 
 
-class BertEncoder:
-    """Any transformers ``AutoModel`` text encoder (BERT, RoBERTa, ...) with attention-masked mean pooling."""
+class LocalTransformer:
+    """Shared by the transformers encoders: a model folder resolved once, loaded lazily on first use.
 
-    modality = "text"
+    Building the encoder never loads the model, and ``version`` hashes the weight files, so checking the
+    feature cache stays cheap. Subclasses set ``name``, ``modality`` and ``version_prefix`` and load in ``_load``.
+    """
 
-    def __init__(self, model: str | Path = "bert-base-uncased", device: str = "cpu", max_length: int = 512):
+    name: str
+    version_prefix: str
+
+    def __init__(self, model: str | Path, device: str = "cpu"):
         self.path = resolve_model(model)
-        self.name = "bert"
-        self.device, self.max_length = device, max_length
+        self.device = device
         self._model: Any = None
-        self._tokenizer: Any = None
 
     @property
     def version(self) -> str:
-        return f"mean-{weights_fingerprint(self.path)}-len{self.max_length}"
+        return f"{self.version_prefix}-{weights_fingerprint(self.path)}"
+
+
+class BertEncoder(LocalTransformer):
+    """Any transformers ``AutoModel`` text encoder (BERT, RoBERTa, ...) with attention-masked mean pooling."""
+
+    modality = "text"
+    name = "bert"
+    version_prefix = "mean"
+
+    def __init__(self, model: str | Path = "bert-base-uncased", device: str = "cpu", max_length: int = 512):
+        super().__init__(model, device)
+        self.max_length = max_length
+
+    @property
+    def version(self) -> str:
+        return f"{super().version}-len{self.max_length}"
 
     def _load(self) -> None:
         if self._model is None:
@@ -139,21 +158,15 @@ def _features(output: Any) -> Any:
     return output if hasattr(output, "shape") else output.pooler_output
 
 
-class ClipTextEncoder:
+class ClipTextEncoder(LocalTransformer):
     """The text tower of a ``CLIPModel`` (projected embedding), as KEAN uses it in the FineFake paper."""
 
     modality = "text"
+    name = "clip-text"
+    version_prefix = "clip"
 
     def __init__(self, model: str | Path = "openai/clip-vit-base-patch32", device: str = "cpu"):
-        self.path = resolve_model(model)
-        self.name = "clip-text"
-        self.device = device
-        self._model: Any = None
-        self._tokenizer: Any = None
-
-    @property
-    def version(self) -> str:
-        return f"clip-{weights_fingerprint(self.path)}"
+        super().__init__(model, device)
 
     def _load(self) -> None:
         if self._model is None:
