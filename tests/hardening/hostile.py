@@ -5,15 +5,17 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
 @contextmanager
-def trickle_server(head: bytes, body: bytes, *, delay: float) -> Iterator[str]:
-    """A server answering every connection with ``head`` at once, then ``body`` one byte per ``delay``.
+def trickle_server(head: bytes | Callable[[str], bytes], body: bytes, *, delay: float) -> Iterator[str]:
+    """A raw server answering every connection with ``head`` at once, then ``body`` one byte per ``delay``.
 
-    ``head`` may itself stop mid-headers (a server trickling its status line or headers). Yields the base URL.
+    ``head`` may itself stop mid-headers (a server trickling its status line or headers), or be a function of
+    the server's base URL (a redirect naming its own host: a raw socket, because web frameworks
+    percent-encode a backslash in ``Location``). Yields the base URL.
     """
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -21,6 +23,8 @@ def trickle_server(head: bytes, body: bytes, *, delay: float) -> Iterator[str]:
     listener.listen(8)
     listener.settimeout(0.2)
     stop = threading.Event()
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    head = head(base) if callable(head) else head
 
     def serve(conn: socket.socket) -> None:
         with conn:
@@ -48,14 +52,14 @@ def trickle_server(head: bytes, body: bytes, *, delay: float) -> Iterator[str]:
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield base
     finally:
         stop.set()
         thread.join(2)
         listener.close()
 
 
-def fake_dns(monkeypatch, names: dict[str, list[str] | callable]) -> None:
+def fake_dns(monkeypatch, names: dict[str, list[str] | Callable[[], list[str]]]) -> None:
     """Resolve the given names to fixed addresses (a list, or a callable returning one per lookup)."""
     real = socket.getaddrinfo
 
