@@ -27,6 +27,7 @@ from __future__ import annotations
 import codecs
 import contextvars
 import email.utils
+import functools
 import ipaddress
 import logging
 import re
@@ -42,7 +43,6 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from protego import Protego
 from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 
@@ -332,8 +332,25 @@ class _GuardedConnectionMixin:
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         deadline = _DEADLINE.get()
         if deadline is not None:  # a kept-alive connection's socket joins this exchange's deadline
-            deadline.watch(self.sock)  # type: ignore[attr-defined]
+            deadline.watch(getattr(self, "sock", None))
         return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+
+@functools.cache
+def _guarded_connection(base: type, allowed: frozenset[str]) -> type:
+    return type(f"Guarded{base.__name__}", (_GuardedConnectionMixin, base), {"allowed": allowed})
+
+
+class _GuardedPoolMixin:
+    """Builds connections of the pool class's *current* connection class, guarded (so that a test double
+    patched in by vcrpy or responses still sees every connection)."""
+
+    allowed: frozenset[str] = frozenset()
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        base = next(c for c in type(self).__mro__ if c in (HTTPConnectionPool, HTTPSConnectionPool))
+        self.ConnectionCls = _guarded_connection(base.ConnectionCls, self.allowed)
 
 
 class GuardedAdapter(HTTPAdapter):
@@ -349,11 +366,9 @@ class GuardedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         extra = {"allowed": self.allowed}
-        http_conn = type("GuardedHTTPConnection", (_GuardedConnectionMixin, HTTPConnection), extra)
-        https_conn = type("GuardedHTTPSConnection", (_GuardedConnectionMixin, HTTPSConnection), extra)
         self.poolmanager.pool_classes_by_scheme = {
-            "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
-            "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
+            "http": type("GuardedHTTPPool", (_GuardedPoolMixin, HTTPConnectionPool), extra),
+            "https": type("GuardedHTTPSPool", (_GuardedPoolMixin, HTTPSConnectionPool), extra),
         }
 
 
