@@ -306,9 +306,11 @@ class _GuardedConnectionMixin:
                 addresses = public_addresses(host, port)
             except BlockedAddress as exc:
                 raise NewConnectionError(self, f"refused: {exc}") from exc  # type: ignore[arg-type]
-            except OSError:
-                addresses = []
-            sock = self._connect_any(addresses) if addresses else super()._new_conn()  # type: ignore[misc]
+            except OSError as exc:  # no fallback to urllib3's own lookup: that is a second, unchecked answer
+                raise NewConnectionError(self, f"cannot resolve {host}: {exc}") from exc  # type: ignore[arg-type]
+            if not addresses:
+                raise NewConnectionError(self, f"{host} resolves to no address")  # type: ignore[arg-type]
+            sock = self._connect_any(addresses)
         deadline = _DEADLINE.get()
         if deadline is not None:
             deadline.watch(sock)

@@ -9,6 +9,7 @@ second local server the crawl was not allowed to reach) never sees a request.
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
 from crawlers import sites
@@ -78,12 +79,23 @@ def test_redirect_to_a_sneaky_url_is_refused(internal):
     assert result.error == "ambiguous_url" and _hits(internal) == []
 
 
-def test_connect_time_check_closes_dns_rebinding(monkeypatch, internal):
-    answers = iter([[PUBLIC]])  # first lookup (the URL check): public; every later one: loopback
-    fake_dns(monkeypatch, {"rebind.example": lambda: next(answers, ["127.0.0.1"])})
+@pytest.mark.parametrize("second", ["loopback", "failure"])
+def test_connect_time_check_closes_dns_rebinding(monkeypatch, internal, second):
+    """The URL check sees a public address; the connection would go to 127.0.0.1 (directly, or after a
+    failed lookup that made a lax guard fall back to the client's own, unchecked, resolution)."""
+    answers = iter([[PUBLIC], socket.gaierror("SERVFAIL") if second == "failure" else ["127.0.0.1"]])
+
+    def resolve():
+        answer = next(answers, ["127.0.0.1"])
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    fake_dns(monkeypatch, {"rebind.example": resolve})
     fetcher = Fetcher(fast_http(obey_robots=False, retries=0))
     result = fetcher.fetch(f"http://rebind.example:{internal.port}/")
-    assert result.error == "private_address" and _hits(internal) == []
+    assert result.error in ("private_address", "connection_error:ConnectionError") and _hits(internal) == []
+    assert second == "failure" or result.error == "private_address"
 
 
 def test_snopes_page_links_images_and_srcset(workspace, httpserver, internal):
