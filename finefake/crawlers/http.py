@@ -133,14 +133,14 @@ _ALIASES = {
 }
 
 
-def _known_codec(label: str) -> str | None:
+def _known_codec(label: str, *, in_markup: bool = False) -> str | None:
     label = label.strip("\"' ").lower()
     try:
         name = codecs.lookup(_ALIASES.get(label, label)).name
     except LookupError:
         return None
-    # a page cannot declare itself UTF-16 in ASCII-compatible bytes (WHATWG prescan rule)
-    return "utf-8" if name.startswith("utf-16") else name
+    # markup read as ASCII cannot be UTF-16: such a <meta> means utf-8 (WHATWG prescan rule)
+    return "utf-8" if in_markup and name.startswith("utf-16") else name
 
 
 def sniff_charset(body: bytes, content_type: str = "") -> str:
@@ -156,7 +156,7 @@ def sniff_charset(body: bytes, content_type: str = "") -> str:
             return name
     head = body[:4096]
     match = _XML_ENCODING.match(head.lstrip()) or _META_CHARSET.search(head)
-    if match and (name := _known_codec(match.group(1).decode("ascii"))):
+    if match and (name := _known_codec(match.group(1).decode("ascii"), in_markup=True)):
         return name
     return "utf-8"
 
