@@ -24,6 +24,7 @@ def bert_pair(tiny_bert, onnx_dir):
     return get_encoder("bert", backend="torch", **options), get_encoder("bert", backend="onnx", **options)
 
 
+@pytest.mark.slow  # loads sentence-transformers and MiniLM twice (reference + torch backend)
 def test_minilm_pooled_is_what_sentence_transformers_gives(minilm, onnx_dir):
     reference = minilm.model.encode(TEXTS, batch_size=2, convert_to_numpy=True)
     assert minilm.backend == "onnx" and minilm.max_length == 256
