@@ -24,17 +24,19 @@ def bert_pair(tiny_bert, onnx_dir):
     return get_encoder("bert", backend="torch", **options), get_encoder("bert", backend="onnx", **options)
 
 
-@pytest.mark.slow  # loads sentence-transformers and MiniLM twice (reference + torch backend)
+@pytest.mark.slow  # loads sentence-transformers (the reference) and exports MiniLM to ONNX
 def test_minilm_pooled_is_what_sentence_transformers_gives(minilm, onnx_dir):
     reference = minilm.model.encode(TEXTS, batch_size=2, convert_to_numpy=True)
-    assert minilm.backend == "onnx" and minilm.max_length == 256
+    assert minilm.backend == "torch" and minilm.max_length == 256
     np.testing.assert_allclose(minilm.encode(TEXTS, batch_size=2), reference, atol=1e-5)
-    torch_full = get_encoder("minilm", backend="torch").encode_full(TEXTS, batch_size=3)
+    torch_full = minilm.encode_full(TEXTS, batch_size=3)
     np.testing.assert_allclose(torch_full.pooled, reference, atol=1e-5)
-    onnx_full = minilm.encode_full(TEXTS, batch_size=3)
+    onnx = get_encoder("minilm", backend="onnx", cache_dir=onnx_dir)
+    np.testing.assert_allclose(onnx.encode(TEXTS, batch_size=2), reference, atol=1e-5)
+    onnx_full = onnx.encode_full(TEXTS, batch_size=3)
     np.testing.assert_allclose(onnx_full.pooled, reference, atol=1e-5)
     np.testing.assert_allclose(onnx_full.tokens, torch_full.tokens, atol=1e-3)
-    assert minilm.version == get_encoder("minilm", backend="torch").version  # the cache stays valid
+    assert minilm.version == onnx.version  # switching the backend keeps the feature cache
     assert minilm.input_embeddings().shape == (30522, 384) == (minilm.vocab_size, minilm.dim)
 
 
