@@ -9,6 +9,7 @@ original page may be gone) and identified by the original URL, so the direct and
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,6 +115,54 @@ def parse_sitemap(xml: bytes, url: str) -> tuple[list[str], list[tuple[str, str 
     return children, articles
 
 
+def _own_headline(soup) -> str:
+    """The article's own ``<h1>``: the one inside ``<article>``/``<main>`` or marked as a headline, or the only one.
+
+    A section banner ("Letters to the Editor") is often an ``<h1>`` too, so a page with several and none in the
+    article gives no headline here (the caller falls back to og:title).
+    """
+    h1s = [h for h in soup.find_all("h1") if h.get_text(strip=True)]
+    inside = [h for h in h1s if h.find_parent(["article", "main"]) is not None]
+    marked = [
+        h for h in h1s if any(k in " ".join(h.get("class") or []).lower() for k in ("headline", "title"))
+    ]
+    chosen = inside[:1] or marked[:1] or (h1s if len(h1s) == 1 else [])
+    return ex.clean_line(chosen[0].get_text(" ", strip=True)) if chosen else ""
+
+
+LISTING_TYPES = ("CollectionPage", "ItemList", "WebSite", "SearchResultsPage", "SiteNavigationElement")
+_REFRESH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:[;,]\s*(?:url\s*=\s*)?['\"]?([^'\"]*)['\"]?)?", re.I)
+
+
+def not_an_article(html: str, url: str) -> str | None:
+    """Why a page is not an article (``meta_refresh``, ``front_page``, ``section_page``), or None if it may be.
+
+    Source links and sitemaps also lead to redirect stubs, home pages and section fronts; their text is teasers
+    and navigation, not an article, so they are recorded as failures with this reason instead of as items.
+    """
+    soup = ex.soup_of(html)
+    objs = ex.json_ld(html, url)
+    for tag in soup.find_all("meta"):
+        if str(tag.get("http-equiv") or "").lower() != "refresh":
+            continue
+        match = _REFRESH.match(str(tag.get("content") or ""))
+        if match and match.group(2) and float(match.group(1)) <= 10:
+            return "meta_refresh"
+    if ex.first_of_type(objs, *ARTICLE_TYPES[:-1]):
+        return None
+    path = urlsplit(url).path.strip("/")
+    listing = ex.first_of_type(objs, *LISTING_TYPES) is not None
+    paragraphs = sum(1 for p in soup.find_all("p") if len(p.get_text(" ", strip=True)) > 150)
+    link_heavy = len(soup.find_all("a")) >= 100 and paragraphs <= 2
+    if (ex.meta(soup, "og:type") or "").lower() == "article" and not listing:
+        return None
+    if path in ("", "index.html", "index.htm", "index.php") and (listing or link_heavy or paragraphs <= 2):
+        return "front_page"
+    if listing or link_heavy:
+        return "section_page"
+    return None
+
+
 def parse_article(html: str, url: str) -> dict[str, Any]:
     """Parse a news article page (no network); raises ValueError when no article text is found."""
     import trafilatura
@@ -140,20 +189,21 @@ def parse_article(html: str, url: str) -> dict[str, Any]:
         text = ex.text_of(soup.find("article") or soup.body)
     if not text:
         raise ValueError("no article text")
-    title = (
-        ex.clean_line(str(art.get("headline") or ""))
-        or ex.meta(soup, "og:title", "twitter:title")
-        or (traf.get("title") or (soup.title.get_text(strip=True) if soup.title else ""))
+    title = ex.clean_line(str(art.get("headline") or "")) or _own_headline(soup)
+    title = title or ex.meta(soup, "og:title", "twitter:title") or traf.get("title") or ""
+    title = title or (soup.title.get_text(strip=True) if soup.title else "")
+    outlets = [ex.meta(soup, "og:site_name") or "", *ex.names_of(art.get("publisher"))]
+    bylines = (
+        ex.names_of(art.get("author")),
+        [ex.meta(soup, "author") or ""],
+        ex.metas(soup, "article:author"),
+        [traf.get("author") or ""],
     )
-    authors = (
-        ex.names_of(art.get("author"))
-        or ex.metas(soup, "article:author")
-        or [a.strip() for a in (ex.meta(soup, "author") or traf.get("author") or "").split(";") if a.strip()]
-    )
+    authors = next((names for b in bylines if (names := ex.person_names(b, outlets))), [])
     published = (
-        ex.parse_date(art.get("datePublished"))
-        or ex.parse_date(ex.meta(soup, "article:published_time"))
-        or ex.parse_date(traf.get("date"))
+        ex.parse_date_local(art.get("datePublished"))
+        or ex.parse_date_local(ex.meta(soup, "article:published_time"))
+        or ex.parse_date_local(traf.get("date"))
     )
     images = [{"url": urljoin(url, u), "alt": None} for u in ex.urls_of(art.get("image"))]
     og = ex.meta(soup, "og:image", "twitter:image")
@@ -167,8 +217,8 @@ def parse_article(html: str, url: str) -> dict[str, Any]:
         "authors": list(dict.fromkeys(authors)),
         "published": published,
         "images": images,
-        "modified": ex.parse_date(art.get("dateModified"))
-        or ex.parse_date(ex.meta(soup, "article:modified_time")),
+        "modified": ex.parse_date_local(art.get("dateModified"))
+        or ex.parse_date_local(ex.meta(soup, "article:modified_time")),
         "section": section if isinstance(section, (str, list)) else None,
         "description": ex.meta(soup, "og:description", "description"),
         "jsonld": bool(art),
@@ -192,6 +242,9 @@ class NewsHandler:
         fetched = self.fetcher.fetch(task.url, expect="html")
         if not fetched.ok:
             return Outcome(error=fetched.error)
+        reason = not_an_article(fetched.text, task.url)
+        if reason:
+            return Outcome(error=f"{reason}:not an article ({task.url})")
         try:
             parsed = parse_article(fetched.text, task.url)
         except ValueError as exc:
