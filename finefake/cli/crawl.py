@@ -173,8 +173,17 @@ def reddit_command(
     subreddit: list[str] = typer.Option(None, "--subreddit", help="Subreddit to list."),
     query: str = typer.Option(None, "--query", help="Search query (in --subreddit, or r/all)."),
     from_snopes: bool = typer.Option(None, "--from-snopes/--no-from-snopes", help="Follow Snopes links."),
+    comment_limit: int = typer.Option(
+        None,
+        "--comment-limit",
+        min=0,
+        help="Comments kept per submission; the whole tree is fetched up to it (default 2000).",
+    ),
     replace_more: int = typer.Option(
-        None, "--replace-more", min=0, help="'load more comments' stubs to expand (default 0 = none)."
+        None,
+        "--replace-more",
+        min=0,
+        help="Cap on 'load more comments' calls (default: as --comment-limit needs).",
     ),
     limit: int = LIMIT,
     oauth_url: str = typer.Option(None, "--oauth-url", help="API endpoint (local servers; default Reddit)."),
@@ -198,6 +207,7 @@ def reddit_command(
             "query": query,
             "from_snopes": from_snopes,
             "replace_more_limit": replace_more,
+            "comment_limit": comment_limit,
             "limit": limit,
             "oauth_url": oauth_url,
             "reddit_url": reddit_url,
