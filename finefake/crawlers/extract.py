@@ -272,7 +272,7 @@ def text_of(node: Tag | None) -> str:
         bad.decompose()
     blocks = node.find_all(["p", "li", "h2", "h3", "h4", "blockquote"])
     parts = [b.get_text(" ", strip=True) for b in blocks] if blocks else [node.get_text(" ", strip=True)]
-    return "\n\n".join(_SPACE.sub(" ", p).strip() for p in parts if p and p.strip())
+    return "\n\n".join(clean_line(p) for p in parts if p and p.strip())
 
 
 def clean_line(value: str | None) -> str:

@@ -113,6 +113,8 @@ LAYOUTS = {
     "2017": ".claim, .rating-name, .breadcrumb-item",
     "legacy": ".article-text, [itemprop=reviewRating], .entry-content",
 }
+#: The claim/rating box that today's layout puts at the top of the article container (not article text).
+CLAIM_BOX = "#fact_check_rating_container, .rating_link_wrapper, p.wrapper_title"
 _SKIP_CRUMBS = {"home", "fact check", "fact checks", "fact-check", "snopes", "snopes.com", "all", "facts"}
 _UPDATED = re.compile(
     r"(?:last updated|published|posted)\s*:?\s*(\d{1,2} \w+ \d{4}|\w+ \d{1,2},? \d{4})", re.I
@@ -359,6 +361,8 @@ def trim_furniture(body: Tag | None) -> Tag | None:
     """
     if body is None:
         return None
+    for node in body.select(CLAIM_BOX):
+        node.decompose()
     for node in list(body.find_all(True)):
         if node.decomposed:
             continue
