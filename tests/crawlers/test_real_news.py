@@ -29,9 +29,17 @@ def page(name: str) -> str:
             "http://www.cnn.com/2013/11/27/justice/tucson-arizona-captive-girls/index.html",
             ["Dana A. Ford", "James S.A. Corey", "Chien-Ming Wang", "Tom Watkins"],
         ),
-        ("theguardian.com.academics", "https://www.theguardian.com/education/2020/jan/20/x", ["Richard Adams"]),
+        (
+            "theguardian.com.academics",
+            "https://www.theguardian.com/education/2020/jan/20/x",
+            ["Richard Adams"],
+        ),
         ("foxnews.com2", "http://www.foxnews.com/us/2014/12/23/teen-desperate-for-baby/", []),
-        ("mercurynews.com.2023.01.16.letters-1119", "https://www.mercurynews.com/2023/01/16/letters-1119/", []),
+        (
+            "mercurynews.com.2023.01.16.letters-1119",
+            "https://www.mercurynews.com/2023/01/16/letters-1119/",
+            [],
+        ),
         ("reuters.com.parasite", "https://www.reuters.com/article/us-awards-sag/x", ["Jill Serjeant"]),
         ("theverge.com.ios13", "https://www.theverge.com/2019/7/3/20680681/ios-13-beta-3", ["Jon Porter"]),
     ],
@@ -48,7 +56,7 @@ def test_bylines_as_published():
     assert ex.person_names(
         [
             'By <a href="/profiles/meg-wagner">Meg Wagner</a>, <a href="/profiles/veronica-rocha">Veronica '
-            'Rocha</a>, Melissa Macaya and Rob Picheta, CNN'
+            "Rocha</a>, Melissa Macaya and Rob Picheta, CNN"
         ]
     ) == ["Meg Wagner", "Veronica Rocha", "Melissa Macaya", "Rob Picheta"]
     assert ex.person_names(["Jane Doe for The Outlet"], ["The Outlet"]) == ["Jane Doe"]
@@ -105,7 +113,9 @@ def test_crawl_records_non_articles_as_failures(workspace, httpserver):
     serve("/robots.txt").respond_with_data("", status=404)
     serve("/").respond_with_data(page("cnn_main_site"), content_type="text/html")
     serve("/go").respond_with_data(page("google_meta_refresh"), content_type="text/html")
-    serve("/2013/11/27/us/weather/index.html").respond_with_data(page("cnn_article"), content_type="text/html")
+    serve("/2013/11/27/us/weather/index.html").respond_with_data(
+        page("cnn_article"), content_type="text/html"
+    )
     base = httpserver.url_for("").rstrip("/")
     config = NewsConfig(
         from_snopes=False,

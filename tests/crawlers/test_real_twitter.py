@@ -120,6 +120,12 @@ def test_2020_video_without_variants_keeps_its_preview():
     media = {m["media_key"]: m for m in _load("postman_search_media_2020.json")["includes"]["media"]}
     video = media["7_1277795251919429636"]
     assert best_mp4(video.get("variants")) is None
-    assert best_mp4(
-        [{"content_type": "application/x-mpegURL", "url": "a.m3u8"}, {"content_type": "video/mp4", "url": "b"}]
-    ) == "b"
+    assert (
+        best_mp4(
+            [
+                {"content_type": "application/x-mpegURL", "url": "a.m3u8"},
+                {"content_type": "video/mp4", "url": "b"},
+            ]
+        )
+        == "b"
+    )
