@@ -14,7 +14,8 @@ from finefake.errors import FinefakeError
 def align_knowledge(
     ctx: typer.Context,
     linker: str = typer.Option(
-        None, help="Entity linker: local (offline, default) or tagme (needs TAGME_TOKEN)."
+        None,
+        help="Entity linker: local (offline, default), tagme (needs TAGME_TOKEN) or wikidata (Wikidata search).",
     ),
     knowledge: str = typer.Option(None, help="Triples backend: local (shipped store, default) or wikidata."),
     store: Path = typer.Option(
