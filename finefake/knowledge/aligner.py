@@ -34,6 +34,8 @@ class AlignConfig:
     knowledge: str = "local"
     """``local`` (pyoxigraph store) or ``wikidata`` (query.wikidata.org)."""
     store_path: str | None = None
+    kb_path: str | None = None
+    """A ``build-kb`` folder: the local linker looks names up in its index (millions of entities)."""
     keep_threshold: float = 0.5
     review_threshold: float = 0.3
     max_triples_per_entity: int | None = 200
@@ -99,6 +101,10 @@ def make_fetcher(
 
 
 def make_linker(ws: Workspace, config: AlignConfig, fetcher: KnowledgeFetcher) -> Any:
+    if config.linker == "local" and config.kb_path:
+        from finefake.knowledge.linking.indexed import IndexedLinker
+
+        return IndexedLinker(config.kb_path)
     if config.linker == "local":
         from finefake.knowledge.linking.local import LocalLinker
         from finefake.knowledge.store import store_entities
