@@ -307,6 +307,56 @@ def clean_command(
     )
 
 
+@crawl_app.command("claimreview")
+def claimreview_command(
+    ctx: typer.Context,
+    feed: Path = typer.Option(
+        None,
+        "--feed",
+        exists=True,
+        dir_okay=False,
+        help="A downloaded ClaimReview data feed (Data Commons JSON).",
+    ),
+    query: str = typer.Option(
+        None, "--query", help="Search the Fact Check Tools API (key in FACTCHECK_API_KEY or GOOGLE_API_KEY)."
+    ),
+    publisher: list[str] = typer.Option(
+        None, "--publisher", help="Keep only this publisher (name or site, e.g. politifact.com); repeatable."
+    ),
+    language: str = typer.Option(None, "--language", help="API languageCode filter, e.g. en."),
+    max_age_days: int = typer.Option(None, "--max-age-days", min=1, help="API: reviews at most this old."),
+    limit: int = LIMIT,
+) -> None:
+    """Collect fact-checks of every publisher from ClaimReview markup into crawl/claimreview.
+
+    Their appearances (the claims' source links) feed `finefake crawl news` like Snopes' source links do.
+    """
+    from finefake.crawlers.claimreview import ClaimReviewConfig, crawl_claimreview
+
+    values, ws = _settings(
+        ctx,
+        "claimreview",
+        {
+            "feed": feed,
+            "query": query,
+            "publishers": publisher,
+            "language": language,
+            "max_age_days": max_age_days,
+            "limit": limit,
+        },
+    )
+    values.pop("http", None)
+    report = crawl_claimreview(ws, _build(ClaimReviewConfig, values))
+    console.print(
+        f"claimreview: {report.written} fact-check(s) in {STAGE_CLAIMREVIEW} (verdicts {report.verdicts}); "
+        f"{report.skipped_publisher} other publisher(s), {report.skipped_duplicate} duplicate(s), "
+        f"{report.skipped_bad} unusable; {report.api_pages} API page(s)"
+    )
+
+
+STAGE_CLAIMREVIEW = "crawl/claimreview"
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(crawl_app, name="crawl")
     app.command("clean")(clean_command)

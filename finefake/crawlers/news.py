@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from finefake.contract import topic_for_categories
 from finefake.crawlers import extract as ex
+from finefake.crawlers.claimreview import STAGE as CLAIMREVIEW_STAGE
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
 from finefake.crawlers.runner import CrawlReport, Outcome, store_images
@@ -54,6 +55,8 @@ class NewsConfig:
     """Everything ``finefake crawl news`` can be told."""
 
     from_snopes: bool = True
+    from_claimreview: bool = True
+    """Follow the appearances of the fact-checks in ``crawl/claimreview`` too (like Snopes' source links)."""
     urls: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     platforms: tuple[str, ...] = NEWS_PLATFORMS
@@ -254,7 +257,7 @@ class NewsHandler:
         original = task.context.get("original_url") or task.url
         platform = task.context["platform"]
         images = store_images(self.ws, self.fetcher, parsed["images"], self.config.max_images)
-        metadata = {k: task.context[k] for k in ("snopes_id", "via") if task.context.get(k)}
+        metadata = {k: task.context[k] for k in ("snopes_id", "claimreview_id", "via") if task.context.get(k)}
         metadata |= {
             "section": parsed["section"],
             "description": parsed["description"],
@@ -324,8 +327,23 @@ def seed_tasks(ws: Workspace, config: NewsConfig) -> tuple[list[Task], Counter[s
                 if original:
                     context["original_url"] = original
                 tasks.append(Task(link, "article", context))
+    if config.from_claimreview and ws.has_records(CLAIMREVIEW_STAGE):
+        for record in ws.read(CLAIMREVIEW_STAGE):
+            context = {"fact_check": record.get("fact_check"), "topic": None, "claimreview_id": record["id"]}
+            for link in record.get("links") or []:
+                platform = platform_for(link, config.host_platforms)
+                if platform is None or platform not in config.platforms:
+                    ignored["not_a_news_link"] += 1
+                    continue
+                task_context = context | {"platform": platform, "via": "claimreview"}
+                original = unwrap_archive(link)
+                if original:
+                    task_context["original_url"] = original
+                tasks.append(Task(link, "article", task_context))
     if not tasks:
-        raise FinefakeError("nothing to crawl: give article URLs or sitemaps, or crawl snopes first")
+        raise FinefakeError(
+            "nothing to crawl: give article URLs or sitemaps, or crawl snopes or claimreview first"
+        )
     return tasks, ignored
 
 
@@ -338,7 +356,8 @@ def crawl_news(ws: Workspace, config: NewsConfig) -> CrawlReport:
         config.http,
         tasks,
         lambda fetcher: NewsHandler(ws, fetcher, config),
-        inputs=[SNOPES_STAGE] if config.from_snopes else [],
+        inputs=[SNOPES_STAGE] * config.from_snopes
+        + [CLAIMREVIEW_STAGE] * (config.from_claimreview and ws.has_records(CLAIMREVIEW_STAGE)),
         settings=config_dict(config),
         replay=config.replay,
         allow_hosts=hosts_of([*config.urls, *config.sitemaps]),
