@@ -24,6 +24,7 @@ from finefake.crawlers.runner import CrawlReport, Outcome, store_images
 from finefake.crawlers.session import config_dict, hosts_of, run_crawl
 from finefake.crawlers.snopes import STAGE as SNOPES_STAGE
 from finefake.crawlers.snopes import fact_check_of, unwrap_archive
+from finefake.crawlers.wayback import WAYBACK_API, WAYBACK_WEB, find_snapshot, is_dead
 from finefake.errors import FinefakeError
 from finefake.ids import item_id
 from finefake.workspace import Workspace
@@ -67,6 +68,10 @@ class NewsConfig:
     replay: str | None = None
     workers: int = 8
     commit_every: int = 50
+    wayback: bool = True
+    """A dead link (404, 410, DNS failure, parked domain) is fetched from the Wayback Machine instead."""
+    wayback_api: str = WAYBACK_API
+    wayback_web: str = WAYBACK_WEB
     http: HttpConfig = field(default_factory=HttpConfig)
 
 
@@ -243,6 +248,19 @@ class NewsHandler:
         if task.kind == "sitemap":
             return self._sitemap(task)
         fetched = self.fetcher.fetch(task.url, expect="html")
+        original = task.context.get("original_url") or task.url
+        snapshot = None
+        if self.config.wayback and is_dead(fetched):
+            snapshot = find_snapshot(
+                self.fetcher,
+                original,
+                task.context.get("fact_check_date"),
+                api=self.config.wayback_api,
+                web=self.config.wayback_web,
+            )
+            if snapshot is None:
+                return Outcome(error=f"dead_not_archived:{fetched.error or 'parked_domain'}")
+            fetched = self.fetcher.fetch(snapshot.url, expect="html")
         if not fetched.ok:
             return Outcome(error=fetched.error)
         reason = not_an_article(fetched.text, task.url)
@@ -254,7 +272,6 @@ class NewsHandler:
             return Outcome(error=f"parse_error:{exc}")
         if ex.before(parsed["published"], self.config.since):
             return Outcome(skipped="before_since")
-        original = task.context.get("original_url") or task.url
         platform = task.context["platform"]
         images = store_images(self.ws, self.fetcher, parsed["images"], self.config.max_images)
         metadata = {k: task.context[k] for k in ("snopes_id", "claimreview_id", "via") if task.context.get(k)}
@@ -266,6 +283,9 @@ class NewsHandler:
         }
         if original != task.url:
             metadata["archived_url"] = task.url
+        if snapshot is not None:
+            metadata["archived_from"] = snapshot.url
+            metadata["archived_at"] = ex.parse_date(snapshot.timestamp[:8])
         return Outcome(
             items=[
                 {
@@ -329,7 +349,12 @@ def seed_tasks(ws: Workspace, config: NewsConfig) -> tuple[list[Task], Counter[s
                 tasks.append(Task(link, "article", context))
     if config.from_claimreview and ws.has_records(CLAIMREVIEW_STAGE):
         for record in ws.read(CLAIMREVIEW_STAGE):
-            context = {"fact_check": record.get("fact_check"), "topic": None, "claimreview_id": record["id"]}
+            context = {
+                "fact_check": record.get("fact_check"),
+                "topic": None,
+                "claimreview_id": record["id"],
+                "fact_check_date": record.get("review_date"),
+            }
             for link in record.get("links") or []:
                 platform = platform_for(link, config.host_platforms)
                 if platform is None or platform not in config.platforms:
@@ -347,6 +372,15 @@ def seed_tasks(ws: Workspace, config: NewsConfig) -> tuple[list[Task], Counter[s
     return tasks, ignored
 
 
+def _custom_wayback(config: NewsConfig) -> list[str]:
+    """Wayback endpoints the user pointed elsewhere (a local mirror): allowed like the URLs they typed."""
+    return [
+        u
+        for u, default in ((config.wayback_api, WAYBACK_API), (config.wayback_web, WAYBACK_WEB))
+        if u != default
+    ]
+
+
 def crawl_news(ws: Workspace, config: NewsConfig) -> CrawlReport:
     """Crawl news articles into ``crawl/news`` (resumable; ``config.replay`` rebuilds from a WARC)."""
     tasks, ignored = seed_tasks(ws, config)
@@ -360,7 +394,7 @@ def crawl_news(ws: Workspace, config: NewsConfig) -> CrawlReport:
         + [CLAIMREVIEW_STAGE] * (config.from_claimreview and ws.has_records(CLAIMREVIEW_STAGE)),
         settings=config_dict(config),
         replay=config.replay,
-        allow_hosts=hosts_of([*config.urls, *config.sitemaps]),
+        allow_hosts=hosts_of([*config.urls, *config.sitemaps, *_custom_wayback(config)]),
         finish=lambda handler, report: {f"links_{k}": v for k, v in ignored.items()},
         limit=config.limit,
         workers=config.workers,

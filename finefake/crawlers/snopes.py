@@ -448,7 +448,12 @@ def build_item(
 
 def fact_check_of(item: dict[str, Any]) -> dict[str, Any]:
     """The context a Snopes item hands to the items it links to (its fact_check and topic)."""
-    return {"fact_check": item.get("fact_check"), "topic": item.get("topic"), "snopes_id": item.get("id")}
+    return {
+        "fact_check": item.get("fact_check"),
+        "topic": item.get("topic"),
+        "snopes_id": item.get("id"),
+        "fact_check_date": item.get("published"),
+    }
 
 
 class SnopesHandler:
