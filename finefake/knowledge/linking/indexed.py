@@ -13,6 +13,7 @@ hundreds of real-length texts per second; NER labels are then unknown, so the ty
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import sqlite3
 from collections import Counter
@@ -29,11 +30,11 @@ from finefake.knowledge.linking.local import (
     LocalLinker,
     LocalLinkerConfig,
     load_priors,
-    surface_key,
     tokens,
 )
 
 _WORD = re.compile(r"[^\W_][\w'’.&-]*")
+_DOTS = re.compile(r"[.,]")
 MAX_WORDS = 5
 
 
@@ -144,11 +145,34 @@ class IndexedLinker(LocalLinker):
         self._profiles = _View(lambda q: (self.index.entity(q) or _NONE).vector)
         self._index = _View(lambda key: list(self.index.candidates(key)) if key in self._keys else None)
         self._idf: dict[str, float] = {}
+        self._idf_for: Counter[str] | None = None
+        self._norms: dict[frozenset[str], float] = {}
         self._idf_unknown = self.index.idf_unknown
 
     def _fit(self, qid: str, context: Counter[str], exclude: set[str]) -> float:
-        self._idf = self.index.idf(context.keys())
-        return super()._fit(qid, context, exclude)
+        """:meth:`LocalLinker._fit`, walking the entity's short profile instead of the whole text.
+
+        Same cosine: the text's norm (without the mention's words) is computed once per text and mention.
+        """
+        if context is not self._idf_for:  # the IDF of a text's words is fetched once per text
+            self._idf, self._idf_for = self.index.idf(context.keys()), context
+            self._norms = {}
+        key = frozenset(exclude)
+        norm2 = self._norms.get(key)
+        if norm2 is None:
+            norm2 = sum(
+                (c * self._idf.get(t, self._idf_unknown)) ** 2 for t, c in context.items() if t not in exclude
+            )
+            self._norms[key] = norm2
+        if not norm2:
+            return 0.0
+        profile = self._profiles.get(qid, {})
+        dot = sum(
+            w * context[t] * self._idf.get(t, self._idf_unknown)
+            for t, w in profile.items()
+            if t in context and t not in exclude
+        )
+        return dot / math.sqrt(norm2)
 
     def name_mentions(self, text: str) -> list[tuple[int, int]]:
         """Longest runs of up to five words, starting capitalised, that are a name in the index."""
@@ -157,7 +181,7 @@ class IndexedLinker(LocalLinker):
             word, end = m.group(), m.end()
             if word.endswith(".") and word.count(".") == 1 and len(word) > 2:
                 word, end = word[:-1], end - 1  # a sentence's full stop, not an initial ("U.S.", "J.")
-            words.append((m.start(), end, word))
+            words.append((m.start(), end, word, _DOTS.sub("", word.casefold())))
         out: list[tuple[int, int]] = []
         i = 0
         while i < len(words):
@@ -166,11 +190,11 @@ class IndexedLinker(LocalLinker):
                 i += 1
                 continue
             for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
-                start, end = words[i][0], words[i + n - 1][1]
                 if n == 1 and first.lower() in STOPWORDS:
                     continue
-                if surface_key(text[start:end]) in self._keys:
-                    out.append((start, end))
+                key = " ".join(w[3] for w in words[i : i + n] if w[3])
+                if key in self._keys:
+                    out.append((words[i][0], words[i + n - 1][1]))
                     i += n
                     break
             else:
