@@ -137,3 +137,30 @@ def test_clear_errors(workspace, monkeypatch):
     bad.write_text('{"dataFeedElement": [{"item": [', encoding="utf-8")
     with pytest.raises(FinefakeError, match="not valid JSON"):
         crawl_claimreview(workspace, ClaimReviewConfig(feed=bad))
+
+
+def test_cli_crawl_claimreview_from_a_feed(tmp_path):
+    from typer.testing import CliRunner
+
+    from finefake.cli import app
+
+    feed = str(REAL / "datacommons_feed_2019.json")
+    result = CliRunner().invoke(app, ["-w", str(tmp_path / "ws"), "crawl", "claimreview", "--feed", feed])
+    assert result.exit_code == 0, result.output
+    assert "claimreview: 1 fact-check(s) in crawl/claimreview" in result.output
+    other = CliRunner().invoke(
+        app,
+        [
+            "-w",
+            str(tmp_path / "ws2"),
+            "crawl",
+            "claimreview",
+            "--feed",
+            feed,
+            "--publisher",
+            "politifact.com",
+        ],
+    )
+    assert (
+        other.exit_code == 0 and "0 fact-check(s)" in other.output and "1 other publisher(s)" in other.output
+    )

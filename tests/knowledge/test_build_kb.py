@@ -115,3 +115,12 @@ def test_cli_build_kb(tmp_path):
         app, ["-w", str(tmp_path / "ws"), "knowledge", "build-kb", str(plain), "--types", "human"]
     )
     assert isinstance(bad.exception, FinefakeError) and "not Wikidata item ids: human" in str(bad.exception)
+
+
+def test_align_knowledge_uses_the_index_with_kb(tmp_path):
+    from finefake.knowledge.aligner import AlignConfig, make_linker
+    from finefake.workspace import Workspace
+
+    build_kb(BuildKbConfig(dump=DUMP, out=tmp_path / "kb"))
+    linker = make_linker(Workspace(tmp_path / "ws"), AlignConfig(kb_path=str(tmp_path / "kb")), fetcher=None)
+    assert isinstance(linker, IndexedLinker) and linker.index.candidates("karlsruhe")[0][0] == "Q1040"
