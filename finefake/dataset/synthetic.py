@@ -30,8 +30,9 @@ import numpy as np
 from PIL import Image
 
 from finefake.contract import PLATFORM_GROUP, PLATFORMS, TOPICS
+from finefake.dataset.splits import SPLIT_NAMES, package_split
 from finefake.ids import item_id
-from finefake.workspace import Workspace
+from finefake.workspace import Workspace, atomic_write_json
 
 #: Share of items per platform (roughly the paper's platform mix) and P(real) per platform group.
 PLATFORM_WEIGHTS: dict[str, float] = {
@@ -645,10 +646,17 @@ def _near_duplicate(
 def write_synthetic(
     workspace: Workspace, n: int, *, seed: int = 0, config: SyntheticConfig | None = None
 ) -> int:
-    """Generate ``n`` records and write them as the workspace's ``records`` stage (replacing it)."""
+    """Generate ``n`` records and write them as the workspace's ``records`` stage (replacing it), with their
+    official split in ``records/splits.json``."""
     with workspace.run("records", inputs=["synthetic"], config={"n": n, "seed": seed}) as run:
         records = generate_records(n, seed=seed, workspace=workspace, config=config)
         run.counts["records"] = workspace.write_records("records", "record", records)
         run.counts["real"] = sum(r["label"] for r in records)
         run.counts["fake"] = len(records) - run.counts["real"]
+        # The official split of these records, as `finefake package` would publish it (the benchmark's default).
+        assignment = package_split(records)
+        atomic_write_json(
+            workspace.stage_dir("records") / "splits.json",
+            {r["id"]: SPLIT_NAMES[k] for r, k in zip(records, assignment, strict=True)},
+        )
     return len(records)
