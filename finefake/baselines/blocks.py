@@ -1,0 +1,208 @@
+"""Building blocks that several published detectors share, written once.
+
+* ``GradientReversal`` / ``grad_reverse``: identity forward, gradient multiplied by ``-lambda`` backward
+  (Ganin & Lempitsky, 2015) -- EANN's event discriminator, KEAN's and KDCN's adversaries.
+* ``mk_mmd`` / ``class_conditional_mmd``: multi-kernel maximum mean discrepancy with Gaussian kernels
+  (Long et al., 2015) -- CANMD's contrastive adaptation.
+* ``TextCNN``: 1-d convolutions of several widths over a token sequence, max-pooled over time (Kim, 2014) --
+  SAFE, EANN, MDFEND and M3FEND experts.
+* ``AttentionPooling``: a learned masked softmax pooling of a sequence (MDFEND's gate input, KAN).
+* ``MoEGate``: a softmax gate over experts from a domain embedding and a pooled text (MDFEND, M3FEND, MMFND's
+  PLE).
+* ``mlp``: Linear -> (BatchNorm) -> ReLU -> Dropout stacks.
+
+All take and return torch tensors; masks are boolean with True = present. torch is imported here (this module
+is only imported by torch detectors, never by the CLI at start-up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class _Reverse(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, lam: float) -> torch.Tensor:
+        ctx.lam = lam
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        return -ctx.lam * grad, None
+
+
+def grad_reverse(x: torch.Tensor, lam: float = 1.0) -> torch.Tensor:
+    """``x`` unchanged in the forward pass; the gradient flowing back is multiplied by ``-lam``."""
+    return _Reverse.apply(x, lam)
+
+
+class GradientReversal(nn.Module):
+    """``grad_reverse`` as a module; ``lam`` may be changed during training (e.g. a schedule)."""
+
+    def __init__(self, lam: float = 1.0):
+        super().__init__()
+        self.lam = lam
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return grad_reverse(x, self.lam)
+
+
+def mlp(
+    dims: Sequence[int], *, dropout: float = 0.0, batch_norm: bool = False, last_activation: bool = True
+) -> nn.Sequential:
+    """Linear layers ``dims[0] -> dims[1] -> ...``, each followed by (BatchNorm,) ReLU and Dropout.
+
+    ``last_activation=False`` leaves the last Linear bare (a classifier head).
+    """
+    layers: list[nn.Module] = []
+    for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:], strict=True)):
+        layers.append(nn.Linear(d_in, d_out))
+        if i < len(dims) - 2 or last_activation:
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(d_out))
+            layers.append(nn.ReLU())
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+class TextCNN(nn.Module):
+    """Kim-style CNN: for each width ``k``, ``filters`` convolutions over the sequence, max-pooled over time.
+
+    Input ``(B, L, D)`` with an optional mask ``(B, L)``; output ``(B, len(widths) * filters)``. Padded positions
+    are excluded from the max (a sequence shorter than a width is zero-padded so every width has an output).
+    """
+
+    def __init__(self, d_in: int, widths: Sequence[int], filters: int, activation: str = "relu"):
+        super().__init__()
+        self.widths = tuple(widths)
+        self.convs = nn.ModuleList(nn.Conv1d(d_in, filters, k) for k in self.widths)
+        self.activation = activation
+        self.out_dim = len(self.widths) * filters
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        if mask is not None:
+            x = x * mask.unsqueeze(-1).to(x.dtype)
+        h = x.transpose(1, 2)  # (B, D, L)
+        longest = max(self.widths)
+        if h.shape[2] < longest:
+            h = F.pad(h, (0, longest - h.shape[2]))
+        outs = []
+        for conv in self.convs:
+            c = conv(h)  # (B, F, L - k + 1)
+            c = torch.relu(c) if self.activation == "relu" else c
+            if mask is not None:
+                # a window counts when its first position is a real token
+                valid = F.pad(mask, (0, max(0, longest - mask.shape[1])))[:, : c.shape[2]]
+                valid = valid | ~valid.any(dim=1, keepdim=True)  # an empty row keeps every window
+                c = c.masked_fill(~valid.unsqueeze(1), float("-inf"))
+            outs.append(c.max(dim=2).values)
+        return torch.cat(outs, dim=1)
+
+
+class AttentionPooling(nn.Module):
+    """Masked softmax attention pooling: ``sum_i softmax(w . tanh(W x_i)) x_i`` over the present positions."""
+
+    def __init__(self, d_in: int, d_hidden: int | None = None):
+        super().__init__()
+        d_hidden = d_hidden or d_in
+        self.score = nn.Sequential(nn.Linear(d_in, d_hidden), nn.Tanh(), nn.Linear(d_hidden, 1))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        scores = self.score(x).squeeze(-1)  # (B, L)
+        if mask is not None:
+            empty = ~mask.any(dim=1, keepdim=True)
+            scores = scores.masked_fill(~(mask | empty), float("-inf"))
+        weights = torch.softmax(scores, dim=1)
+        return torch.bmm(weights.unsqueeze(1), x).squeeze(1)
+
+
+def masked_mean(x: torch.Tensor, mask: torch.Tensor | None, dim: int = 1) -> torch.Tensor:
+    """Mean over ``dim`` of the present positions (zeros for a row with none)."""
+    if mask is None:
+        return x.mean(dim=dim)
+    m = mask.to(x.dtype).unsqueeze(-1)
+    return (x * m).sum(dim=dim) / m.sum(dim=dim).clamp_min(1.0)
+
+
+class MoEGate(nn.Module):
+    """Softmax weights over ``n_experts`` from ``[domain embedding ; pooled input]`` (MDFEND's domain gate).
+
+    ``hidden`` is the gate MLP's width; the domain embedding has ``d_domain`` dimensions. Without a domain
+    (``n_domains=0``) the gate reads the pooled input alone.
+    """
+
+    def __init__(self, d_input: int, n_experts: int, n_domains: int, d_domain: int, hidden: int):
+        super().__init__()
+        self.domain = nn.Embedding(n_domains, d_domain) if n_domains else None
+        d_in = d_input + (d_domain if n_domains else 0)
+        self.net = nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Linear(hidden, n_experts))
+
+    def forward(self, pooled: torch.Tensor, domain: torch.Tensor | None = None) -> torch.Tensor:
+        parts = [pooled]
+        if self.domain is not None:
+            if domain is None:
+                raise ValueError("this gate needs domain ids")
+            parts.insert(0, self.domain(domain))
+        return torch.softmax(self.net(torch.cat(parts, dim=1)), dim=1)
+
+
+def mix_experts(gate: torch.Tensor, experts: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``sum_k gate[:, k] * experts[k]`` for expert outputs of one shape ``(B, D)``."""
+    stacked = torch.stack(list(experts), dim=1)  # (B, K, D)
+    return (gate.unsqueeze(-1) * stacked).sum(dim=1)
+
+
+def gaussian_kernels(
+    x: torch.Tensor, y: torch.Tensor, n_kernels: int = 5, multiplier: float = 2.0
+) -> torch.Tensor:
+    """Sum of ``n_kernels`` Gaussian kernels on ``[x; y]`` with bandwidths around the mean squared distance.
+
+    The bandwidths are ``base * multiplier ** (k - n_kernels // 2)``, ``base`` the mean pairwise squared
+    distance (detached), as in the DAN/JAN family of multi-kernel MMD.
+    """
+    z = torch.cat([x, y], dim=0)
+    d2 = torch.cdist(z, z).pow(2)
+    n = z.shape[0]
+    base = d2.detach().sum() / max(n * n - n, 1)
+    base = base.clamp_min(1e-8)
+    return sum(torch.exp(-d2 / (base * multiplier ** (k - n_kernels // 2))) for k in range(n_kernels))
+
+
+def mk_mmd(x: torch.Tensor, y: torch.Tensor, n_kernels: int = 5, multiplier: float = 2.0) -> torch.Tensor:
+    """Biased multi-kernel MMD^2 between samples ``x`` (n, d) and ``y`` (m, d); 0 when either is empty."""
+    if len(x) == 0 or len(y) == 0:
+        return x.sum() * 0.0 + y.sum() * 0.0
+    k = gaussian_kernels(x, y, n_kernels, multiplier)
+    n = len(x)
+    return k[:n, :n].mean() + k[n:, n:].mean() - 2 * k[:n, n:].mean()
+
+
+def class_conditional_mmd(
+    source: torch.Tensor,
+    source_y: torch.Tensor,
+    target: torch.Tensor,
+    target_y: torch.Tensor,
+    n_classes: int,
+    *,
+    contrastive: bool = True,
+) -> torch.Tensor:
+    """Mean MMD between source and (pseudo-labelled) target features of the same class; with ``contrastive``,
+    minus the mean MMD between different classes (CANMD's contrastive discrepancy)."""
+    same, different = [], []
+    for c in range(n_classes):
+        s = source[source_y == c]
+        for c2 in range(n_classes):
+            t = target[target_y == c2]
+            if len(s) < 2 or len(t) < 2:
+                continue
+            (same if c == c2 else different).append(mk_mmd(s, t))
+    zero = source.sum() * 0.0
+    loss = torch.stack(same).mean() if same else zero
+    if contrastive and different:
+        loss = loss - torch.stack(different).mean()
+    return loss
