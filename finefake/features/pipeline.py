@@ -15,6 +15,7 @@ import hashlib
 import inspect
 import json
 from collections import Counter
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -47,6 +48,12 @@ class FeatureConfig:
     batch_size: int = 64
     stage: str = "records"
     force: bool = False  # recompute even when cached
+    max_tokens: int = 128  # token states / word ids per item (wordpieces, title first)
+    max_entities: int = 8  # entities per item in the ``entities`` input, by rho
+    text_views: list[str] = field(default_factory=list)  # further text encoders (MMFND, CroMe views)
+    image_views: list[str] = field(default_factory=list)  # further image encoders
+    view_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per view encoder name
+    emotion_model: str | None = None  # local folder of a transformers emotion model (default: the lexicon)
 
 
 @dataclass
@@ -60,6 +67,7 @@ class FeatureInput:
     nodes: list[str]
     triples: list[tuple[str, str, str]]
     knowledge_embedding: list[float] | None
+    entities: list[dict[str, Any]] = field(default_factory=list)  # qid, rho, start, label, description
 
 
 def read_items(ws: Workspace, stage: str) -> list[FeatureInput]:
@@ -82,6 +90,10 @@ def read_items(ws: Workspace, stage: str) -> list[FeatureInput]:
         try:
             nodes = item_nodes(record)
             triples = [(t["head"], t["property"], t["tail"]) for t in record.get("relation_triples") or []]
+            entities = [
+                {k: e.get(k) for k in ("qid", "rho", "start", "label", "description")}
+                for e in record.get("entities") or []
+            ]
         except (KeyError, TypeError) as exc:
             raise FinefakeError(f"item {item_id}: malformed entities/relation_triples ({exc!r})") from exc
         items.append(
@@ -93,6 +105,7 @@ def read_items(ws: Workspace, stage: str) -> list[FeatureInput]:
                 nodes,
                 triples,
                 record.get("knowledge_embedding"),
+                entities,
             )
         )
     return items
@@ -209,12 +222,18 @@ def compute_features(
     *,
     text_encoder: Encoder | None = None,
     image_encoder: Encoder | None = None,
+    inputs: Collection[str] = (),
 ) -> FeatureSet:
     """The FeatureSet of the workspace's records, from the cache when it holds one for these inputs.
 
     ``text_encoder`` / ``image_encoder`` may pass already constructed encoders (tests, notebooks) instead of
-    building ``config.text_encoder`` / ``config.image_encoder`` from the registry.
+    building ``config.text_encoder`` / ``config.image_encoder`` from the registry. ``inputs`` names further
+    model inputs (``finefake.features.inputs``) to attach; the pooled text, image and knowledge arrays are
+    always there.
     """
+    from finefake.features.inputs import TEXT_GROUP, validate_inputs
+
+    validate_inputs(inputs)
     config = config or FeatureConfig()
     if config.knowledge not in KNOWLEDGE_METHODS:
         raise FinefakeError(f"knowledge must be one of {KNOWLEDGE_METHODS}, got {config.knowledge!r}")
@@ -235,6 +254,48 @@ def compute_features(
     set_dir = cache.set_dir(set_key)
     run_config = asdict(config) | {"set_key": set_key}
 
+    wanted = set(inputs)
+    run_config["inputs"] = sorted(wanted)
+
+    def finish(features: FeatureSet) -> FeatureSet:
+        if not wanted - {"text", "image", "kg", "domain"}:
+            return features
+        from finefake.features.inputs import attach_inputs
+
+        encoders = {"text": {text_enc.name: text_enc}, "image": {image_enc.name: image_enc}}
+        view_parts = {"text": {text_enc.name: parts_of(features, "text")}, "image": {}}
+        view_parts["image"][image_enc.name] = parts_of(features, "image")
+        for modality, names in (("text", config.text_views), ("image", config.image_views)):
+            if f"{modality}_views" not in wanted:
+                continue
+            for name in names:
+                if name in encoders[modality]:
+                    continue
+                enc = _make_encoder(name, config.view_options.get(name, {}), cache, modality)
+                encoders[modality][name] = enc
+                print_ = prints["text"] if modality == "text" else prints["image"]
+                key = cache_key(print_, enc.name, enc.version)
+                part = None if config.force else cache.load_part(modality, enc.name, key, ids)
+                if part is None:
+                    part = (
+                        encode_texts(enc, items, config.batch_size)
+                        if modality == "text"
+                        else encode_images(ws, enc, items, config.batch_size)
+                    )
+                    cache.save_part(modality, enc.name, key, part)
+                view_parts[modality][name] = part
+        return attach_inputs(
+            ws,
+            features,
+            wanted,
+            config,
+            items=items,
+            prints={**prints, "kg": kg_print},
+            text_encoder=text_enc,
+            view_encoders=encoders,
+            view_parts=view_parts,
+        )
+
     with ws.run("features", inputs=[config.stage], config=run_config) as run:
         run.counts["items"] = len(items)
         if not config.force and (set_dir / "meta.json").exists():
@@ -246,7 +307,7 @@ def compute_features(
                 run.counts["cached_set"] = 1
                 run.extra["features"] = str(set_dir)
                 features.meta["cached"] = True
-                return features
+                return finish(features)
 
         parts: dict[str, Part] = {}
         names = {"text": text_enc.name, "image": image_enc.name, "kg": config.knowledge}
@@ -255,7 +316,13 @@ def compute_features(
             if part is not None:
                 run.counts[f"cached_{modality}"] = 1
             else:
-                if modality == "text":
+                if modality == "text" and wanted & TEXT_GROUP and hasattr(text_enc, "encode_full"):
+                    # the token states' pass gives the pooled vectors too: no second pass
+                    from finefake.features.inputs import text_group
+
+                    arrays, _ = text_group(cache, text_enc, items, prints["text"], config)
+                    part = Part(ids, np.asarray(arrays["pooled"], np.float32), np.ones(len(ids), bool), {})
+                elif modality == "text":
                     part = encode_texts(text_enc, items, config.batch_size)
                 elif modality == "image":
                     part = encode_images(ws, image_enc, items, config.batch_size)
@@ -300,4 +367,11 @@ def compute_features(
         )
         run.extra["features"] = str(set_dir)
         features.meta["cached"] = False
-        return features
+        return finish(features)
+
+
+def parts_of(features: FeatureSet, modality: str) -> Part:
+    """The pooled ``text`` or ``image`` arrays of a FeatureSet as a Part (the default view of that modality)."""
+    values = features.text if modality == "text" else features.image
+    mask = np.ones(len(features), bool) if modality == "text" else features.image_mask
+    return Part(list(features.ids), values, mask, {})
