@@ -63,6 +63,11 @@ def model_class(name: str) -> type[Model]:
         ) from None
 
 
+def required_inputs(names: list[str] | None = None) -> set[str]:
+    """The union of the inputs that the named models (default: every registered model) declare."""
+    return set().union(*(model_class(n).inputs for n in (names if names is not None else list_models())))
+
+
 def get_model(name: str, **hparams: Any) -> Model:
     """Build the model registered under ``name`` with keyword hyper-parameters (defaults = the paper's)."""
     cls = model_class(name)

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from benchmarks.tinydata import gaussian_shift_features
 
+from baselines.allinputs import input_batches
 from finefake.baselines import get_model, list_models
-from finefake.baselines.base import Batch
+from finefake.baselines.base import INPUTS, Batch, RowView
+from finefake.baselines.registry import model_class
 from finefake.benchmarks.metrics import classification_report
 
 FAST = {"kean": {"epochs": 12}}
@@ -50,35 +52,45 @@ def test_deterministic_under_a_seed(name, binary_batches):
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_items_without_image_or_entities(name, binary_batches):
-    b = binary_batches["train"]
-    bare = Batch(
-        b.ids,
-        b.text,
-        np.zeros_like(b.image),
-        np.zeros(len(b), dtype=bool),
-        np.zeros_like(b.kg),
-        np.zeros(len(b), dtype=bool),
-        b.y,
-        2,
-    )
+def test_items_without_image_or_entities(name):
+    b = input_batches(signal="text")["train"]
+    bare_arrays = dict(b.arrays)
+    for key in ("image", "kg", "entity_transe", "entity_context", "entity_desc", "sentences"):
+        bare_arrays[key] = np.zeros_like(b.arrays[key])
+    for key in ("image_mask", "kg_mask", "entity_mask"):
+        bare_arrays[key] = np.zeros_like(b.arrays[key])
+    bare = Batch(b.ids, bare_arrays, b.y, 2, b.info)
     half = np.arange(len(b)) % 2 == 0  # mix: half the items lack both image and knowledge
-    mixed = Batch(
-        b.ids,
-        b.text,
-        np.where(half[:, None], bare.image, b.image),
-        b.image_mask & ~half,
-        np.where(half[:, None], bare.kg, b.kg),
-        b.kg_mask & ~half,
-        b.y,
-        2,
-    )
+    mixed_arrays = {
+        k: np.where(half.reshape(-1, *[1] * (np.ndim(v) - 1)), bare_arrays[k], v)
+        if k in bare_arrays and not isinstance(v, RowView)
+        else v
+        for k, v in b.arrays.items()
+    }
+    mixed = Batch(b.ids, mixed_arrays, b.y, 2, b.info)
     for train in (bare, mixed):
-        proba = build(name).fit(train).predict_proba(bare)
+        model = build(name).fit(train.restricted(model_class(name).inputs))
+        proba = model.predict_proba(bare.restricted(model_class(name).inputs))
         assert np.all(np.isfinite(proba)) and proba.shape == (len(b), 2)
-    # and a task without knowledge at all (binary): kg is None
-    no_kg = Batch(b.ids, b.text, b.image, b.image_mask, None, None, b.y, 2)
-    assert np.all(np.isfinite(build(name).fit(no_kg).predict_proba(no_kg)))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_task_without_knowledge_gets_masked_knowledge(name):
+    b = {k: v.restricted(model_class(name).inputs) for k, v in input_batches(knowledge=False).items()}
+    assert not b["train"].has_knowledge
+    model = build(name).fit(b["train"], b["validation"])
+    assert np.all(np.isfinite(model.predict_proba(b["test"].unlabeled())))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_declared_inputs_only(name):
+    """Every model runs on Batches holding exactly its declared inputs (no more, as the harness hands them)."""
+    declared = model_class(name).inputs
+    assert declared <= set(INPUTS), f"{name} declares unknown inputs {declared - set(INPUTS)}"
+    b = {k: v.restricted(declared) for k, v in input_batches(n_classes=6, seed=2).items()}
+    model = build(name).fit(b["train"], b["validation"], b["target"] if model_class(name).uses_target else None)
+    proba = model.predict_proba(b["test"].unlabeled())
+    assert proba.shape == (len(b["test"]), 6)
 
 
 @pytest.mark.parametrize("name", MODELS)
