@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import shutil
 from collections import Counter
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,14 +27,16 @@ import numpy as np
 from finefake.console import track
 from finefake.errors import FinefakeError
 from finefake.features.cache import FeatureCache, Part, cache_key
+from finefake.features.chunks import fill_chunked
 from finefake.features.featureset import FeatureSet
 from finefake.features.knowledge import TransEConfig, item_nodes, release_features, transe_features
 from finefake.features.registry import Encoder, encoder_spec, get_encoder
 from finefake.images import ImageRejected, open_rgb
-from finefake.workspace import Workspace
+from finefake.workspace import Workspace, atomic_write_json
 
 KNOWLEDGE_METHODS = ("transe", "release")
 TEXT_CHUNK = 256
+IMAGE_CHUNK = 512
 
 
 @dataclass
@@ -138,65 +142,124 @@ def _make_encoder(name: str, options: dict[str, Any], cache: FeatureCache, modal
     return get_encoder(name, **options)
 
 
-def encode_texts(encoder: Encoder, items: list[FeatureInput], batch_size: int) -> Part:
-    """Text features in chunks (one progress step per chunk; the encoder batches within a chunk)."""
-    chunks = range(0, len(items), TEXT_CHUNK)
-    out = [
-        encoder.encode([i.text for i in items[start : start + TEXT_CHUNK]], batch_size=batch_size)
-        for start in track(chunks, f"text features ({encoder.name})")
-    ]
-    values = np.concatenate(out) if out else np.zeros((0, encoder.dim), np.float32)
+def encode_texts(
+    encoder: Encoder, items: list[FeatureInput], batch_size: int, folder: Path | None = None
+) -> Part:
+    """Text features in chunks (one progress step per chunk; the encoder batches within a chunk).
+
+    With ``folder``, every finished chunk is written there at once (``finefake.features.chunks``): a killed
+    run continues from the last chunk instead of starting over.
+    """
+
+    def compute(start: int, stop: int) -> dict[str, np.ndarray]:
+        texts = [i.text for i in items[start:stop]]
+        return {"values": encoder.encode(texts, batch_size=batch_size).astype(np.float32)}
+
+    label = f"text features ({encoder.name})"
+    if folder is not None:
+        values = np.asarray(fill_chunked(folder, len(items), TEXT_CHUNK, compute, label).get("values"))
+    else:
+        out = [
+            compute(s, min(s + TEXT_CHUNK, len(items)))["values"]
+            for s in track(range(0, len(items), TEXT_CHUNK), label)
+        ]
+        values = np.concatenate(out) if out else None
+    if values is None or values.ndim != 2:
+        values = np.zeros((0, encoder.dim), np.float32)
     return Part([i.id for i in items], values.astype(np.float32), np.ones(len(items), bool), {})
 
 
-def _load_images(
-    ws: Workspace, batch: list[FeatureInput]
-) -> tuple[list[int], list[Any], Counter[str], list[str]]:
-    rows, images, dropped, ids = [], [], Counter(), []
+def _load_images(ws: Workspace, batch: list[FeatureInput]) -> tuple[list[int], list[Any], list[str | None]]:
+    """Decoded images of ``batch`` and, per item, why it has none (None when it has one)."""
+    rows, images, reasons = [], [], []
     for row, item in enumerate(batch):
+        reason = None
         if item.image is None:
-            dropped["no_image"] += 1
-            continue
-        try:
-            images.append(open_rgb(ws.images.path(item.image)))
-            rows.append(row)
-        except FileNotFoundError:
-            dropped["image_missing"] += 1
-            ids.append(item.id)
-        except ImageRejected as exc:
-            dropped[f"image_rejected:{exc.reason}"] += 1
-            ids.append(item.id)
-    return rows, images, dropped, ids
+            reason = "no_image"
+        else:
+            try:
+                images.append(open_rgb(ws.images.path(item.image)))
+                rows.append(row)
+            except FileNotFoundError:
+                reason = "image_missing"
+            except ImageRejected as exc:
+                reason = f"image_rejected:{exc.reason}"
+        reasons.append(reason)
+    return rows, images, reasons
 
 
-def encode_images(ws: Workspace, encoder: Encoder, items: list[FeatureInput], batch_size: int) -> Part:
+def _encode_image_chunk(
+    ws: Workspace, encoder: Encoder, items: list[FeatureInput], batch_size: int
+) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
     """Decode batch k+1 in a helper thread while batch k runs through the model (both release the GIL)."""
     starts = list(range(0, len(items), batch_size))
-    values: np.ndarray | None = None
+    values = np.zeros((len(items), encoder.dim), dtype=np.float32)
     mask = np.zeros(len(items), dtype=bool)
-    dropped: Counter[str] = Counter()
-    dropped_ids: list[str] = []
+    reasons: list[str | None] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(_load_images, ws, items[0:batch_size]) if starts else None
-        for k in track(range(len(starts)), f"image features ({encoder.name})"):
-            rows, images, batch_dropped, batch_ids = pending.result()
+        for k in range(len(starts)):
+            rows, images, batch_reasons = pending.result()
             if k + 1 < len(starts):
                 nxt = starts[k + 1]
                 pending = pool.submit(_load_images, ws, items[nxt : nxt + batch_size])
-            dropped.update(batch_dropped)
-            dropped_ids.extend(batch_ids)
+            reasons.extend(batch_reasons)
             if not images:
                 continue
-            vectors = encoder.encode(images, batch_size=batch_size)
-            if values is None:
-                values = np.zeros((len(items), vectors.shape[1]), dtype=np.float32)
             positions = np.asarray(rows) + starts[k]
-            values[positions] = vectors
+            values[positions] = encoder.encode(images, batch_size=batch_size)
             mask[positions] = True
-    if values is None:
-        values = np.zeros((len(items), encoder.dim), dtype=np.float32)
+    return values, mask, reasons
+
+
+def encode_images(
+    ws: Workspace,
+    encoder: Encoder,
+    items: list[FeatureInput],
+    batch_size: int,
+    folder: Path | None = None,
+) -> Part:
+    """Image features of the first image of each item; items without a usable image get zeros, mask False
+    and a counted reason. With ``folder``, finished chunks are kept there so a killed run continues."""
+    chunk = max(batch_size, IMAGE_CHUNK - IMAGE_CHUNK % batch_size)
+    codes: list[str] = []  # reason strings; row codes index into it (+1), 0 = has an image
+
+    def compute(start: int, stop: int) -> dict[str, np.ndarray]:
+        values, mask, reasons = _encode_image_chunk(ws, encoder, items[start:stop], batch_size)
+        for reason in reasons:
+            if reason is not None and reason not in codes:
+                codes.append(reason)
+        if folder is not None:
+            atomic_write_json(folder / "reasons.json", codes)
+        code = np.asarray([0 if r is None else codes.index(r) + 1 for r in reasons], dtype=np.int16)
+        return {"values": values, "mask": mask, "reason": code}
+
+    label = f"image features ({encoder.name})"
+    if folder is not None:
+        if (folder / "reasons.json").exists():
+            codes.extend(json.loads((folder / "reasons.json").read_text(encoding="utf-8")))
+        arrays = fill_chunked(folder, len(items), chunk, compute, label)
+    else:
+        outs = [compute(s, min(s + chunk, len(items))) for s in track(range(0, len(items), chunk), label)]
+        arrays = (
+            {k: np.concatenate([o[k] for o in outs]) for k in ("values", "mask", "reason")} if outs else {}
+        )
+    if not arrays:
+        arrays = {
+            "values": np.zeros((0, encoder.dim), np.float32),
+            "mask": np.zeros(0, bool),
+            "reason": np.zeros(0, np.int16),
+        }
+    reason = np.asarray(arrays["reason"])
+    dropped = Counter(codes[c - 1] for c in reason.tolist() if c)
+    dropped_ids = [items[i].id for i in np.flatnonzero(reason) if codes[reason[i] - 1] != "no_image"]
     meta = {"dropped": dict(dropped), "dropped_ids": dropped_ids[:100]}
-    return Part([i.id for i in items], values, mask, meta)
+    return Part(
+        [i.id for i in items],
+        np.asarray(arrays["values"], np.float32),
+        np.asarray(arrays["mask"], bool),
+        meta,
+    )
 
 
 def _knowledge(items: list[FeatureInput], config: FeatureConfig) -> Part:
@@ -296,6 +359,10 @@ def compute_features(
             view_parts=view_parts,
         )
 
+    def staging(modality: str) -> Path:
+        """Where a modality's finished chunks wait until the whole part is saved (kept across kills)."""
+        return cache.root / "partial" / f"{modality}-{keys[modality]}"
+
     with ws.run("features", inputs=[config.stage], config=run_config) as run:
         run.counts["items"] = len(items)
         if not config.force and (set_dir / "meta.json").exists():
@@ -323,12 +390,13 @@ def compute_features(
                     arrays, _ = text_group(cache, text_enc, items, prints["text"], config)
                     part = Part(ids, np.asarray(arrays["pooled"], np.float32), np.ones(len(ids), bool), {})
                 elif modality == "text":
-                    part = encode_texts(text_enc, items, config.batch_size)
+                    part = encode_texts(text_enc, items, config.batch_size, staging(modality))
                 elif modality == "image":
-                    part = encode_images(ws, image_enc, items, config.batch_size)
+                    part = encode_images(ws, image_enc, items, config.batch_size, staging(modality))
                 else:
                     part = _knowledge(items, config)
                 cache.save_part(modality, names[modality], keys[modality], part)
+                shutil.rmtree(staging(modality), ignore_errors=True)
                 run.counts[f"computed_{modality}"] = 1
             parts[modality] = part
 

@@ -18,11 +18,22 @@ ALL = ("text_tokens", "word_ids", "sentences", "entities", "emotion", "style", "
 
 
 @pytest.fixture(scope="module")
-def rich(feature_ws, minilm, lite0):
-    return compute_features(feature_ws, FAST, text_encoder=minilm, image_encoder=lite0, inputs=ALL)
+def inputs_ws(tmp_path_factory):
+    """Its own 40 synthetic records (the shared feature workspace must stay uncached for other tests)."""
+    from finefake.dataset.synthetic import write_synthetic
+    from finefake.workspace import Workspace
+
+    ws = Workspace(tmp_path_factory.mktemp("inputs") / "ws")
+    write_synthetic(ws, 40, seed=4)
+    return ws
 
 
-def test_every_input_is_attached_with_its_shape(rich, feature_ws):
+@pytest.fixture(scope="module")
+def rich(inputs_ws, minilm, lite0):
+    return compute_features(inputs_ws, FAST, text_encoder=minilm, image_encoder=lite0, inputs=ALL)
+
+
+def test_every_input_is_attached_with_its_shape(rich, inputs_ws):
     n = len(rich)
     x = rich.inputs
     assert x["text_tokens"].shape == (n, 32, 384) and x["text_tokens"].dtype == np.float16
@@ -30,7 +41,7 @@ def test_every_input_is_attached_with_its_shape(rich, feature_ws):
     assert x["text_tokens_mask"][:, 0].all() and x["token_ids"].shape == (n, 32)
     assert x["sentences"].shape[0] == n and x["sentence_mask"][:, 0].all()
     assert x["entity_transe"].shape == (n, 8, 16) and x["entity_desc"].shape == (n, 8, 384)
-    records = list(feature_ws.read("records"))
+    records = list(inputs_ws.read("records"))
     counts = np.array([min(len(r["entities"]), 8) for r in records])
     np.testing.assert_array_equal(x["entity_mask"].sum(1), counts)
     rho = x["entity_rho"]
@@ -41,21 +52,21 @@ def test_every_input_is_attached_with_its_shape(rich, feature_ws):
     assert rich.tables["embedding_table"].shape[1] == 384
 
 
-def test_pooled_text_comes_from_the_same_pass(rich, feature_ws, minilm):
-    records = list(feature_ws.read("records"))
+def test_pooled_text_comes_from_the_same_pass(rich, inputs_ws, minilm):
+    records = list(inputs_ws.read("records"))
     expected = minilm.encode([f"{r['title']}\n{r['text']}".strip() for r in records[:3]])
     np.testing.assert_allclose(rich.text[:3], expected, atol=1e-4)
 
 
-def test_a_second_call_reads_the_cache(rich, feature_ws, minilm, lite0, monkeypatch):
+def test_a_second_call_reads_the_cache(rich, inputs_ws, minilm, lite0, monkeypatch):
     monkeypatch.setattr(minilm, "encode_full", lambda *a, **k: pytest.fail("token states recomputed"))
-    again = compute_features(feature_ws, FAST, text_encoder=minilm, image_encoder=lite0, inputs=ALL)
+    again = compute_features(inputs_ws, FAST, text_encoder=minilm, image_encoder=lite0, inputs=ALL)
     np.testing.assert_array_equal(np.asarray(again.inputs["text_tokens"][:2]), rich.inputs["text_tokens"][:2])
 
 
-def test_unknown_input_is_a_clear_error(feature_ws, minilm, lite0):
+def test_unknown_input_is_a_clear_error(inputs_ws, minilm, lite0):
     with pytest.raises(FinefakeError, match="unknown model inputs"):
-        compute_features(feature_ws, FAST, text_encoder=minilm, image_encoder=lite0, inputs=["txet"])
+        compute_features(inputs_ws, FAST, text_encoder=minilm, image_encoder=lite0, inputs=["txet"])
 
 
 def test_vocabulary_sees_training_rows_only():
@@ -104,3 +115,42 @@ def test_style_cues_are_finite_and_react_to_shouting():
     assert loud[STYLE_NAMES.index("exclamation")] > calm[STYLE_NAMES.index("exclamation")]
     assert loud[STYLE_NAMES.index("all_caps_words")] > 0.2
     assert np.all(style_cues("") == style_cues(""))
+
+
+class _Interrupting:
+    """Wraps an encoder: raises after ``limit`` encode calls (a kill mid-modality), counts calls."""
+
+    def __init__(self, encoder, limit):
+        self.inner, self.limit, self.calls = encoder, limit, 0
+        self.name, self.modality, self.version = encoder.name, encoder.modality, encoder.version
+
+    @property
+    def dim(self):
+        return self.inner.dim
+
+    def encode(self, inputs, *, batch_size=64):
+        self.calls += 1
+        if self.calls > self.limit:
+            raise KeyboardInterrupt("killed")
+        return self.inner.encode(inputs, batch_size=batch_size)
+
+
+def test_a_killed_features_run_continues_from_its_last_chunk(tmp_path, minilm, lite0, monkeypatch):
+    from finefake.dataset.synthetic import write_synthetic
+    from finefake.features import pipeline
+    from finefake.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    write_synthetic(ws, 40, seed=5)
+    monkeypatch.setattr(pipeline, "TEXT_CHUNK", 8)
+    killed = _Interrupting(minilm, limit=3)
+    with pytest.raises(KeyboardInterrupt):
+        compute_features(ws, FAST, text_encoder=killed, image_encoder=lite0)
+    assert list((ws.stage_dir("features") / "partial").glob("text-*/values.npy"))
+    resumed = _Interrupting(minilm, limit=99)
+    features = compute_features(ws, FAST, text_encoder=resumed, image_encoder=lite0)
+    assert resumed.calls == 2  # 5 chunks of 8: 3 were kept, 2 remained
+    records = list(ws.read("records"))
+    expected = minilm.encode([f"{records[-1]['title']}\n{records[-1]['text']}".strip()])
+    np.testing.assert_allclose(features.text[-1], expected[0], atol=1e-4)
+    assert not list((ws.stage_dir("features") / "partial").glob("text-*"))
