@@ -63,11 +63,13 @@ def run_task(
     seeds: int,
     out: Path | None,
     features_dir: Path | None,
-    split_seed: int,
+    split_seed: int | None,
     epochs: int | None,
+    split_seeds: int | None = None,
 ) -> None:
     from finefake.benchmarks.reports import write_overview
     from finefake.benchmarks.runner import BenchConfig, run_benchmark
+    from finefake.benchmarks.splits import BenchSplit, official_split
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
     from finefake.cli import get_context
 
@@ -78,12 +80,19 @@ def run_task(
     items = ItemTable.from_records(ws.read("records"))
     tasks = list(TASK_NAMES) if task == "all" else [task]
     hparams = {"kean": {"epochs": epochs}} if epochs is not None and "kean" in model_names else {}
+    if split_seed is None and split_seeds is None:
+        splits = [official_split(ws.root)]
+        console.print(f"split: the official split {splits[0].path}")
+    else:
+        first = split_seed or 0
+        splits = [BenchSplit.resplit(first + k) for k in range(split_seeds or 1)]
+        console.print("split: re-split with seed(s) " + ", ".join(str(s.seed) for s in splits))
     config = BenchConfig(
         tasks=tasks,
         models=model_names,
         seeds=list(range(seeds)),
         out=out or ws.stage_dir("bench"),
-        split_seed=split_seed,
+        splits=splits,
         hparams=hparams,
     )
     paths = run_benchmark(features, items, config)
@@ -113,15 +122,27 @@ def _make_command(task: str):
             file_okay=False,
             help="A saved FeatureSet folder (features.npz + meta.json) instead of the workspace feature cache.",
         ),
-        split_seed: int = typer.Option(0, "--split-seed", help="Seed of the train/validation/test split."),
+        split_seed: int | None = typer.Option(
+            None,
+            "--split-seed",
+            help="Re-split train/validation/test with this seed instead of using the official (packaged) split.",
+        ),
+        split_seeds: int | None = typer.Option(
+            None,
+            "--split-seeds",
+            min=1,
+            help="Run on K re-splits (seeds --split-seed .. +K-1); tables show the std over seeds and over splits.",
+        ),
         epochs: int | None = typer.Option(
             None, "--epochs", min=1, help="Override KEAN's epochs (default 20)."
         ),
     ) -> None:
-        run_task(ctx, task, models, seeds, out, features, split_seed, epochs)
+        run_task(ctx, task, models, seeds, out, features, split_seed, epochs, split_seeds)
 
     command.__doc__ = (
-        f"{TASK_HELP[task]}\n\nFinished (task, setting, model, seed) runs are kept and skipped on a rerun; "
+        f"{TASK_HELP[task]}\n\nUses the workspace's official split (dataset/splits.json from `package`, else "
+        "records/splits.json from `synthesize`) unless --split-seed / --split-seeds re-split explicitly. "
+        "Finished (task, setting, model, seed) runs are kept and skipped on a rerun; "
         "results.json, table.md, table.tex and plots go to the task's folder under --out."
     )
     return command

@@ -33,7 +33,7 @@ from typing import Any
 from finefake.console import make_progress, track
 from finefake.dataset.card import render_card, table3
 from finefake.dataset.features import record_features, records_to_columns
-from finefake.dataset.splits import DEFAULT_RATIOS, SPLIT_NAMES, stratified_group_split
+from finefake.dataset.splits import DEFAULT_RATIOS, SPLIT_NAMES, package_split
 from finefake.errors import FinefakeError
 from finefake.records import iter_errors
 from finefake.workspace import RunManifest, Workspace, atomic_write_json, atomic_write_text
@@ -182,12 +182,7 @@ def _build_package(ws: Workspace, config: PackageConfig, run: RunManifest) -> Pa
         raise FinefakeError(
             f"{len(duplicates)} duplicate record id(s) in {config.input_stage}, e.g. {duplicates[0]!r}"
         )
-    assignment = stratified_group_split(
-        [(r.get("label"), r.get("platform")) for r in records],
-        [r.get("duplicate_cluster") for r in records],
-        config.ratios,
-        config.seed,
-    )
+    assignment = package_split(records, config.ratios, config.seed)
     features = record_features()
     per_split: list[list[dict[str, Any]]] = [[] for _ in config.split_names]
     for record, split in zip(records, assignment, strict=True):
