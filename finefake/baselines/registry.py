@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.kean",
     "finefake.baselines.mdfend",
     "finefake.baselines.eann",
+    "finefake.baselines.safe",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
