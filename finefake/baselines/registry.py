@@ -22,6 +22,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.mdfend",
     "finefake.baselines.eann",
     "finefake.baselines.safe",
+    "finefake.baselines.m3fend",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
