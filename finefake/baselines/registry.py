@@ -23,6 +23,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.eann",
     "finefake.baselines.safe",
     "finefake.baselines.m3fend",
+    "finefake.baselines.canmd",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
