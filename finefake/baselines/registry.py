@@ -24,6 +24,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.safe",
     "finefake.baselines.m3fend",
     "finefake.baselines.canmd",
+    "finefake.baselines.mvae",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
