@@ -231,7 +231,7 @@ class Canmd(TorchModel):
             net, self.info_["adaptation_stage"] = self.train_network(train, val, indexed, net=net)
         finally:
             self.epochs, self._adapting = source_epochs, False
-            self._target_feed = self._val = None
+            self._target_feed = self._val = self._pseudo = None  # a fitted model holds no target data
         self.info_["pseudo_labels"] = self._pseudo_log
         return net
 

@@ -222,6 +222,12 @@ class M3fend(TorchModel):
         return M3fendNet()
 
     # -- the memory: KMeans initialisation on training rows, a write after every optimiser step -------------
+    def fit(self, train: Batch, val: Batch | None = None, target_unlabeled: Batch | None = None) -> M3fend:
+        try:
+            return super().fit(train, val, target_unlabeled)
+        finally:
+            self._memory_rows = None  # a fitted model holds no training data
+
     def on_fit_start(self, train: Batch, val: Batch | None, target: Batch | None) -> None:
         self._memory_rows = train  # the rows the memory is initialised from (training rows only)
 
