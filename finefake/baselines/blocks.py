@@ -206,3 +206,21 @@ def class_conditional_mmd(
     if contrastive and different:
         loss = loss - torch.stack(different).mean()
     return loss
+
+
+def batch_norm_safe(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``module(x)``, with its BatchNorm layers in eval mode for a one-row training batch.
+
+    BatchNorm cannot estimate a variance from one row and raises; the last mini-batch of an epoch can have one
+    row (training-set size = 1 mod batch size). That row then uses the running statistics, as at test time.
+    """
+    if not (module.training and x.shape[0] == 1):
+        return module(x)
+    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for m in norms:
+        m.eval()
+    try:
+        return module(x)
+    finally:
+        for m in norms:
+            m.train()

@@ -19,6 +19,12 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.majority",
     "finefake.baselines.logreg",
     "finefake.baselines.kean",
+    "finefake.baselines.mdfend",
+    "finefake.baselines.eann",
+    "finefake.baselines.safe",
+    "finefake.baselines.m3fend",
+    "finefake.baselines.canmd",
+    "finefake.baselines.mvae",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
