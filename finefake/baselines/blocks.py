@@ -10,6 +10,8 @@
 * ``MoEGate``: a softmax gate over experts from a domain embedding and a pooled text (MDFEND, M3FEND, MMFND's
   PLE).
 * ``mlp``: Linear -> (BatchNorm) -> ReLU -> Dropout stacks.
+* ``PLELayer``: one extraction layer of Progressive Layered Extraction (Tang et al., 2020): task-specific and
+  shared expert groups, one softmax gate per task over its own and the shared experts (MMFND).
 
 All take and return torch tensors; masks are boolean with True = present. torch is imported here (this module
 is only imported by torch detectors, never by the CLI at start-up).
@@ -206,3 +208,37 @@ def class_conditional_mmd(
     if contrastive and different:
         loss = loss - torch.stack(different).mean()
     return loss
+
+
+class PLELayer(nn.Module):
+    """One Progressive Layered Extraction layer (Tang et al., RecSys 2020), its customised gate control.
+
+    ``n_tasks`` task-specific groups and one shared group of ``n_experts`` experts each (an expert is
+    ``mlp([d_in, hidden, d_out])``); task ``k``'s output mixes its own and the shared experts with a softmax
+    gate read from the input. ``forward(x, tasks)`` computes only the asked tasks, so the experts and gates of a
+    task that is not asked for take no part in the graph.
+    """
+
+    def __init__(
+        self, d_in: int, d_out: int, *, n_tasks: int, n_experts: int, hidden: int, dropout: float = 0.0
+    ):
+        super().__init__()
+
+        def expert() -> nn.Module:
+            return mlp([d_in, hidden, d_out], dropout=dropout)
+
+        self.task_experts = nn.ModuleList(
+            nn.ModuleList(expert() for _ in range(n_experts)) for _ in range(n_tasks)
+        )
+        self.shared_experts = nn.ModuleList(expert() for _ in range(n_experts))
+        self.gates = nn.ModuleList(nn.Linear(d_in, 2 * n_experts) for _ in range(n_tasks))
+        self.out_dim = d_out
+
+    def forward(self, x: torch.Tensor, tasks: Sequence[int] | None = None) -> list[torch.Tensor]:
+        tasks = range(len(self.gates)) if tasks is None else tasks
+        shared = [e(x) for e in self.shared_experts]
+        outs = []
+        for k in tasks:
+            experts = [e(x) for e in self.task_experts[k]] + shared
+            outs.append(mix_experts(torch.softmax(self.gates[k](x), dim=1), experts))
+        return outs
