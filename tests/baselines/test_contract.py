@@ -14,7 +14,11 @@ from finefake.baselines import get_model, list_models
 from finefake.baselines.base import Batch
 from finefake.benchmarks.metrics import classification_report
 
-FAST = {"kean": {"epochs": 12}, "mmfnd": {"epochs": 20, "lr": 1e-3, "dropout": 0.0}}
+FAST = {
+    "kean": {"epochs": 12},
+    "mmfnd": {"epochs": 20, "lr": 1e-3, "dropout": 0.0},
+    "coolant": {"epochs": 10},
+}
 MODELS = list_models()
 
 
