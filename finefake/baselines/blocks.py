@@ -53,6 +53,18 @@ class GradientReversal(nn.Module):
         return grad_reverse(x, self.lam)
 
 
+class BatchNorm1d(nn.BatchNorm1d):
+    """``nn.BatchNorm1d`` that normalises a single-row training batch with its running statistics instead of
+    failing (a last mini-batch of one row happens whenever ``n % batch_size == 1``)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and x.shape[0] == 1:
+            return F.batch_norm(
+                x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps
+            )
+        return super().forward(x)
+
+
 def mlp(
     dims: Sequence[int], *, dropout: float = 0.0, batch_norm: bool = False, last_activation: bool = True
 ) -> nn.Sequential:
@@ -65,7 +77,7 @@ def mlp(
         layers.append(nn.Linear(d_in, d_out))
         if i < len(dims) - 2 or last_activation:
             if batch_norm:
-                layers.append(nn.BatchNorm1d(d_out))
+                layers.append(BatchNorm1d(d_out))
             layers.append(nn.ReLU())
             if dropout:
                 layers.append(nn.Dropout(dropout))

@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.kean",
     "finefake.baselines.mmfnd",
     "finefake.baselines.coolant",
+    "finefake.baselines.crome",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
