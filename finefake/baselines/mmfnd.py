@@ -20,7 +20,8 @@ ACML 2024, PMLR vol. 260 (2025). What is implemented, following the paper's sect
   ``attention=False, similarity_weighting=False`` (w/o A: the three features concatenated),
   ``similarity_weighting=False`` (w/o S), ``clip=False`` (w/o C: no shared-space views and no similarity),
   ``ple=False`` (w/o P: one MLP per unimodal feature and the cross-modal feature from the concatenated aligned
-  pair, no experts).
+  pair, no experts). Without a shared-space pair (offline) there are no CLIP views to drop, so ``clip=False``
+  removes only the learned stand-in similarity and computes what ``similarity_weighting=False`` computes.
 
 The similarity, and where it comes from (``fit_info()["similarity"]``):
 
