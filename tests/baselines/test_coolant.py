@@ -30,6 +30,14 @@ def test_valid_probabilities(n_classes):
     assert model.fit_info()["real_class"] == (1 if n_classes == 2 else 0)
 
 
+def test_view_statistics_come_from_training_rows_only():
+    b = batches()
+    model = Coolant(**{**FAST, "epochs": 1}).fit(b["train"], b["validation"])
+    has_image = b["train"].image_mask
+    expected = np.asarray(b["train"].arrays["image_view:effnet"])[has_image].mean(0)
+    np.testing.assert_allclose(model.view_stats_["image_view:effnet"][0], expected, rtol=1e-5, atol=1e-6)
+
+
 def test_deterministic_under_a_seed():
     b = batches()
     first = Coolant(seed=2, **FAST).fit(b["train"], b["validation"]).predict_proba(b["test"])

@@ -40,7 +40,9 @@ def test_valid_probabilities(n_classes):
     assert proba.shape == (len(b["test"]), n_classes)
     assert np.all(np.isfinite(proba)) and np.all(proba >= 0)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
-    assert len(model.fit_info()["proxies"]) == n_classes
+    proxies = model.fit_info()["proxies"]  # static proxies are training items, one per class
+    assert len(proxies) == n_classes and set(proxies) <= set(b["train"].ids)
+    assert [b["train"].y[b["train"].ids.index(p)] for p in proxies] == list(range(n_classes))
 
 
 def test_deterministic_under_a_seed():
