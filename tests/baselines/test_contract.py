@@ -17,7 +17,8 @@ from finefake.benchmarks.metrics import classification_report
 FAST = {
     "kean": {"epochs": 12},
     "mmfnd": {"epochs": 20, "lr": 1e-3, "dropout": 0.0},
-    "coolant": {"epochs": 10},
+    "coolant": {"epochs": 20, "batch_size": 16},
+    "crome": {"epochs": 20, "batch_size": 16},
 }
 MODELS = list_models()
 
