@@ -10,6 +10,8 @@
 * ``MoEGate``: a softmax gate over experts from a domain embedding and a pooled text (MDFEND, M3FEND, MMFND's
   PLE).
 * ``mlp``: Linear -> (BatchNorm) -> ReLU -> Dropout stacks.
+* ``PLELayer``: one extraction layer of Progressive Layered Extraction (Tang et al., 2020): task-specific and
+  shared expert groups, one softmax gate per task over its own and the shared experts (MMFND).
 
 All take and return torch tensors; masks are boolean with True = present. torch is imported here (this module
 is only imported by torch detectors, never by the CLI at start-up).
@@ -51,6 +53,18 @@ class GradientReversal(nn.Module):
         return grad_reverse(x, self.lam)
 
 
+class BatchNorm1d(nn.BatchNorm1d):
+    """``nn.BatchNorm1d`` that normalises a single-row training batch with its running statistics instead of
+    failing (a last mini-batch of one row happens whenever ``n % batch_size == 1``)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and x.shape[0] == 1:
+            return F.batch_norm(
+                x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps
+            )
+        return super().forward(x)
+
+
 def mlp(
     dims: Sequence[int], *, dropout: float = 0.0, batch_norm: bool = False, last_activation: bool = True
 ) -> nn.Sequential:
@@ -63,7 +77,7 @@ def mlp(
         layers.append(nn.Linear(d_in, d_out))
         if i < len(dims) - 2 or last_activation:
             if batch_norm:
-                layers.append(nn.BatchNorm1d(d_out))
+                layers.append(BatchNorm1d(d_out))
             layers.append(nn.ReLU())
             if dropout:
                 layers.append(nn.Dropout(dropout))
@@ -208,19 +222,35 @@ def class_conditional_mmd(
     return loss
 
 
-def batch_norm_safe(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """``module(x)``, with its BatchNorm layers in eval mode for a one-row training batch.
+class PLELayer(nn.Module):
+    """One Progressive Layered Extraction layer (Tang et al., RecSys 2020), its customised gate control.
 
-    BatchNorm cannot estimate a variance from one row and raises; the last mini-batch of an epoch can have one
-    row (training-set size = 1 mod batch size). That row then uses the running statistics, as at test time.
+    ``n_tasks`` task-specific groups and one shared group of ``n_experts`` experts each (an expert is
+    ``mlp([d_in, hidden, d_out])``); task ``k``'s output mixes its own and the shared experts with a softmax
+    gate read from the input. ``forward(x, tasks)`` computes only the asked tasks, so the experts and gates of a
+    task that is not asked for take no part in the graph.
     """
-    if not (module.training and x.shape[0] == 1):
-        return module(x)
-    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    for m in norms:
-        m.eval()
-    try:
-        return module(x)
-    finally:
-        for m in norms:
-            m.train()
+
+    def __init__(
+        self, d_in: int, d_out: int, *, n_tasks: int, n_experts: int, hidden: int, dropout: float = 0.0
+    ):
+        super().__init__()
+
+        def expert() -> nn.Module:
+            return mlp([d_in, hidden, d_out], dropout=dropout)
+
+        self.task_experts = nn.ModuleList(
+            nn.ModuleList(expert() for _ in range(n_experts)) for _ in range(n_tasks)
+        )
+        self.shared_experts = nn.ModuleList(expert() for _ in range(n_experts))
+        self.gates = nn.ModuleList(nn.Linear(d_in, 2 * n_experts) for _ in range(n_tasks))
+        self.out_dim = d_out
+
+    def forward(self, x: torch.Tensor, tasks: Sequence[int] | None = None) -> list[torch.Tensor]:
+        tasks = range(len(self.gates)) if tasks is None else tasks
+        shared = [e(x) for e in self.shared_experts]
+        outs = []
+        for k in tasks:
+            experts = [e(x) for e in self.task_experts[k]] + shared
+            outs.append(mix_experts(torch.softmax(self.gates[k](x), dim=1), experts))
+        return outs

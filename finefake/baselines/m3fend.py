@@ -129,7 +129,7 @@ class M3fend(TorchModel):
         import torch
         from torch import nn
 
-        from finefake.baselines.blocks import AttentionPooling, TextCNN, batch_norm_safe, mlp
+        from finefake.baselines.blocks import AttentionPooling, TextCNN, mlp
 
         check_domain_kind(self.domain)
         d, d_emo, d_sty = spec.dim("text_tokens"), spec.dim("emotion"), spec.dim("style")
@@ -212,12 +212,12 @@ class M3fend(TorchModel):
                 gate = torch.softmax(self.gate(gate_in), dim=1)  # (B, lnn_dim)
                 tokens, mask = x["text_tokens"], x["text_tokens_mask"]
                 experts = [e(tokens, mask) for e in self.semantic]
-                experts += [batch_norm_safe(e, x["emotion"]) for e in self.emotion]
-                experts += [batch_norm_safe(e, x["style"]) for e in self.style]
+                experts += [e(x["emotion"]) for e in self.emotion]
+                experts += [e(x["style"]) for e in self.style]
                 h = torch.stack(experts, dim=1)  # (B, K, 320)
                 cross = torch.expm1(torch.einsum("lk,bkd->bld", self.lnn, torch.log1p(h.abs() + 1e-7)))
                 mixed = torch.einsum("bl,bld->bd", gate, cross)
-                return {"logits": batch_norm_safe(self.classifier, mixed), "gate": gate}
+                return {"logits": self.classifier(mixed), "gate": gate}
 
         return M3fendNet()
 

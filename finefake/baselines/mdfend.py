@@ -29,7 +29,7 @@ Deviations, and why:
   the official single linear score.
 * Early stopping counts epochs without a lower source-validation cross-entropy (the shared loop's rule); the
   official code counts epochs without a better validation metric. Selection is on macro F1 as in the paper.
-* A one-row last mini-batch passes the BatchNorm with its running statistics (``batch_norm_safe``).
+* A one-row last mini-batch passes the BatchNorm with its running statistics (``blocks.BatchNorm1d``).
 
 The FineFake paper's numbers for MDFEND (its Tables 4 and 5; CLIP/BERT features, their own splits):
 
@@ -104,7 +104,6 @@ class Mdfend(TorchModel):
             AttentionPooling,
             MoEGate,
             TextCNN,
-            batch_norm_safe,
             mix_experts,
             mlp,
         )
@@ -135,6 +134,6 @@ class Mdfend(TorchModel):
                 tokens, mask = x["text_tokens"], x["text_tokens_mask"]
                 gate = self.gate(self.pool(tokens, mask), x[field])
                 mixed = mix_experts(gate, [expert(tokens, mask) for expert in self.experts])
-                return {"logits": batch_norm_safe(self.classifier, mixed), "gate": gate}
+                return {"logits": self.classifier(mixed), "gate": gate}
 
         return MdfendNet()

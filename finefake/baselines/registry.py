@@ -25,6 +25,9 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.m3fend",
     "finefake.baselines.canmd",
     "finefake.baselines.mvae",
+    "finefake.baselines.mmfnd",
+    "finefake.baselines.coolant",
+    "finefake.baselines.crome",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False

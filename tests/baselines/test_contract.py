@@ -16,7 +16,12 @@ from finefake.baselines.base import INPUTS, Batch, RowView
 from finefake.baselines.registry import model_class
 from finefake.benchmarks.metrics import classification_report
 
-FAST = {"kean": {"epochs": 12}}
+FAST = {
+    "kean": {"epochs": 12},
+    "mmfnd": {"epochs": 20, "lr": 1e-3, "dropout": 0.0},
+    "coolant": {"epochs": 20, "batch_size": 16},
+    "crome": {"epochs": 20, "batch_size": 16},
+}
 MODELS = list_models()
 
 
@@ -88,7 +93,9 @@ def test_declared_inputs_only(name):
     declared = model_class(name).inputs
     assert declared <= set(INPUTS), f"{name} declares unknown inputs {declared - set(INPUTS)}"
     b = {k: v.restricted(declared) for k, v in input_batches(n_classes=6, seed=2).items()}
-    model = build(name).fit(b["train"], b["validation"], b["target"] if model_class(name).uses_target else None)
+    model = build(name).fit(
+        b["train"], b["validation"], b["target"] if model_class(name).uses_target else None
+    )
     proba = model.predict_proba(b["test"].unlabeled())
     assert proba.shape == (len(b["test"]), 6)
 
