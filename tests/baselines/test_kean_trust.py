@@ -9,8 +9,8 @@ from finefake.baselines import get_model
 from finefake.baselines.base import Batch
 
 
-def _batches(p_source: float = 0.5, p_target: float = 0.9, offset: float = 0.0, seed: int = 0):
-    features, y, domain = gaussian_shift_features(p_source=p_source, p_target=p_target, seed=seed)
+def _batches(p_source: float = 0.5, p_target: float = 0.9, offset: float = 0.0, n: int = 500):
+    features, y, domain = gaussian_shift_features(n, n, p_source=p_source, p_target=p_target)
     target_rows = np.flatnonzero(domain == 1)
     features.text[target_rows] += offset  # covariate shift of the target inputs
     source = np.flatnonzero(domain == 0)
@@ -23,7 +23,7 @@ def _batches(p_source: float = 0.5, p_target: float = 0.9, offset: float = 0.0, 
 
 
 def test_target_inputs_are_scaled_with_source_and_target_statistics():
-    train, val, test, target = _batches(offset=4.0)
+    train, val, test, target = _batches(offset=4.0, n=200)
     model = get_model("kean", epochs=1, reweight=False).fit(train, val, target)
     z = model._tensors(target)["text"].numpy()
     assert np.abs(z).mean() < 1.5  # source-only statistics put these at |z| ~ 4
@@ -46,7 +46,7 @@ def test_bbse_follows_a_strong_label_shift_out_of_fold():
 
 
 def test_reweighting_is_skipped_after_a_degenerate_first_run():
-    train, val, _, target = _batches()
+    train, val, _, target = _batches(n=200)
     one_item = target.subset(np.zeros(len(target), dtype=np.int64))  # every target item the same input
     model = get_model("kean", epochs=2).fit(train, val, one_item)
     info = model.fit_info()
@@ -55,9 +55,9 @@ def test_reweighting_is_skipped_after_a_degenerate_first_run():
 
 
 def test_reconstruction_covers_target_items():
-    train, val, _, target = _batches()
+    train, val, _, target = _batches(n=200)
     kg_target = Batch(**{**target.__dict__, "kg": target.kg * 5.0})  # target knowledge on another scale
-    common = {"epochs": 2, "adversarial": False, "reweight": False}
+    common = {"epochs": 1, "adversarial": False, "reweight": False}
     with_target = get_model("kean", **common).fit(train, val, kg_target).fit_info()["first_run"]["history"]
     without = get_model("kean", **common).fit(train, val).fit_info()["first_run"]["history"]
     assert with_target[0]["recon"] != without[0]["recon"]

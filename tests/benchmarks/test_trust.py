@@ -167,3 +167,15 @@ def test_cli_uses_the_official_split_or_resplits_explicitly(synthetic_workspace,
     result = CliRunner().invoke(app, base + ["--out", str(tmp_path / "c"), "--split-seed", "4"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "c" / "binary" / "runs" / "logreg" / "all" / "split-4" / "seed-0.json").exists()
+
+
+def test_cli_without_an_official_split_says_how_to_get_one(workspace, data, tmp_path):
+    from finefake.dataset.synthetic import write_synthetic
+
+    write_synthetic(workspace, 20, seed=3)
+    (workspace.root / "records" / "splits.json").unlink()
+    features, _ = data
+    args = ["-w", str(workspace.root), "bench", "binary", "--models", "logreg", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, args + ["--features", str(features.save(tmp_path / "f"))])
+    assert isinstance(result.exception, FinefakeError)  # the console entry point prints it and exits 2
+    assert "no official split" in str(result.exception) and "--split-seed" in str(result.exception)
