@@ -20,7 +20,9 @@ is only imported by torch detectors, never by the CLI at start-up).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -254,3 +256,61 @@ class PLELayer(nn.Module):
             experts = [e(x) for e in self.task_experts[k]] + shared
             outs.append(mix_experts(torch.softmax(self.gates[k](x), dim=1), experts))
         return outs
+
+
+def bbse_weights(
+    source_true: np.ndarray,
+    source_pred: np.ndarray,
+    target_pred: np.ndarray,
+    n_classes: int,
+    *,
+    max_condition: float = 1e3,
+    ridge: float = 1e-2,
+    shrinkage: float = 1.0,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Black-box shift estimation: importance weights ``w[y] = p_target(y) / p_source(y)``.
+
+    ``source_true`` / ``source_pred``: labels and predictions of labelled source items the predictor did not
+    train on (out-of-fold predictions over the training set, or a held-out split); ``target_pred``: the
+    predictor's labels for the unlabeled target items (predictions of several fold models may simply be
+    concatenated). ``C_h[i, j] = P_source(pred = i, y = j)``, ``q_h[i] = P_target(pred = i)``;
+    ``w = C_h^-1 q_h``, clipped at 0. The solve is pulled towards ``w = 1`` (no shift) by a ridge term whose
+    strength is ``shrinkage * (1/n_source + 1/n_target)``, the sampling variance of the moment estimates (as
+    in RLLS, Azizzadenesheli et al. 2019), plus ``ridge`` when ``C_h`` is ill-conditioned; both are relative
+    to the scale of ``C_h``. ``shrinkage=0`` on a well-conditioned ``C_h`` is plain BBSE. Classes absent from
+    the source labels get weight 1 (nothing to estimate from). Returns the weights and diagnostics.
+    """
+    source_true = np.asarray(source_true, dtype=np.int64)
+    source_pred = np.asarray(source_pred, dtype=np.int64)
+    target_pred = np.asarray(target_pred, dtype=np.int64)
+    c = np.zeros((n_classes, n_classes), dtype=np.float64)
+    np.add.at(c, (source_pred, source_true), 1.0)
+    c /= max(len(source_true), 1)
+    q = np.bincount(target_pred, minlength=n_classes).astype(np.float64) / max(len(target_pred), 1)
+    present = np.bincount(source_true, minlength=n_classes) > 0
+    sub = c[np.ix_(present, present)]
+    q_sub = q[present]
+    condition = float(np.linalg.cond(sub)) if sub.size else float("inf")
+    ill_conditioned = not np.isfinite(condition) or condition > max_condition
+    variance = 1.0 / max(len(source_true), 1) + 1.0 / max(len(target_pred), 1)
+    strength = shrinkage * variance + (ridge if ill_conditioned else 0.0)
+    if strength > 0:
+        # The floor keeps the ridge positive when C_h is all zeros (nothing predicted right).
+        lam = strength * max(float(np.trace(sub.T @ sub)) / max(len(sub), 1), 1e-8)
+        eye = np.eye(len(sub))
+        w_sub = np.linalg.solve(sub.T @ sub + lam * eye, sub.T @ q_sub + lam * np.ones(len(sub)))
+    else:
+        w_sub = np.linalg.solve(sub, q_sub)
+    weights = np.ones(n_classes, dtype=np.float64)
+    weights[present] = np.clip(w_sub, 0.0, None)
+    if not np.any(weights[present] > 0):  # degenerate estimate: fall back to no correction
+        weights[:] = 1.0
+    info = {
+        "condition_number": condition,
+        "ill_conditioned": bool(ill_conditioned),
+        "regularisation": round(float(strength), 6),
+        "n_source": int(len(source_true)),
+        "n_target": int(len(target_pred)),
+        "q_target": q.round(6).tolist(),
+    }
+    return weights, info

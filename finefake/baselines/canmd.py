@@ -26,7 +26,7 @@ Deviations, and why:
 * Label-shift calibration WITHOUT target labels. The original calibrates the target predictions by vector
   scaling fitted on a LABELLED target validation set, and selects the checkpoint on it: target leakage in an
   unsupervised adaptation task. Here the shift is estimated from the unlabeled target only:
-  ``label_shift="bbse"`` (default) uses black-box shift estimation (``finefake.baselines.kean.bbse_weights``:
+  ``label_shift="bbse"`` (default) uses black-box shift estimation (``finefake.baselines.blocks.bbse_weights``:
   the confusion matrix of the current model on the labelled *source* validation split and its predicted
   class distribution on the unlabeled target give ``w = p_target(y) / p_source(y)``); ``"em"`` re-estimates the
   target prior by the EM of Saerens et al. (2002) on the target posteriors; ``"none"`` applies no correction.
@@ -73,7 +73,7 @@ from typing import Any
 import numpy as np
 
 from finefake.baselines.base import Batch
-from finefake.baselines.kean import bbse_weights
+from finefake.baselines.blocks import bbse_weights
 from finefake.baselines.registry import register_model
 from finefake.baselines.training import Feeder, InputSpec, StepContext, TorchModel, torch_threads
 

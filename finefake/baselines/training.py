@@ -257,8 +257,11 @@ class TorchModel(Model):
         *,
         class_weights: np.ndarray | None = None,
         net=None,
+        epochs: int | None = None,
     ) -> tuple[Any, dict[str, Any]]:
-        """Train a fresh network (or ``net``) and return it at the selected epoch, with a training report."""
+        """Train a fresh network (or ``net``) and return it at the selected epoch, with a training report.
+
+        ``epochs`` overrides the model's ``epochs`` for this run (e.g. refits without a validation split)."""
         import torch
 
         select = self._hp("select_metric", "accuracy")
@@ -275,7 +278,7 @@ class TorchModel(Model):
         target_feed = Feeder(target, device) if stream else None
         weights = None if class_weights is None else torch.tensor(class_weights, dtype=torch.float32)
         weights = None if weights is None else weights.to(device)
-        epochs, batch_size = int(self.epochs), int(self.batch_size)
+        epochs, batch_size = int(epochs or self.epochs), int(self.batch_size)
         steps = max(1, -(-feed.n // batch_size))
         patience, clip = int(self._hp("patience", 0)), float(self._hp("grad_clip", 0.0))
         history: list[dict[str, Any]] = []

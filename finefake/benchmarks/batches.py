@@ -113,7 +113,9 @@ def setting_batches(
         if f"{modality}_views" in declared:
             views = sorted(k for k in extra if k.startswith(f"{modality}_view:"))
             if not views:
-                raise FinefakeError(f"input '{modality}_views' is not computed (finefake features --inputs ...)")
+                raise FinefakeError(
+                    f"input '{modality}_views' is not computed (finefake features --inputs ...)"
+                )
             base.update({k: extra[k] for k in views})
             info[f"{modality}_views"] = [k.split(":", 1)[1] for k in views]
     if declared & {"text_views", "image_views"}:

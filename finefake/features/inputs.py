@@ -61,9 +61,9 @@ ENCODE_CHUNK = 256
 
 def text_group(
     cache: FeatureCache, encoder: Encoder, items: list[FeatureInput], text_print: str, config: FeatureConfig
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Token states, token ids, sentences (and the pooled vectors of the same pass), memory-mapped; and the
-    encoder's input-embedding table."""
+) -> tuple[dict[str, np.ndarray], np.ndarray, str]:
+    """Token states, token ids, sentences (and the pooled vectors of the same pass), memory-mapped; the
+    encoder's input-embedding table; and the content key they are cached under."""
     if not hasattr(encoder, "encode_full"):
         raise FinefakeError(
             f"text encoder {encoder.name!r} gives no token states; use minilm or bert for token-level models"
@@ -93,7 +93,7 @@ def text_group(
         buffer = io.BytesIO()
         np.save(buffer, np.asarray(encoder.input_embeddings(), dtype=np.float32))
         atomic_write_bytes(table_path, buffer.getvalue())
-    return arrays, np.load(table_path, mmap_mode="r")
+    return arrays, np.load(table_path, mmap_mode="r"), key
 
 
 def entity_inputs(
@@ -102,16 +102,16 @@ def entity_inputs(
     items: list[FeatureInput],
     kg_print: str,
     config: FeatureConfig,
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], str]:
     """Per item the K highest-rho entities: TransE vector, neighbour context, description vector, rho,
-    relative position and mask."""
+    relative position and mask; and their content key."""
     k = config.max_entities
     entity_print = cache_key(*(json.dumps(i.entities, sort_keys=True, default=str) for i in items))
     key = cache_key(kg_print, entity_print, config.transe.version, encoder.name, encoder.version, f"k{k}")
     folder = cache.root / "inputs" / f"entities-{key}"
     done = open_arrays(folder)
     if done is not None:
-        return done
+        return done, key
     records = [
         {
             "id": i.id,
@@ -173,7 +173,7 @@ def entity_inputs(
                 out["entity_mask"][r, j] = True
         return out
 
-    return fill_chunked(folder, n, 4096, compute, "entity inputs", {"entities": len(names)})
+    return fill_chunked(folder, n, 4096, compute, "entity inputs", {"entities": len(names)}), key
 
 
 def emotion_and_style(
@@ -182,14 +182,16 @@ def emotion_and_style(
     text_print: str,
     wanted: Collection[str],
     config: FeatureConfig,
-) -> dict[str, np.ndarray]:
-    """Emotion scores (lexicon, or the transformers model in ``config.emotion_model``) and style cues."""
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Emotion scores (lexicon, or the transformers model in ``config.emotion_model``) and style cues, with
+    their content keys."""
     out: dict[str, np.ndarray] = {}
+    keys: dict[str, str] = {}
     if "emotion" in wanted:
         from finefake.stats.emotion import EMOTIONS, lexicon_scores
 
         model = config.emotion_model
-        key = cache_key(text_print, "emotion", str(model or "lexicon-v1"))
+        key = keys["emotion"] = cache_key(text_print, "emotion", str(model or "lexicon-v1"))
 
         scorer: list[Any] = []  # built on the first chunk that needs it (the cache may hold them all)
 
@@ -210,7 +212,7 @@ def emotion_and_style(
             fill_chunked(cache.root / "inputs" / f"emotion-{key}", len(items), 2048, emotions, "emotion")
         )
     if "style" in wanted:
-        key = cache_key(text_print, "style-v1")
+        key = keys["style"] = cache_key(text_print, "style-v1")
 
         def styles(start: int, stop: int) -> dict[str, np.ndarray]:
             return {"style": np.stack([style_cues(i.text) for i in items[start:stop]])}
@@ -254,6 +256,7 @@ def attach_inputs(
     text_encoder: Encoder,
     view_encoders: dict[str, dict[str, Encoder]],
     view_parts: dict[str, dict[str, Any]],
+    view_keys: dict[str, dict[str, str]],
 ) -> FeatureSet:
     """``features`` with the requested extra inputs filled in (from the cache, or computed now)."""
     validate_inputs(wanted)
@@ -261,24 +264,34 @@ def attach_inputs(
     cache = FeatureCache(ws.stage_dir("features"))
     inputs: dict[str, np.ndarray] = {}
     tables: dict[str, np.ndarray] = {}
-    meta: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    meta: dict[str, Any] = {"keys": keys}
     if wanted & TEXT_GROUP:
-        arrays, table = text_group(cache, text_encoder, items, prints["text"], config)
+        arrays, table, key = text_group(cache, text_encoder, items, prints["text"], config)
         inputs.update({k: v for k, v in arrays.items() if k != "pooled"})
         tables["embedding_table"] = table
         meta["max_tokens"] = config.max_tokens
+        keys.update(dict.fromkeys(wanted & TEXT_GROUP, key))
     if "entities" in wanted:
-        inputs.update(entity_inputs(cache, text_encoder, items, prints["kg"], config))
+        arrays, keys["entities"] = entity_inputs(cache, text_encoder, items, prints["kg"], config)
+        inputs.update(arrays)
         meta["max_entities"] = config.max_entities
-    inputs.update(emotion_and_style(cache, items, prints["text"], wanted, config))
+    arrays, emotion_keys = emotion_and_style(cache, items, prints["text"], wanted, config)
+    inputs.update(arrays)
+    keys.update(emotion_keys)
     for modality in ("text", "image"):
         if f"{modality}_views" in wanted:
             for name, part in view_parts[modality].items():
                 inputs[f"{modality}_view:{name}"] = part.values
             meta[f"{modality}_views"] = sorted(view_parts[modality])
+            keys[f"{modality}_views"] = cache_key(
+                *(view_keys[modality][n] for n in sorted(view_parts[modality]))
+            )
     if wanted & {"text_views", "image_views"}:
         meta["shared_space"] = shared_pairs(view_encoders["text"], view_encoders["image"])
     features.inputs.update(inputs)
     features.tables.update(tables)
-    features.meta["inputs"] = {**features.meta.get("inputs", {}), **meta, "computed": sorted(wanted)}
+    previous = features.meta.get("inputs", {})
+    meta["keys"] = {**previous.get("keys", {}), **keys}
+    features.meta["inputs"] = {**previous, **meta, "computed": sorted(wanted)}
     return features

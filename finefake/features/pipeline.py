@@ -328,6 +328,7 @@ def compute_features(
         encoders = {"text": {text_enc.name: text_enc}, "image": {image_enc.name: image_enc}}
         view_parts = {"text": {text_enc.name: parts_of(features, "text")}, "image": {}}
         view_parts["image"][image_enc.name] = parts_of(features, "image")
+        view_keys = {"text": {text_enc.name: keys["text"]}, "image": {image_enc.name: keys["image"]}}
         for modality, names in (("text", config.text_views), ("image", config.image_views)):
             if f"{modality}_views" not in wanted:
                 continue
@@ -347,6 +348,7 @@ def compute_features(
                     )
                     cache.save_part(modality, enc.name, key, part)
                 view_parts[modality][name] = part
+                view_keys[modality][name] = key
         return attach_inputs(
             ws,
             features,
@@ -357,6 +359,7 @@ def compute_features(
             text_encoder=text_enc,
             view_encoders=encoders,
             view_parts=view_parts,
+            view_keys=view_keys,
         )
 
     def staging(modality: str) -> Path:
@@ -387,7 +390,7 @@ def compute_features(
                     # the token states' pass gives the pooled vectors too: no second pass
                     from finefake.features.inputs import text_group
 
-                    arrays, _ = text_group(cache, text_enc, items, prints["text"], config)
+                    arrays, _, _ = text_group(cache, text_enc, items, prints["text"], config)
                     part = Part(ids, np.asarray(arrays["pooled"], np.float32), np.ones(len(ids), bool), {})
                 elif modality == "text":
                     part = encode_texts(text_enc, items, config.batch_size, staging(modality))
