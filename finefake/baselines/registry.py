@@ -19,6 +19,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.majority",
     "finefake.baselines.logreg",
     "finefake.baselines.kean",
+    "finefake.baselines.kan",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
