@@ -20,6 +20,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.logreg",
     "finefake.baselines.kean",
     "finefake.baselines.kan",
+    "finefake.baselines.kdcn",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
