@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.kean",
     "finefake.baselines.kan",
     "finefake.baselines.kdcn",
+    "finefake.baselines.comparenet",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
