@@ -10,6 +10,9 @@
 * ``MoEGate``: a softmax gate over experts from a domain embedding and a pooled text (MDFEND, M3FEND, MMFND's
   PLE).
 * ``mlp``: Linear -> (BatchNorm) -> ReLU -> Dropout stacks.
+* ``MaskedTransformerEncoder`` (with optional sinusoidal positions) and ``masked_attention``: Transformer
+  encoding and multi-head cross-attention over masked sequences where a row may have no present position
+  (an item without entities gives zeros, not NaNs) -- KAN.
 
 All take and return torch tensors; masks are boolean with True = present. torch is imported here (this module
 is only imported by torch detectors, never by the CLI at start-up).

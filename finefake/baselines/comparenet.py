@@ -126,6 +126,8 @@ class CompareNet(TorchModel):
 
     # -- topics ---------------------------------------------------------------------------------------
     def on_fit_start(self, train: Batch, val: Batch | None, target: Batch | None) -> None:
+        if train.info.get("word_vectors") is None:
+            raise ValueError("CompareNet needs the vocabulary's word vectors (Batch.info['word_vectors'])")
         vectors = np.asarray(train.info["word_vectors"], dtype=np.float32)
         self.vocabulary_ = len(vectors)
         self.lda_ = fit_topics(

@@ -92,6 +92,8 @@ class Kan(TorchModel):
 
         from finefake.baselines.blocks import MaskedTransformerEncoder, masked_attention, masked_mean
 
+        if spec.info.get("word_vectors") is None:
+            raise ValueError("KAN needs the vocabulary's word vectors (Batch.info['word_vectors'])")
         vectors = torch.as_tensor(spec.info["word_vectors"], dtype=torch.float32)
         d, heads, dropout, layers = self.hidden, self.heads, self.dropout, self.layers
         d_k = spec.dim("entity_transe")
