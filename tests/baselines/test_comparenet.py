@@ -74,3 +74,9 @@ def test_topic_inference_is_memoised_per_document():
     assert topics.shape == (3, 2) and present.all()
     _, none = model.document_topics(np.zeros((1, 10), dtype=np.int64), np.zeros((1, 10), dtype=bool))
     assert not none.any()
+
+
+def test_learns_from_the_sentences():
+    b = declared(CompareNet, n=300, signal="text")
+    model = small().fit(b["train"], b["validation"])
+    assert np.mean(model.predict(b["test"]) == b["test"].y) > 0.85

@@ -62,3 +62,14 @@ def test_orthogonality_penalty_is_zero_for_orthogonal_spaces():
     u = torch.tensor([[0.0, 0.0], [0.0, 0.0], [3.0, 0.0], [0.0, 1.0]])
     assert float(orthogonality(s, u)) == 0.0
     assert float(orthogonality(s, s)) > 0.4  # a space against itself
+
+
+def test_posts_without_images_use_the_no_image_token():
+    b = declared(Kdcn, n=120, signal="knowledge")
+    for split in ("train", "validation", "test"):
+        b[split].arrays["image_mask"][:] = False
+        b[split].arrays["image"][:] = 0.0
+    model = small(epochs=2).fit(b["train"], b["validation"])
+    proba = model.predict_proba(b["test"])
+    assert np.all(np.isfinite(proba))
+    assert model.net_.no_image.abs().sum() > 0  # the token was learned
