@@ -13,6 +13,11 @@
 * ``PLELayer``: one extraction layer of Progressive Layered Extraction (Tang et al., 2020): task-specific and
   shared expert groups, one softmax gate per task over its own and the shared experts (MMFND).
 
+
+* ``MaskedTransformerEncoder`` (with optional sinusoidal positions) and ``masked_attention``: Transformer
+  encoding and multi-head cross-attention over masked sequences where a row may have no present position
+  (an item without entities gives zeros, not NaNs) -- KAN.
+
 All take and return torch tensors; masks are boolean with True = present. torch is imported here (this module
 is only imported by torch detectors, never by the CLI at start-up).
 """
@@ -314,3 +319,67 @@ def bbse_weights(
         "q_target": q.round(6).tolist(),
     }
     return weights, info
+
+
+def sinusoidal_positions(length: int, d_model: int) -> torch.Tensor:
+    """The fixed sine/cosine position table of Vaswani et al. (2017), shape ``(length, d_model)``."""
+    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
+    rate = torch.exp(
+        torch.arange(0, d_model, 2, dtype=torch.float32) * (-torch.log(torch.tensor(1e4)) / d_model)
+    )
+    table = torch.zeros(length, d_model)
+    table[:, 0::2] = torch.sin(position * rate)
+    table[:, 1::2] = torch.cos(position * rate[: d_model // 2])
+    return table
+
+
+class MaskedTransformerEncoder(nn.Module):
+    """A stack of post-norm Transformer encoder layers over ``(B, L, D)`` with a presence mask ``(B, L)``.
+
+    torch's encoder turns a row whose positions are all padding into NaNs; such rows (an item with no entity,
+    a task without knowledge) come out as zeros here, and padded positions are zeros too. ``positional`` adds
+    the sinusoidal position table (sequences whose order means something, such as words).
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        n_heads: int,
+        n_layers: int = 1,
+        *,
+        d_ff: int | None = None,
+        dropout: float = 0.1,
+        positional: bool = False,
+        max_len: int = 512,
+    ):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(
+            d_model, n_heads, d_ff or 4 * d_model, dropout, batch_first=True, norm_first=False
+        )
+        self.layers = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+        self.register_buffer(
+            "positions", sinusoidal_positions(max_len, d_model) if positional else None, persistent=False
+        )
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.positions is not None:
+            x = x + self.positions[: x.shape[1]]
+        empty = ~mask.any(dim=1, keepdim=True)
+        h = self.layers(x, src_key_padding_mask=~(mask | empty))
+        return h * (mask & ~empty).unsqueeze(-1).to(h.dtype)
+
+
+def masked_attention(
+    attention: nn.MultiheadAttention,
+    query: torch.Tensor,
+    keys: torch.Tensor,
+    values: torch.Tensor,
+    mask: torch.Tensor,
+) -> torch.Tensor:
+    """``attention`` (batch-first) of ``query`` ``(B, Q, D)`` over the present keys/values ``(B, K, D)``.
+
+    A row with no present key gets zeros instead of NaNs (nothing to attend to).
+    """
+    empty = ~mask.any(dim=1, keepdim=True)
+    out, _ = attention(query, keys, values, key_padding_mask=~(mask | empty), need_weights=False)
+    return out * (~empty).unsqueeze(-1).to(out.dtype)

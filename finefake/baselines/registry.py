@@ -28,6 +28,9 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.mmfnd",
     "finefake.baselines.coolant",
     "finefake.baselines.crome",
+    "finefake.baselines.kan",
+    "finefake.baselines.kdcn",
+    "finefake.baselines.comparenet",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
