@@ -75,12 +75,3 @@ def cpu_session(path: Path, threads: int | None = None) -> Any:
     if threads:
         options.intra_op_num_threads = threads
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
-def onnxruntime_available() -> bool:
-    """Whether the ONNX backend can run here (the default backend falls back to torch otherwise)."""
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True

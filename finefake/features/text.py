@@ -5,11 +5,14 @@ the same single forward pass the pooled vector, the contextual token states of t
 tokenizer ids and per-sentence vectors (a :class:`TextEncoding`), plus ``input_embeddings`` (the static
 word-embedding table, the offline stand-in for word2vec/GloVe).
 
-MiniLM and BERT run on onnxruntime by default (``backend="onnx"``; the graph of the transformer is exported
-once into the caller's cache folder) or on eager torch (``backend="torch"``). Tokenisation, length sorting,
-per-batch padding and all pooling happen in numpy and are shared by both backends, so the backends differ
-only in the transformer itself: pooled vectors agree to ~1e-6, token states to ~1e-5 (``tests/features/
-test_text_full.py``), hence the backend is not part of ``version`` and switching it keeps the feature cache.
+MiniLM and BERT run on eager torch (``backend="torch"``, the default) or on onnxruntime (``backend="onnx"``;
+the transformer is exported once into the caller's cache folder). Tokenisation, length sorting, per-batch
+padding and all pooling happen in numpy and are shared by both backends, so the backends differ only in the
+transformer itself: pooled vectors agree to ~2e-7 and float32 states to ~1e-5 (``perf/text_encoder.py``,
+``tests/features/test_text_full.py``), hence the backend is not part of ``version`` and switching it keeps the
+feature cache. Torch is the default because it measured faster here: on this project's 2-core AMD EPYC
+machine onnxruntime (fp32) needs ~1.2x the CPU time of torch for MiniLM (``perf/text_encoder.py``; ~1.06x
+with its BERT attention fusions, tried by hand), unlike the convolutional image encoder, where it wins.
 
 Weights come from a local folder; a hub name is resolved once through ``huggingface_hub.snapshot_download``
 (safetensors only, so no pickled weights are ever loaded) and honours ``HF_HUB_OFFLINE``. Heavy imports live
@@ -27,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from finefake.errors import FinefakeError
-from finefake.features.onnx_export import cpu_session, default_cache_dir, export_once, onnxruntime_available
+from finefake.features.onnx_export import cpu_session, default_cache_dir, export_once
 from finefake.features.registry import weights_fingerprint
 from finefake.features.sentences import MAX_SENTENCES, sentence_spans
 
@@ -119,7 +122,8 @@ class TransformerTextEncoder(LocalTransformer):
 
     One forward pass per batch gives the pooled vector, the token states and the sentence vectors. Texts are
     tokenised once per call with the fast tokenizer, sorted by length and padded per batch to their longest
-    item (so short texts do not pay for long ones), and put back in input order at the end.
+    item (so short texts do not pay for long ones), and put back in input order at the end. ``threads`` caps
+    onnxruntime's intra-op threads (torch keeps its process-wide setting).
     """
 
     modality = "text"
@@ -132,13 +136,11 @@ class TransformerTextEncoder(LocalTransformer):
         model: str | Path,
         device: str = "cpu",
         max_length: int = 512,
-        backend: str | None = None,
+        backend: str = "torch",
         cache_dir: str | Path | None = None,
         threads: int | None = None,
     ):
         super().__init__(model, device)
-        if backend is None:
-            backend = "onnx" if device == "cpu" and onnxruntime_available() else "torch"
         if backend not in ("onnx", "torch"):
             raise FinefakeError(f"{self.name} backend must be 'onnx' or 'torch', got {backend!r}")
         if backend == "onnx" and device != "cpu":
@@ -353,7 +355,7 @@ class MiniLMEncoder(TransformerTextEncoder):
         model: str | Path | None = None,
         device: str = "cpu",
         max_length: int | None = None,
-        backend: str | None = None,
+        backend: str = "torch",
         cache_dir: str | Path | None = None,
         threads: int | None = None,
     ):
@@ -406,7 +408,7 @@ class BertEncoder(TransformerTextEncoder):
         model: str | Path = "bert-base-uncased",
         device: str = "cpu",
         max_length: int = 512,
-        backend: str | None = None,
+        backend: str = "torch",
         cache_dir: str | Path | None = None,
         threads: int | None = None,
     ):
