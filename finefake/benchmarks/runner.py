@@ -35,6 +35,7 @@ import numpy as np
 from finefake import __version__
 from finefake.baselines.base import Batch
 from finefake.baselines.registry import get_model, model_class
+from finefake.benchmarks.batches import setting_batches
 from finefake.benchmarks.metrics import classification_report
 from finefake.benchmarks.splits import BenchSplit
 from finefake.benchmarks.tasks import ItemTable, Setting, TaskSpec, build_settings, get_task
@@ -115,23 +116,38 @@ def run_path(out: Path, task: str, model: str, setting: Setting, seed: int, spli
 
 
 def make_batches(
-    task: TaskSpec, setting: Setting, features: FeatureSet, items: ItemTable
+    task: TaskSpec,
+    setting: Setting,
+    features: FeatureSet,
+    items: ItemTable,
+    inputs: frozenset[str] | set[str] = frozenset({"text", "image", "kg"}),
 ) -> tuple[Batch, Batch, Batch, Batch | None]:
-    """train, validation, test Batches and (for DA) the unlabeled target Batch (the test inputs)."""
-    labels = items.labels_for(task)
-
-    def cut(rows: np.ndarray, labelled: bool = True) -> Batch:
-        return Batch.from_features(
-            features,
-            rows,
-            y=labels[rows] if labelled else None,
-            n_classes=task.n_classes,
-            use_knowledge=task.use_knowledge,
-        )
-
-    train, val, test = cut(setting.train), cut(setting.validation), cut(setting.test)
+    """train, validation, test Batches carrying exactly ``inputs`` (a model's declared inputs) and, for DA,
+    the unlabeled target Batch (the test inputs without their labels)."""
+    domains = None
+    if "domain" in inputs:
+        platform = items.platform if items.platform is not None else items.platform_group
+        domains = {"topic": items.topic, "platform": platform, "platform_group": items.platform_group}
+    out = setting_batches(
+        features,
+        {"train": setting.train, "validation": setting.validation, "test": setting.test},
+        items.labels_for(task),
+        task.n_classes,
+        inputs,
+        domains=domains,
+        use_knowledge=task.use_knowledge,
+        adaptation=setting.domain_adaptation,
+    )
+    train, val, test = out["train"], out["validation"], out["test"]
     target = test.unlabeled() if setting.domain_adaptation else None
     return train, val, test, target
+
+
+def input_keys(features: FeatureSet, inputs: frozenset[str] | set[str]) -> dict[str, str]:
+    """Content keys of the attached inputs a model declares (the cache keys of what they were computed from;
+    the pooled arrays are hashed row by row in ``setting_digest`` instead)."""
+    keys = features.meta.get("inputs", {}).get("keys", {})
+    return {name: keys.get(name, "absent") for name in sorted(inputs) if name not in ("text", "image", "kg")}
 
 
 def run_one(
@@ -145,7 +161,7 @@ def run_one(
 ) -> dict[str, Any]:
     """Train one model on one setting with one seed and evaluate it on the setting's test set."""
     model = get_model(model_name, **{**(hparams or {}), "seed": seed})
-    train, val, test, target = make_batches(task, setting, features, items)
+    train, val, test, target = make_batches(task, setting, features, items, type(model).inputs)
     started = time.perf_counter()
     model.fit(train, val, target)
     fit_seconds = time.perf_counter() - started
@@ -203,6 +219,7 @@ def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -
                 for model in config.models:
                     hparams = dict(config.hparams.get(model, {}))
                     params = get_model(model, **hparams).get_params()
+                    params = {**params, "inputs": input_keys(features, model_class(model).inputs)}
                     shared = run_key({**params, "seed": None}, data)
                     for seed in config.seeds:
                         path = run_path(out, task_name, model, setting, seed, split)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from finefake.baselines import get_model
-from finefake.baselines.kean import bbse_weights
+from finefake.baselines.blocks import bbse_weights
 
 
 def test_bbse_recovers_a_known_label_shift():

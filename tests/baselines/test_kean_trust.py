@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from benchmarks.tinydata import gaussian_shift_features
 
@@ -25,7 +27,7 @@ def _batches(p_source: float = 0.5, p_target: float = 0.9, offset: float = 0.0, 
 def test_target_inputs_are_scaled_with_source_and_target_statistics():
     train, val, test, target = _batches(offset=4.0, n=200)
     model = get_model("kean", epochs=1, reweight=False).fit(train, val, target)
-    z = model._tensors(target)["text"].numpy()
+    z = model._scaled(target).text
     assert np.abs(z).mean() < 1.5  # source-only statistics put these at |z| ~ 4
     assert model.fit_info()["scaling"] == "source train + unlabeled target inputs"
     in_domain = get_model("kean", epochs=1).fit(train, val)
@@ -56,7 +58,7 @@ def test_reweighting_is_skipped_after_a_degenerate_first_run():
 
 def test_reconstruction_covers_target_items():
     train, val, _, target = _batches(n=200)
-    kg_target = Batch(**{**target.__dict__, "kg": target.kg * 5.0})  # target knowledge on another scale
+    kg_target = replace(target, arrays={**target.arrays, "kg": target.kg * 5.0})  # knowledge on another scale
     common = {"epochs": 1, "adversarial": False, "reweight": False}
     with_target = get_model("kean", **common).fit(train, val, kg_target).fit_info()["first_run"]["history"]
     without = get_model("kean", **common).fit(train, val).fit_info()["first_run"]["history"]
