@@ -227,8 +227,15 @@ def plot_heatmaps(
     return path
 
 
-def write_task_reports(out: Path, task: TaskSpec, settings: Sequence[Setting], models: Sequence[str]) -> Path:
-    """Aggregate the run files of ``task`` into results.json, table.md, table.tex and plots; returns the JSON."""
+def write_task_reports(
+    out: Path, task: TaskSpec, settings: Sequence[Setting], models: Sequence[str], dataset: str = "finefake"
+) -> Path:
+    """Aggregate the run files of ``task`` into results.json, table.md, table.tex and plots; returns the JSON.
+
+    The papers' published numbers for the same dataset, task and settings follow the table as "paper" rows.
+    """
+    from finefake.benchmarks.published import paper_markdown
+
     folder = Path(out) / task.name
     summaries: dict[tuple[str, str], dict[str, Any]] = {}
     for model in models:
@@ -250,6 +257,7 @@ def write_task_reports(out: Path, task: TaskSpec, settings: Sequence[Setting], m
     skipped = [s for s in settings if s.skipped]
     if skipped:
         md += "\nSkipped settings: " + "; ".join(f"{s.name} ({s.skipped})" for s in skipped) + "\n"
+    md += paper_markdown(dataset, task.name, groups)
     atomic_write_text(folder / "table.md", md)
     atomic_write_text(folder / "table.tex", tex)
     plots = []
@@ -258,6 +266,7 @@ def write_task_reports(out: Path, task: TaskSpec, settings: Sequence[Setting], m
         if task.is_da:
             plots.append(plot_heatmaps(folder / "heatmap.png", caption, models, active, summaries).name)
     results = {
+        "dataset": dataset,
         "task": task.name,
         "description": task.description,
         "shaped_like": f"FineFake paper {table}",
