@@ -306,3 +306,20 @@ def fakenewsnet(root: Path) -> dict[str, list[int]]:
     for name, rows in files.items():
         (root / name).write_text("id,news_url,title,tweet_ids\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return {"skipped": [4, 3]}
+
+
+def liar_bulk(root: Path, n: int, seed: int = 0) -> None:
+    """``n`` well-formed LIAR rows split 80/10/10 into train/valid/test.tsv (labels drawn uniformly)."""
+    import random
+
+    rng = random.Random(seed)
+    labels = ("pants-fire", "false", "barely-true", "half-true", "mostly-true", "true")
+    rows = []
+    for i in range(n):
+        row = list(LIAR_ROWS[i % len(LIAR_ROWS)])
+        row[0], row[1] = f"{i}.json", rng.choice(labels)
+        rows.append("\t".join(row))
+    root.mkdir(parents=True, exist_ok=True)
+    cut1, cut2 = int(n * 0.8), int(n * 0.9)
+    for name, part in (("train", rows[:cut1]), ("valid", rows[cut1:cut2]), ("test", rows[cut2:])):
+        (root / f"{name}.tsv").write_text("\n".join(part) + "\n", encoding="utf-8")
