@@ -14,12 +14,16 @@ article bodies with finefake's own news crawler and the tweets with its tweepy c
 
 from __future__ import annotations
 
+import os
 import re
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from finefake.contract import LABEL_NAMES
+from finefake.crawlers.http import HttpConfig
 from finefake.dataset.importers.common import (
     Converted,
     ImportReport,
@@ -31,6 +35,7 @@ from finefake.dataset.importers.common import (
     write_import,
 )
 from finefake.errors import FinefakeError
+from finefake.ids import item_id
 from finefake.workspace import Workspace
 
 DATASET = "fakenewsnet"
@@ -42,6 +47,35 @@ _ID = re.compile(r"^[A-Za-z0-9._-]+$")
 @dataclass
 class FakeNewsNetConfig:
     path: Path
+
+
+@dataclass
+class CrawlConfig:
+    """How ``--crawl`` reaches the web: finefake's news crawler and tweepy client, with their settings.
+
+    ``host_platforms`` maps further hosts to news platforms (as ``crawl news`` does); ``api_base`` points the
+    Twitter client elsewhere (a local server in tests). Tweets are fetched only when ``TWITTER_BEARER_TOKEN``
+    is set (or ``twitter_replay`` gives an archive); without it the articles are still crawled.
+    """
+
+    http: HttpConfig = field(default_factory=HttpConfig)
+    host_platforms: dict[str, str] = field(default_factory=dict)
+    api_base: str | None = None
+    tweets: bool = True
+    max_tweets_per_item: int = 100
+    news_replay: str | None = None
+    twitter_replay: str | None = None
+
+
+@dataclass
+class CrawlSummary:
+    """What ``--crawl`` added to the records, and what it could not fetch (with reasons)."""
+
+    articles_filled: int = 0
+    tweets_attached: int = 0
+    records_with_tweets: int = 0
+    not_crawled: Counter = field(default_factory=Counter)
+    tweets_skipped: str | None = None
 
 
 def source_and_label(path: Path) -> tuple[str, int]:
@@ -115,3 +149,99 @@ def import_fakenewsnet(ws: Workspace, config: FakeNewsNetConfig) -> ImportReport
     return write_import(
         ws, report, _rows(files, report), total=count_lines(files), settings={"path": str(config.path)}
     )
+
+
+def _image(raw: dict[str, Any]) -> dict[str, Any] | None:
+    if not raw.get("path") or not raw.get("sha256"):
+        return None
+    return {k: raw.get(k) for k in ("path", "sha256", "width", "height", "url")}
+
+
+def crawl_articles(ws: Workspace, config: CrawlConfig) -> CrawlSummary:
+    """Fetch the imported records' articles and sharing tweets with finefake's crawlers, then fill the records.
+
+    Articles go through the public news-crawl entry point (``crawl_news``: polite, robots.txt, resumable,
+    archived) into ``crawl/news``; tweets through ``crawl_twitter`` (tweepy, API v2) into ``crawl/twitter``.
+    Filled in: text, authors, date and images from the article; the tweets as the item's social context
+    (``comments``). Each record notes in ``metadata.crawl`` what happened to its article. Rerunning resumes.
+    """
+    from finefake.crawlers.news import NewsConfig, crawl_news, platform_for
+    from finefake.crawlers.twitter import TwitterConfig, crawl_twitter
+
+    ws.require("records", "finefake import fakenewsnet PATH")
+    records = list(ws.read("records"))
+    if any(r.get("dataset") != DATASET for r in records):
+        raise FinefakeError("--crawl fills FakeNewsNet records; this workspace holds another dataset")
+    summary = CrawlSummary()
+    article_of: dict[str, str] = {}
+    for record in records:
+        platform = platform_for(record["url"], config.host_platforms) if record["url"] else None
+        if platform is None:
+            record["metadata"]["crawl"] = "not a news platform the crawler knows (host_platforms maps more)"
+            summary.not_crawled["host_not_a_news_platform" if record["url"] else "no_url"] += 1
+            continue
+        article_of[record["id"]] = item_id(platform, url=record["url"])
+    news_items: dict[str, dict[str, Any]] = {}
+    if article_of:
+        urls = tuple(dict.fromkeys(r["url"] for r in records if r["id"] in article_of))
+        news = NewsConfig(
+            from_snopes=False, urls=urls, host_platforms=config.host_platforms, http=config.http,
+            replay=config.news_replay,
+        )  # fmt: skip
+        report = crawl_news(ws, news)
+        failures = {f.get("url"): f.get("error") for f in report.failures}
+        news_items = {item["id"]: item for item in ws.read("crawl/news")}
+        for record in records:
+            if record["id"] in article_of and article_of[record["id"]] not in news_items:
+                record["metadata"]["crawl"] = f"article not fetched: {failures.get(record['url'], 'unknown')}"
+                summary.not_crawled["article_failed"] += 1
+    tweets: dict[str, dict[str, Any]] = {}
+    wanted = sorted(
+        {t for r in records for t in r["metadata"].get("tweet_ids", [])[: config.max_tweets_per_item]}
+    )
+    if not config.tweets or not wanted:
+        summary.tweets_skipped = "not requested" if not config.tweets else "no tweet ids"
+    elif not (os.environ.get("TWITTER_BEARER_TOKEN") or config.twitter_replay):
+        summary.tweets_skipped = "TWITTER_BEARER_TOKEN is not set"
+    else:
+        twitter = TwitterConfig(ids=tuple(wanted), from_snopes=False, replies=False, http=config.http,
+                                replay=config.twitter_replay)  # fmt: skip
+        if config.api_base:
+            twitter.api_base = config.api_base
+        crawl_twitter(ws, twitter)
+        tweets = {item["id"]: item for item in ws.read("crawl/twitter")}
+    for record in records:
+        article = news_items.get(article_of.get(record["id"], ""))
+        if article is not None:
+            record["text"] = article["text"]
+            record["title"] = record["title"] or article["title"]
+            record["authors"] = article["authors"]
+            record["published"] = article["published"]
+            record["images"] = [i for i in map(_image, article["images"]) if i]
+            record["metadata"]["crawl"] = "article fetched"
+            summary.articles_filled += 1
+        shared = [
+            tweets[f"twitter:{t}"]
+            for t in record["metadata"].get("tweet_ids", [])
+            if f"twitter:{t}" in tweets
+        ]
+        record["comments"] = [
+            {"id": t["id"], "author": (t["authors"] or [None])[0], "text": t["text"], "created": t["published"],
+             "parent_id": None, "score": None}
+            for t in shared
+        ]  # fmt: skip
+        summary.tweets_attached += len(shared)
+        summary.records_with_tweets += bool(shared)
+    with ws.run("records", inputs=["records", "crawl/news", "crawl/twitter"], config={"crawl": True}) as run:
+        ws.write_records("records", "record", records, mode="replace")
+        run.extra["dataset"] = DATASET
+        run.counts.update(
+            written=len(records),
+            articles_filled=summary.articles_filled,
+            tweets_attached=summary.tweets_attached,
+        )
+        run.extra["crawl"] = {
+            "not_crawled": dict(summary.not_crawled),
+            "tweets_skipped": summary.tweets_skipped,
+        }
+    return summary
