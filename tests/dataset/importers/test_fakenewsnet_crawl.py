@@ -74,3 +74,35 @@ def test_crawl_without_token_still_fetches_articles(tmp_path, monkeypatch):
     import_fakenewsnet(ws, FakeNewsNetConfig(folder))
     summary = crawl_articles(ws, CrawlConfig())
     assert summary.tweets_skipped == "TWITTER_BEARER_TOKEN is not set" and summary.articles_filled == 0
+
+
+def test_fakeddit_fetches_images_politely_and_resumably(tmp_path, httpserver):
+    from finefake.dataset.importers.fakeddit import FakedditConfig, import_fakeddit
+    from tests.dataset.importers import formats
+
+    base = httpserver.url_for("").rstrip("/")
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request("/a1.jpg").respond_with_data(sites.png(3), content_type="image/png")
+    httpserver.expect_request("/a2.jpg").respond_with_data("not an image", content_type="image/png")
+    header = formats.FAKEDDIT_HEADER
+    rows = [
+        formats._fakeddit_row(i, p, "pics", f"T {p}", ("1", "0", "0"))
+        for i, p in enumerate(("a1", "a2", "a3"))
+    ]
+    rows = [r.replace("https://i.imgur.com", base) for r in rows]
+    (tmp_path / "multimodal_train.tsv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    ws = Workspace(tmp_path / "ws")
+    config = FakedditConfig(
+        tmp_path / "multimodal_train.tsv",
+        fetch_images=True,
+        http=fast_http(allowed_private_hosts=(base.split("//")[1],)),
+    )
+    report = import_fakeddit(ws, config)
+    records = {r["id"]: r for r in ws.read("records")}
+    assert records["fakeddit:a1"]["images"][0]["url"] == f"{base}/a1.jpg"
+    assert records["fakeddit:a2"]["images"] == [] and records["fakeddit:a3"]["images"] == []
+    reasons = {p.line: p.reason for p in report.problems}
+    assert "image_undecodable" in reasons[3] and "http_500" in reasons[4]  # no handler for a3: server error
+    before = len(httpserver.log)
+    import_fakeddit(ws, config)  # rerun: answered from the archive of the first run
+    assert [r.path for r, _ in httpserver.log[before:]] == ["/a3.jpg"] * (len(httpserver.log) - before)
