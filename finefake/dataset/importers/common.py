@@ -333,6 +333,7 @@ def write_import(
     The previous records stay in place until the new ones are complete (replacing writer).
     """
     seen: dict[str, tuple[str, int]] = {}
+    strata: dict[str, tuple[str, Any, Any]] = {}  # id -> (official split or "", label, platform)
     with ws.run(stage, inputs=report.files, config=settings) as run:
         with ws.writer(stage, None, mode="replace") as writer:  # validated below, with file and line
             for row, record in track(converted, f"importing {report.dataset}", total=total):
@@ -351,6 +352,11 @@ def write_import(
                     )
                     continue
                 seen[record["id"]] = (row.file.name, row.line)
+                strata[record["id"]] = (
+                    record.get("split") or "",
+                    record.get("label"),
+                    record.get("platform"),
+                )
                 writer.write(record)
                 report.written += 1
                 report.splits[record.get("split") or "none"] += 1
@@ -362,4 +368,34 @@ def write_import(
         run.extra["dataset"] = report.dataset
         run.extra["import_report"] = {k: v for k, v in report.as_dict().items() if k != "problems"}
         atomic_write_json(ws.stage_dir(stage) / "import_report.json", report.as_dict())
+        split = benchmark_split(strata)
+        atomic_write_json(ws.stage_dir(stage) / SPLIT_FILE, split)
+        run.extra["benchmark_split"] = dict(Counter(split.values()))
     return report
+
+
+SPLIT_FILE = "splits.json"
+#: Seed of the parts finefake adds to a release's split (a validation part; a whole split where none exists).
+SPLIT_SEED = 0
+
+
+def benchmark_split(strata: dict[str, tuple[str, Any, Any]]) -> dict[str, str]:
+    """The split ``bench`` uses by default (id -> train/validation/test), written beside the records.
+
+    It is the release's official split where the release has one. A release without a validation part
+    (MediaEval) gets one from 10% of its training part, and a release without any split (FakeNewsNet) a
+    6:2:2 split; both stratified by (label, platform) with a fixed seed, as ``finefake package`` does, so that
+    model selection never looks at test items and every user of the import gets the same cut.
+    """
+    from finefake.dataset.splits import DEFAULT_RATIOS, SPLIT_NAMES, stratified_group_split
+
+    split = {item: official for item, (official, _, _) in strata.items() if official}
+    unsplit = [item for item in strata if item not in split]
+    if unsplit:
+        parts = stratified_group_split([strata[i][1:] for i in unsplit], None, DEFAULT_RATIOS, SPLIT_SEED)
+        split.update({item: SPLIT_NAMES[k] for item, k in zip(unsplit, parts, strict=True)})
+    if "validation" not in split.values():
+        train = [item for item, part in split.items() if part == "train"]
+        parts = stratified_group_split([strata[i][1:] for i in train], None, (0.9, 0.1), SPLIT_SEED)
+        split.update({item: "validation" for item, k in zip(train, parts, strict=True) if k == 1})
+    return split

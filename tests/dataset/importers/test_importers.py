@@ -59,6 +59,9 @@ def test_mediaeval_counts_labels_events_splits_and_bad_rows(tmp_path):
         saved["written"] == 12 and {"file": "tweets.txt", "line": 10}.items() <= saved["problems"][2].items()
     )
     assert ws.load_manifest("records")["dataset"] == "mediaeval"
+    split = json.loads((ws.root / "records" / "splits.json").read_text())
+    assert {i for i, p in split.items() if p == "test"} == {"mediaeval:200", "mediaeval:201", "mediaeval:202"}
+    assert "validation" in split.values() and set(split) == set(records)  # carved from the devset (train)
 
 
 def test_mediaeval_2016_test_header_order_and_event_prefix(tmp_path):
@@ -104,6 +107,8 @@ def test_liar_labels_binary_mapping_topics_and_bad_rows(tmp_path):
     assert records["liar:10540.json"]["topic"] == "business"  # energy: the first subject that maps
     assert records["liar:5602.json"]["topic"] is None and report.topics["None"] == 1
     assert records["liar:1123.json"]["labels"]["six_way"] == 0  # pants-fire
+    split = json.loads((ws.root / "records" / "splits.json").read_text())
+    assert split == {item: r["split"] for item, r in records.items()}  # LIAR's own split, unchanged
 
 
 def test_liar_subject_table_maps_each_subject_once():
@@ -142,6 +147,8 @@ def test_fakenewsnet_labels_from_file_names_topics_and_bad_rows(tmp_path):
     assert (gossip["label"], gossip["topic"]) == (1, "entertainment")
     assert records["fakenewsnet:politifact12944"]["title"] == 'A title with a "quote"\nand a newline'
     assert any(p.line == 3 and p.action == "repaired" for p in report.problems)
+    split = json.loads((ws.root / "records" / "splits.json").read_text())
+    assert set(split) == set(records) and set(split.values()) <= {"train", "validation", "test"}
 
 
 def test_fakenewsnet_rejects_unknown_file_name(tmp_path):
