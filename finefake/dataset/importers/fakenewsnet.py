@@ -113,7 +113,6 @@ def convert(row: Row, report: ImportReport, source: str, label: int):
         DATASET,
         f"{DATASET}:{news}",
         platform=source,
-        platform_group="fact_check",
         title=title,
         text="",
         url=url,
