@@ -330,3 +330,48 @@ def build_task_settings(task: TaskDefinition, items: DatasetItems, *, split_seed
         )
         for pair in pairs_of(task, items)
     ]
+
+
+def describe_tasks(dataset: str) -> list[dict[str, Any]]:
+    """One line of facts per task of ``dataset`` (what ``bench --list`` prints)."""
+    rows = []
+    for definition in dataset_tasks(dataset).values():
+        if definition.is_da:
+            pairs = (
+                f"leave one {definition.leave_one_out} out"
+                if definition.leave_one_out
+                else f"{len(definition.pairs)} source -> target pair(s)"
+            )
+        else:
+            pairs = ""
+        split = (
+            definition.split
+            if isinstance(definition.split, str)
+            else ":".join(f"{r:g}" for r in definition.split)
+        )
+        rows.append(
+            {
+                "task": definition.name,
+                "kind": definition.kind,
+                "label": f"{definition.label} ({len(definition.class_names)} classes)",
+                "split": split,
+                "settings": pairs or "one",
+                "metrics": ", ".join(definition.metrics),
+                "description": definition.description,
+            }
+        )
+    return rows
+
+
+def setting_ids(items: DatasetItems, settings: list[Setting]) -> list[dict[str, Any]]:
+    """The item ids of every part of every setting (what a published split file lists per setting)."""
+    return [
+        {
+            "name": s.name,
+            "source": s.source,
+            "target": s.target,
+            "skipped": s.skipped,
+            **{part: [items.ids[i] for i in getattr(s, part)] for part in ("train", "validation", "test")},
+        }
+        for s in settings
+    ]
