@@ -46,6 +46,11 @@ class BenchConfig:
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     out: Path = Path("bench")
     split_seed: int = 0
+    #: Tasks as data (``finefake.benchmarks.specs.TaskDefinition`` by name) and the published split file
+    #: (id -> split) they are cut from; tasks not listed here are the built-in FineFake tasks.
+    definitions: dict[str, Any] = field(default_factory=dict)
+    assignment: dict[str, str] | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
     hparams: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -145,14 +150,15 @@ def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -
     out = Path(config.out)
     plan: list[tuple[TaskSpec, Setting, str, int, Path, str, dict[str, Any]]] = []
     settings_by_task: dict[str, list[Setting]] = {}
+    specs_by_task: dict[str, TaskSpec] = {}
     for task_name in config.tasks:
-        task = get_task(task_name)
-        settings = build_settings(task_name, items, split_seed=config.split_seed)
+        task, settings = _task_settings(task_name, items, config)
         settings_by_task[task_name] = settings
+        specs_by_task[task_name] = task
         for model in config.models:
             hparams = dict(config.hparams.get(model, {}))
             params = {**get_model(model, **hparams).get_params(), "seed": None}
-            key = run_key(params, fingerprint, config.split_seed)
+            key = run_key({**params, **_spec_key(task_name, config)}, fingerprint, config.split_seed)
             for setting in settings:
                 if setting.skipped:
                     continue
@@ -184,12 +190,52 @@ def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -
             result["run_key"] = key
             result["features"] = fingerprint
             result["split_seed"] = config.split_seed
+            result["provenance"] = {
+                "finefake_version": __version__,
+                "features": fingerprint,
+                "params": result["params"],
+                "seed": seed,
+                **_spec_key(task.name, config),
+                **config.provenance,
+            }
             if model_class(model).seed_invariant:
                 trained[reuse_key] = result
         atomic_write_json(path, result)
     return {
-        task_name: write_task_reports(out, get_task(task_name), settings, config.models)
+        task_name: write_task_reports(
+            out,
+            specs_by_task[task_name],
+            settings,
+            config.models,
+            dataset=config.definitions[task_name].dataset if task_name in config.definitions else "finefake",
+        )
         for task_name, settings in settings_by_task.items()
+    }
+
+
+def _task_settings(task_name: str, items: Any, config: BenchConfig) -> tuple[TaskSpec, list[Setting]]:
+    """A task's spec and settings: from its definition (tasks as data) or the built-in FineFake task."""
+    definition = config.definitions.get(task_name)
+    if definition is None:
+        return get_task(task_name), build_settings(task_name, items, split_seed=config.split_seed)
+    from finefake.benchmarks.specs import build_task_settings
+
+    settings = build_task_settings(
+        definition, items, split_seed=config.split_seed, assignment=config.assignment,
+        assignment_source=str(config.provenance.get("split_file", "the split file")),
+    )  # fmt: skip
+    return definition.task_spec(), settings
+
+
+def _spec_key(task_name: str, config: BenchConfig) -> dict[str, Any]:
+    """What identifies a data-defined task's cut in run keys and provenance (nothing for built-in tasks)."""
+    definition = config.definitions.get(task_name)
+    if definition is None:
+        return {}
+    return {
+        "dataset": definition.dataset,
+        "task_spec_hash": definition.spec_hash(),
+        "split_file_sha256": config.provenance.get("split_file_sha256"),
     }
 
 

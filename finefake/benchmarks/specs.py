@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -271,12 +272,29 @@ class DatasetItems:
         )
 
 
-def _classification(task: TaskDefinition, items: DatasetItems, split_seed: int) -> Setting:
+def split_parts(items: DatasetItems, assignment: Mapping[str, str], source: str) -> np.ndarray:
+    """The split name of every item from a published split file (id -> train/validation/test)."""
+    parts = []
+    for item in items.ids:
+        part = assignment.get(item)
+        if part not in ("train", "validation", "test"):
+            what = "has no entry" if part is None else f"has split {part!r}"
+            raise FinefakeError(f"item {item} {what} in the split file {source}")
+        parts.append(part)
+    return np.asarray(parts, dtype=object)
+
+
+def _classification(
+    task: TaskDefinition, items: DatasetItems, split_seed: int, parts: np.ndarray | None
+) -> Setting:
     spec = task.task_spec()
     labels = items.labels[task.label]
     labelled = np.flatnonzero(labels >= 0)
     details: dict[str, Any] = {}
-    if task.split == "official":
+    if parts is not None:
+        name = "official" if task.split == "official" else "all"
+        train, val, test = (labelled[parts[labelled] == part] for part in ("train", "validation", "test"))
+    elif task.split == "official":
         name = "official"
         split = items.field("split")[labelled]
         train, val, test = (labelled[split == part] for part in ("train", "validation", "test"))
@@ -311,25 +329,49 @@ def pairs_of(task: TaskDefinition, items: DatasetItems) -> list[Pair]:
             for v in present]  # fmt: skip
 
 
-def build_task_settings(task: TaskDefinition, items: DatasetItems, *, split_seed: int = 0) -> list[Setting]:
-    """Every setting of ``task`` on ``items`` (settings without enough data carry ``skipped``)."""
+def build_task_settings(
+    task: TaskDefinition,
+    items: DatasetItems,
+    *,
+    split_seed: int = 0,
+    assignment: Mapping[str, str] | None = None,
+    assignment_source: str = "the split file",
+) -> list[Setting]:
+    """Every setting of ``task`` on ``items`` (settings without enough data carry ``skipped``).
+
+    With ``assignment`` (a published split file: id -> train/validation/test) every setting is cut from it:
+    classification takes its three parts; domain adaptation trains on the source's train items, selects on
+    its validation items and tests on the whole target. Without it, the spec's own split: the release's
+    split field for ``official``, else a stratified re-split with ``split_seed`` (source 9:1 for adaptation).
+    """
+    parts = split_parts(items, assignment, assignment_source) if assignment is not None else None
     if not task.is_da:
-        return [_classification(task, items, split_seed)]
+        return [_classification(task, items, split_seed, parts)]
     spec = task.task_spec()
     labelled = items.labels[task.label] >= 0
-    return [
-        _domain_setting(
+    settings = []
+    for pair in pairs_of(task, items):
+        source_rows, target_rows = items.rows(pair.source, labelled), items.rows(pair.target, labelled)
+        setting = _domain_setting(
             spec,
             items,  # type: ignore[arg-type]  (DatasetItems offers what ItemTable offers)
             pair.name,
             pair.source_name,
             pair.target_name,
-            items.rows(pair.source, labelled),
-            items.rows(pair.target, labelled),
+            source_rows,
+            target_rows,
             split_seed,
         )
-        for pair in pairs_of(task, items)
-    ]
+        if parts is not None and not setting.skipped:
+            setting.train = source_rows[parts[source_rows] == "train"]
+            setting.validation = source_rows[parts[source_rows] == "validation"]
+            labels = items.labels[task.label]
+            if len(setting.validation) == 0 or len(np.unique(labels[setting.train])) < 2:
+                empty = np.zeros(0, dtype=np.int64)
+                setting.train, setting.validation, setting.test = empty, empty, empty
+                setting.skipped = "source too small in the split file"
+        settings.append(setting)
+    return settings
 
 
 def describe_tasks(dataset: str) -> list[dict[str, Any]]:
@@ -375,3 +417,47 @@ def setting_ids(items: DatasetItems, settings: list[Setting]) -> list[dict[str, 
         }
         for s in settings
     ]
+
+
+def published_split(
+    root: Path, dataset: str, path: Path | None = None
+) -> tuple[dict[str, str] | None, dict[str, Any]]:
+    """The published split to cut every setting from: ``path``, else an import's own ``records/splits.json``.
+
+    Returns the id -> split map (None: the spec's own split) and what results record about it (file, hash).
+    FineFake workspaces use the spec's split unless a file is given.
+    """
+    if path is None and dataset != FINEFAKE and (Path(root) / "records" / "splits.json").is_file():
+        path = Path(root) / "records" / "splits.json"
+    if path is None:
+        return None, {}
+    try:
+        raw = Path(path).read_bytes()
+        assignment = json.loads(raw)
+    except (OSError, ValueError) as exc:
+        raise FinefakeError(f"cannot read the split file {path}: {exc}") from exc
+    if not isinstance(assignment, dict) or not all(isinstance(v, str) for v in assignment.values()):
+        raise FinefakeError(
+            f"split file {path}: expected an object mapping item ids to train/validation/test"
+        )
+    return assignment, {"split_file": str(path), "split_file_sha256": hashlib.sha256(raw).hexdigest()}
+
+
+def write_settings_file(
+    path: Path, dataset: str, records: list[dict[str, Any]], assignment: Mapping[str, str], split_name: str
+) -> dict[str, Any]:
+    """Write the item ids of every setting of every task of ``dataset``, cut from ``assignment``.
+
+    Published beside the split file (``split_name``), so another lab can check it trains and tests on the
+    same items for each adaptation setting, or score an outside model (``finefake evaluate``) on them.
+    """
+    from finefake.workspace import atomic_write_json
+
+    items = DatasetItems.from_records(records, load_spec(dataset))
+    tasks = {}
+    for name, definition in dataset_tasks(dataset).items():
+        settings = build_task_settings(definition, items, assignment=assignment, assignment_source=split_name)
+        tasks[name] = {"spec_hash": definition.spec_hash(), "settings": setting_ids(items, settings)}
+    content = {"dataset": dataset, "split_file": split_name, "tasks": tasks}
+    atomic_write_json(path, content)
+    return content

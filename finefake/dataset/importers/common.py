@@ -370,11 +370,19 @@ def write_import(
         atomic_write_json(ws.stage_dir(stage) / "import_report.json", report.as_dict())
         split = benchmark_split(strata)
         atomic_write_json(ws.stage_dir(stage) / SPLIT_FILE, split)
+        if report.written:
+            from finefake.benchmarks.specs import write_settings_file
+
+            records = list(ws.read(stage))
+            write_settings_file(
+                ws.stage_dir(stage) / SETTINGS_FILE, report.dataset, records, split, SPLIT_FILE
+            )
         run.extra["benchmark_split"] = dict(Counter(split.values()))
     return report
 
 
 SPLIT_FILE = "splits.json"
+SETTINGS_FILE = "settings.json"
 #: Seed of the parts finefake adds to a release's split (a validation part; a whole split where none exists).
 SPLIT_SEED = 0
 
