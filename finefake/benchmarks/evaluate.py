@@ -179,8 +179,11 @@ def evaluate_predictions(
         raise FinefakeError(f"task {task.name} has no setting to score on this workspace ({reasons})")
     wanted = {items.ids[i] for s in active for i in s.test}
     ignored = sum(1 for _, item in predictions.by_item if item not in wanted)
+    degenerate = []
     for setting in active:
         scored = score_setting(task, setting, items, predictions)
+        if scored["degenerate"]:
+            degenerate.append(setting.name)
         result = {
             "task": task.name,
             "dataset": task.dataset,
@@ -209,4 +212,9 @@ def evaluate_predictions(
             "version": __version__,
         }
         atomic_write_json(run_path(out, task.name, model, setting, 0), result)
-    return write_task_reports(out, task.task_spec(), settings, [model], dataset=task.dataset)
+    results = write_task_reports(out, task.task_spec(), settings, [model], dataset=task.dataset)
+    if degenerate:  # one predicted class: the numbers say nothing about the model
+        table = results.parent / "table.md"
+        note = f"\nDegenerate (one predicted class) in: {', '.join(degenerate)}\n"
+        table.write_text(table.read_text(encoding="utf-8") + note, encoding="utf-8")
+    return results

@@ -126,6 +126,12 @@ def test_evaluate_cli_end_to_end_with_probabilities(liar_ws, tmp_path):
     run = json.loads(next((out / "binary" / "runs" / "probs").rglob("seed-0.json")).read_text())
     assert run["provenance"]["task_spec_hash"] == find_task("liar", "binary").spec_hash()
     assert "| probs | 100.00" in (out / "binary" / "table.md").read_text()
+    constant = tmp_path / "constant.csv"
+    constant.write_text("id,prediction\n" + "".join(f"{r['id']},real\n" for r in rows), "utf-8")
+    result = CliRunner().invoke(
+        app, ["-w", str(liar_ws.root), "evaluate", str(constant), "-t", "binary", "--out", str(out)]
+    )
+    assert result.exit_code == 0 and "Degenerate (one predicted class) in: official" in result.output
 
 
 def test_evaluate_rejects_bad_predictions_naming_line_and_field(liar_ws, tmp_path):
