@@ -8,7 +8,7 @@ shape for type checkers and readers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TypedDict
@@ -110,8 +110,42 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     ]
 
 
+@cache
+def _fast_check(kind: str) -> Callable[[Any], Any]:
+    """The same schema compiled to Python code by fastjsonschema: about 15x faster on valid records.
+
+    jsonschema stays the reference: only a record this check accepts skips it, and a record it rejects is
+    described (or accepted) by jsonschema. fastjsonschema turns ``$`` into ``\\Z`` even inside character
+    classes, so a literal ``$`` in a pattern is escaped first (the same regular expression).
+    """
+    import fastjsonschema
+
+    def escape(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: _escape_dollar(value) if key == "pattern" and isinstance(value, str) else escape(value)
+                for key, value in node.items()
+                if key not in ("$schema", "$id")
+            }
+        return [escape(value) for value in node] if isinstance(node, list) else node
+
+    return fastjsonschema.compile(escape(_validator(kind).schema))
+
+
+def _escape_dollar(pattern: str) -> str:
+    body, end = (pattern[:-1], "$") if pattern.endswith("$") else (pattern, "")
+    return body.replace("\\$", "$").replace("$", "\\$") + end
+
+
 def iter_errors(kind: str, record: Any) -> Iterator[RecordError]:
     """Every contract violation of one record, as RecordErrors (nothing raised)."""
+    import fastjsonschema
+
+    try:
+        _fast_check(kind)(record)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass
     errors = sorted(_validator(kind).iter_errors(record), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
         path, expected = _describe(error)
@@ -146,7 +180,10 @@ def check_categories(record: Any, kind: str = "record") -> dict[str, Any]:
     """
     if not isinstance(record, dict):
         raise RecordError(kind, "<no id>", "<root>", f"expected a JSON object, got {type(record).__name__}")
+    other_dataset = record.get("dataset") not in (None, "finefake")
     for name, allowed in _categories().items():
+        if other_dataset and name == "platform":  # other datasets name their own sources (e.g. politifact)
+            continue
         value = record.get(name)
         if value is not None and (isinstance(value, bool) or value not in allowed):
             raise RecordError(kind, _item_id(record), name, f"expected one of {list(allowed)}, got {value!r}")

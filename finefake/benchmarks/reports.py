@@ -371,9 +371,15 @@ def write_task_reports(
     models: Sequence[str],
     runs: dict[tuple[str, str], list[dict[str, Any]]],
     splits: Sequence[BenchSplit] = (),
+    dataset: str = "finefake",
 ) -> Path:
     """Aggregate exactly the requested ``runs`` ((model, setting name) -> run results) of ``task`` into
-    results.json, table.md, table.tex and plots; returns the JSON path."""
+    results.json, table.md, table.tex and plots; returns the JSON path.
+
+    The papers' published numbers for the same dataset, task and settings follow the table as "paper" rows.
+    """
+    from finefake.benchmarks.published import paper_markdown
+
     folder = Path(out) / task.name
     summaries: dict[tuple[str, str], dict[str, Any]] = {}
     references: dict[str, dict[str, float]] = {}
@@ -403,6 +409,7 @@ def write_task_reports(
     skipped = [s for s in settings if s.skipped]
     if skipped:
         md += "\nSkipped settings: " + "; ".join(f"{s.name} ({s.skipped})" for s in skipped) + "\n"
+    md += paper_markdown(dataset, task.name, groups)
     atomic_write_text(folder / "table.md", md)
     atomic_write_text(folder / "table.tex", tex)
     plots = []
@@ -415,6 +422,7 @@ def write_task_reports(
                 plot_heatmaps(folder / "heatmap.png", caption, models, active, summaries, references).name
             )
     results = {
+        "dataset": dataset,
         "task": task.name,
         "description": task.description,
         "shaped_like": f"FineFake paper {table}",

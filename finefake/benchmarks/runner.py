@@ -60,6 +60,9 @@ class BenchConfig:
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     out: Path = Path("bench")
     splits: list[BenchSplit] = field(default_factory=lambda: [BenchSplit.resplit(0)])
+    #: Tasks as data (``finefake.benchmarks.specs.TaskDefinition`` by name) of datasets other than FineFake;
+    #: tasks not listed here are the built-in FineFake tasks.
+    definitions: dict[str, Any] = field(default_factory=dict)
     hparams: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -207,11 +210,12 @@ def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -
     plan: list[_Planned] = []
     requested: dict[str, list[_Planned]] = {name: [] for name in config.tasks}
     settings_by_task: dict[str, list[Setting]] = {}
+    specs_by_task: dict[str, TaskSpec] = {}
     for split in config.splits:
         for task_name in config.tasks:
-            task = get_task(task_name)
-            settings = build_settings(task_name, items, split=split)
+            task, settings = _task_settings(task_name, items, config, split)
             settings_by_task.setdefault(task_name, settings)
+            specs_by_task[task_name] = task
             for setting in settings:
                 if setting.skipped:
                     continue
@@ -219,7 +223,11 @@ def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -
                 for model in config.models:
                     hparams = dict(config.hparams.get(model, {}))
                     params = get_model(model, **hparams).get_params()
-                    params = {**params, "inputs": input_keys(features, model_class(model).inputs)}
+                    params = {
+                        **params,
+                        "inputs": input_keys(features, model_class(model).inputs),
+                        **_spec_key(task_name, config),
+                    }
                     shared = run_key({**params, "seed": None}, data)
                     for seed in config.seeds:
                         path = run_path(out, task_name, model, setting, seed, split)
@@ -251,6 +259,17 @@ def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -
             result.update(
                 run_key=job.key, shared_key=job.shared_key, features=fingerprint, split=job.split.describe()
             )
+            result["provenance"] = {
+                "finefake_version": __version__,
+                "features": fingerprint,
+                "inputs": input_keys(features, model_class(job.model).inputs),
+                "params": result["params"],
+                "seed": job.seed,
+                "split": job.split.describe(),
+                "split_file": job.split.path,
+                "split_file_sha256": job.split.sha256,
+                **_spec_key(job.task.name, config),
+            }
             if invariant:
                 trained[reuse_key] = result
         atomic_write_json(job.path, result)
@@ -261,10 +280,46 @@ def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -
             result = json.loads(job.path.read_text(encoding="utf-8"))
             result["split_tag"] = job.split.tag
             runs.setdefault((job.model, job.setting.name), []).append(result)
+        definition = config.definitions.get(task_name)
         paths[task_name] = write_task_reports(
-            out, get_task(task_name), settings_by_task[task_name], config.models, runs, config.splits
+            out,
+            specs_by_task[task_name],
+            settings_by_task[task_name],
+            config.models,
+            runs,
+            config.splits,
+            dataset=definition.dataset if definition is not None else "finefake",
         )
     return paths
+
+
+def _task_settings(
+    task_name: str, items: Any, config: BenchConfig, split: BenchSplit
+) -> tuple[TaskSpec, list[Setting]]:
+    """A task's spec and settings under ``split``: from its definition (tasks as data) or the built-in
+    FineFake task."""
+    definition = config.definitions.get(task_name)
+    if definition is None:
+        return get_task(task_name), build_settings(task_name, items, split=split)
+    from finefake.benchmarks.specs import build_task_settings
+
+    official = split.kind == "official"
+    settings = build_task_settings(
+        definition,
+        items,
+        split_seed=int(split.seed or 0),
+        assignment=split.assignment if official else None,
+        assignment_source=str(split.path or "the split file"),
+    )
+    return definition.task_spec(), settings
+
+
+def _spec_key(task_name: str, config: BenchConfig) -> dict[str, Any]:
+    """What identifies a data-defined task in run keys and provenance (nothing for built-in tasks)."""
+    definition = config.definitions.get(task_name)
+    if definition is None:
+        return {}
+    return {"dataset": definition.dataset, "task_spec_hash": definition.spec_hash()}
 
 
 @dataclass

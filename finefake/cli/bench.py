@@ -20,8 +20,46 @@ TASK_HELP = {
     "topic-da": "Topic adaptation: P+B+H+S -> entertainment / conflict, per platform group.",
     "platform-da": "Platform adaptation on politics: each platform group -> each other group.",
     "dual-da": "Topic + platform adaptation: conflict of group A -> politics of group B.",
-    "all": "Every task above, then an overview table of the classification tasks.",
+    "all": "Every task of the workspace's dataset (FineFake: then an overview table of the classification tasks).",
 }
+
+
+def _spec_task_help() -> dict[str, str]:
+    """Tasks of the other datasets' specs (``finefake/data/datasets``), named once each."""
+    from finefake.benchmarks.specs import dataset_tasks
+    from finefake.dataset.specs import dataset_names
+
+    found: dict[str, list[str]] = {}
+    for dataset in dataset_names():
+        for name, definition in dataset_tasks(dataset).items():
+            found.setdefault(name, []).append(f"{dataset}: {definition.description}")
+    return {name: "; ".join(texts) for name, texts in found.items() if name not in TASK_HELP}
+
+
+@bench_app.callback(invoke_without_command=True)
+def bench_root(
+    ctx: typer.Context,
+    list_tasks: bool = typer.Option(
+        False, "--list", help="List the tasks of the workspace's dataset and exit."
+    ),
+) -> None:
+    """Benchmark baselines on the tasks of the workspace's dataset (FineFake, MediaEval, LIAR, ...)."""
+    if not list_tasks or ctx.invoked_subcommand is not None:
+        return
+    from finefake.benchmarks.specs import dataset_of, describe_tasks
+    from finefake.cli import get_context
+
+    ws = get_context(ctx).workspace
+    dataset = dataset_of(ws.read("records")) if ws.has_records("records") else "finefake"
+    console.print(f"tasks of dataset {dataset} (finefake/data/datasets/{dataset}.yaml):")
+    for row in describe_tasks(dataset):
+        console.print(
+            f"  {row['task']:<13} {row['kind']:<17} label {row['label']}, split {row['split']}, "
+            f"settings: {row['settings']}; metrics: {row['metrics']}\n      {row['description']}",
+            markup=False,
+            highlight=False,
+        )
+    raise typer.Exit()
 
 
 def _parse_models(text: str) -> list[str]:
@@ -83,25 +121,42 @@ def run_task(
     epochs: int | None,
     split_seeds: int | None = None,
     device: str | None = None,
+    splits_file: Path | None = None,
 ) -> None:
     from finefake.benchmarks.reports import write_overview
     from finefake.benchmarks.runner import BenchConfig, run_benchmark
-    from finefake.benchmarks.splits import BenchSplit, official_split
+    from finefake.benchmarks.specs import FINEFAKE, DatasetItems, dataset_of, dataset_tasks, find_task
+    from finefake.benchmarks.splits import BenchSplit, load_split_file, official_split
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
     from finefake.cli import get_context
+    from finefake.dataset.specs import load_spec
 
     ws = get_context(ctx).workspace
     model_names = _parse_models(models)
-    ws.require("records", "finefake synthesize` or `finefake package")
+    ws.require("records", "finefake synthesize`, `finefake import NAME PATH` or `finefake package")
     from finefake.baselines.registry import required_inputs
 
+    records = list(ws.read("records"))
+    dataset = dataset_of(records)
     features = _load_features(ctx, features_dir, required_inputs(model_names))
-    items = ItemTable.from_records(ws.read("records"))
-    tasks = list(TASK_NAMES) if task == "all" else [task]
     hparams = _model_overrides(model_names, epochs=epochs, device=device)
-    if split_seed is None and split_seeds is None:
-        splits = [official_split(ws.root)]
-        console.print(f"split: the official split {splits[0].path}")
+    definitions: dict = {}
+    if dataset == FINEFAKE:
+        items = ItemTable.from_records(records)
+        tasks = list(TASK_NAMES) if task == "all" else [find_task(dataset, task).name]
+    else:  # tasks as data: the dataset's own specs
+        definitions = dataset_tasks(dataset) if task == "all" else {task: find_task(dataset, task)}
+        items = DatasetItems.from_records(records, load_spec(dataset))
+        tasks = list(definitions)
+    if splits_file is not None:
+        splits = [load_split_file(splits_file)]
+        console.print(f"split: the published split {Path(splits_file).resolve()}")
+    elif split_seed is None and split_seeds is None:
+        if dataset == FINEFAKE or (ws.root / "records" / "splits.json").is_file():
+            splits = [official_split(ws.root)]
+            console.print(f"split: the official split {Path(splits[0].path).resolve()}")
+        else:  # the spec's own split (the release's split field, or stratified ratios with seed 0)
+            splits = [BenchSplit.resplit(0)]
     else:
         first = split_seed or 0
         splits = [BenchSplit.resplit(first + k) for k in range(split_seeds or 1)]
@@ -113,18 +168,19 @@ def run_task(
         out=out or ws.stage_dir("bench"),
         splits=splits,
         hparams=hparams,
+        definitions=definitions,
     )
     paths = run_benchmark(features, items, config)
     for name, path in paths.items():
         console.print(f"{name}: results in {path.parent}")
         console.print((path.parent / "table.md").read_text(encoding="utf-8"))
-    if task == "all":
+    if task == "all" and dataset == "finefake":
         overview = write_overview(config.out, tasks)
         if overview:
             console.print(f"classification overview: {overview}")
 
 
-def _make_command(task: str):
+def _make_command(task: str, help_text: str):
     def command(
         ctx: typer.Context,
         models: str = typer.Option(
@@ -152,6 +208,14 @@ def _make_command(task: str):
             min=1,
             help="Run on K re-splits (seeds --split-seed .. +K-1); tables show the std over seeds and over splits.",
         ),
+        splits: Path | None = typer.Option(
+            None,
+            "--splits",
+            exists=True,
+            dir_okay=False,
+            help="A published split file (id -> train/validation/test, e.g. dataset/splits.json) to cut every "
+            "setting from, so two labs compare on the same items.",
+        ),
         epochs: int | None = typer.Option(
             None,
             "--epochs",
@@ -166,19 +230,20 @@ def _make_command(task: str):
     ) -> None:
         if device is not None and device not in ("auto", "cpu") and not device.startswith("cuda"):
             raise typer.BadParameter(f"--device must be auto, cpu or cuda[:N], not {device!r}")
-        run_task(ctx, task, models, seeds, out, features, split_seed, epochs, split_seeds, device)
+        run_task(ctx, task, models, seeds, out, features, split_seed, epochs, split_seeds, device, splits)
 
     command.__doc__ = (
-        f"{TASK_HELP[task]}\n\nUses the workspace's official split (dataset/splits.json from `package`, else "
-        "records/splits.json from `synthesize`) unless --split-seed / --split-seeds re-split explicitly. "
+        f"{help_text}\n\nUses the workspace's official split (dataset/splits.json from `package`, else "
+        "records/splits.json from `synthesize` or an import) unless --splits FILE gives a published one or "
+        "--split-seed / --split-seeds re-split explicitly. "
         "Finished (task, setting, model, seed) runs are kept and skipped on a rerun; "
         "results.json, table.md, table.tex and plots go to the task's folder under --out."
     )
     return command
 
 
-for _task in TASK_HELP:
-    bench_app.command(_task)(_make_command(_task))
+for _task, _help in {**TASK_HELP, **_spec_task_help()}.items():
+    bench_app.command(_task)(_make_command(_task, _help))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""CLI verbs of the dataset stage: ``finefake package`` and ``finefake import finefake-release``."""
+"""CLI verbs of the dataset stage: ``finefake package`` and ``finefake import NAME PATH``."""
 
 from __future__ import annotations
 
@@ -100,6 +100,123 @@ def import_finefake_release(
     if report.skipped:
         for reason, count in report.skipped.most_common(5):
             console.print(f"  skipped {count}: {reason}")
+
+
+SPLIT_HELP = "Official split of the given file(s) when their names do not tell it (train, validation, test)."
+SHOWN_PROBLEMS = 20
+
+
+def _split_option(value: str | None) -> str | None:
+    if value is not None and value not in ("train", "validation", "test"):
+        raise typer.BadParameter(f"{value!r} is not one of train, validation, test")
+    return value
+
+
+def _print_import(ctx: typer.Context, report) -> None:
+    """The import summary: counts, splits, labels, and each bad row with its file and line."""
+    from finefake.cli import get_context
+
+    ws = get_context(ctx).workspace
+    console.print(
+        f"imported {report.written} of {report.rows} {report.dataset} rows from {len(report.files)} file(s) "
+        f"into {ws.root / 'records'}"
+    )
+    console.print("  splits: " + ", ".join(f"{k} {v}" for k, v in sorted(report.splits.items())))
+    console.print("  labels: " + ", ".join(f"{k} {v}" for k, v in sorted(report.labels.items())))
+    if report.missing_images or report.rejected_images:
+        rejected = sum(report.rejected_images.values())
+        console.print(f"[yellow]  images: {report.missing_images} missing, {rejected} rejected[/]")
+    if report.reasons:
+        console.print(f"[yellow]{sum(report.reasons.values())} problem(s):[/]")
+        for problem in report.problems[:SHOWN_PROBLEMS]:
+            console.print(f"  {problem}", markup=False, highlight=False)
+        if len(report.problems) > SHOWN_PROBLEMS or sum(report.reasons.values()) > len(report.problems):
+            console.print(f"  ... all of them in {ws.root / 'records' / 'import_report.json'}")
+
+
+@import_app.command("mediaeval")
+def import_mediaeval_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(
+        ..., help="A tweets.txt/posts.txt file, or the corpus folder (devset/, testset/)."
+    ),
+    images: Path = typer.Option(
+        None,
+        "--images",
+        file_okay=False,
+        help="Folder holding the corpus images (<image id>.<ext>, any depth).",
+    ),
+    split: str = typer.Option(None, "--split", callback=_split_option, help=SPLIT_HELP),
+) -> None:
+    """Import the MediaEval 2015/2016 "Verifying Multimedia Use" corpus (the "Twitter" set).
+
+    Labels fake/real/humor (humor counted as fake in the binary label); the event (image-id prefix) is the
+    domain; devset -> train, testset -> test. Bad rows are reported with file and line and never crash it.
+    """
+    from finefake.cli import get_context
+    from finefake.dataset.importers.mediaeval import MediaEvalConfig, import_mediaeval
+
+    ws = get_context(ctx).workspace
+    _print_import(ctx, import_mediaeval(ws, MediaEvalConfig(path=path, images=images, split=split)))
+
+
+@import_app.command("fakenewsnet")
+def import_fakenewsnet_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(
+        ..., help="The release's dataset folder (politifact_fake.csv, ...) or one CSV."
+    ),
+) -> None:
+    """Import FakeNewsNet (politifact / gossipcop, fake / real CSVs: id, news_url, title, tweet_ids).
+
+    The label comes from the file name; politifact -> topic politics, gossipcop -> entertainment.
+    """
+    from finefake.cli import get_context
+    from finefake.dataset.importers.fakenewsnet import FakeNewsNetConfig, import_fakenewsnet
+
+    ws = get_context(ctx).workspace
+    _print_import(ctx, import_fakenewsnet(ws, FakeNewsNetConfig(path=path)))
+
+
+@import_app.command("liar")
+def import_liar_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="The LIAR folder (train.tsv, valid.tsv, test.tsv) or one of them."),
+    split: str = typer.Option(None, "--split", callback=_split_option, help=SPLIT_HELP),
+) -> None:
+    """Import LIAR v1.0 (14-column TSVs without header): six truthfulness labels plus the binary mapping.
+
+    Speaker, party, subjects and credit history are kept as metadata; subjects map to topics through
+    finefake/data/liar_subjects.yaml.
+    """
+    from finefake.cli import get_context
+    from finefake.dataset.importers.liar import LiarConfig, import_liar
+
+    ws = get_context(ctx).workspace
+    _print_import(ctx, import_liar(ws, LiarConfig(path=path, split=split)))
+
+
+@import_app.command("fakeddit")
+def import_fakeddit_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="The folder of multimodal_*.tsv files, or one of them."),
+    images: Path = typer.Option(
+        None, "--images", file_okay=False, help="Folder of the release's images (<id>.<ext>)."
+    ),
+    fetch_images: bool = typer.Option(
+        False,
+        "--fetch-images",
+        help="Fetch image_url with the crawler (polite, robots.txt, resumable: responses are archived).",
+    ),
+    split: str = typer.Option(None, "--split", callback=_split_option, help=SPLIT_HELP),
+) -> None:
+    """Import Fakeddit TSVs: 2-, 3- and 6-way labels, the subreddit as domain, the official split."""
+    from finefake.cli import get_context
+    from finefake.dataset.importers.fakeddit import FakedditConfig, import_fakeddit
+
+    ws = get_context(ctx).workspace
+    config = FakedditConfig(path=path, images=images, fetch_images=fetch_images, split=split)
+    _print_import(ctx, import_fakeddit(ws, config))
 
 
 def register(app: typer.Typer) -> None:

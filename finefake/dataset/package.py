@@ -38,7 +38,7 @@ from finefake.errors import FinefakeError
 from finefake.records import iter_errors
 from finefake.workspace import RunManifest, Workspace, atomic_write_json, atomic_write_text
 
-OUTPUTS: tuple[str, ...] = ("hf", "parquet", "README.md", "splits.json")
+OUTPUTS: tuple[str, ...] = ("hf", "parquet", "README.md", "splits.json", "settings.json")
 
 
 @dataclass
@@ -250,10 +250,11 @@ def _build_package(ws: Workspace, config: PackageConfig, run: RunManifest) -> Pa
                 pretty_name=config.pretty_name,
             ),
         )
-        atomic_write_json(
-            build / "splits.json",
-            {r["id"]: config.split_names[s] for r, s in zip(records, assignment, strict=True)},
-        )
+        published = {r["id"]: config.split_names[s] for r, s in zip(records, assignment, strict=True)}
+        atomic_write_json(build / "splits.json", published)
+        from finefake.benchmarks.specs import write_settings_file
+
+        write_settings_file(build / "settings.json", "finefake", records, published, "splits.json")
         _swap_in(build, stage_dir)
     finally:
         shutil.rmtree(build, ignore_errors=True)
