@@ -19,7 +19,7 @@ from rich.progress import (
 )
 
 T = TypeVar("T")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # never break a path or a table row: the terminal wraps
 
 
 def setup_logging(verbose: int) -> None:

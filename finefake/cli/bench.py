@@ -25,14 +25,9 @@ TASK_HELP = {
 
 
 def _parse_models(text: str) -> list[str]:
-    from finefake.baselines.registry import model_class
+    from finefake.baselines.registry import parse_model_names
 
-    models = [m.strip() for m in text.split(",") if m.strip()]
-    if not models:
-        raise typer.BadParameter("give at least one model, e.g. --models kean,logreg")
-    for model in models:
-        model_class(model)
-    return models
+    return parse_model_names(text)
 
 
 def _load_features(ctx: typer.Context, features_dir: Path | None):
@@ -70,10 +65,11 @@ def run_task(
     from finefake.benchmarks.runner import BenchConfig, run_benchmark
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
     from finefake.cli import get_context
+    from finefake.workspace import RECORDS_HINT
 
     ws = get_context(ctx).workspace
     model_names = _parse_models(models)
-    ws.require("records", "finefake synthesize` or `finefake package")
+    ws.require("records", RECORDS_HINT)
     features = _load_features(ctx, features_dir)
     items = ItemTable.from_records(ws.read("records"))
     tasks = list(TASK_NAMES) if task == "all" else [task]

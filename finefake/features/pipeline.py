@@ -28,7 +28,7 @@ from finefake.features.featureset import FeatureSet
 from finefake.features.knowledge import TransEConfig, item_nodes, release_features, transe_features
 from finefake.features.registry import Encoder, encoder_spec, get_encoder
 from finefake.images import ImageRejected, open_rgb
-from finefake.workspace import Workspace
+from finefake.workspace import RECORDS_HINT, Workspace
 
 KNOWLEDGE_METHODS = ("transe", "release")
 TEXT_CHUNK = 256
@@ -64,7 +64,7 @@ class FeatureInput:
 
 def read_items(ws: Workspace, stage: str) -> list[FeatureInput]:
     """Read a stage's records in order; a missing id, a duplicate id or a non-string text names the item."""
-    ws.require(stage, "finefake synthesize` or `finefake package")
+    ws.require(stage, RECORDS_HINT)
     items: list[FeatureInput] = []
     seen: set[str] = set()
     for record in ws.read(stage):
