@@ -15,16 +15,25 @@ def demo(
         Path("finefake-demo"), "--out", "-o", help="Folder for the mini-web and workspace."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the mini-web (same seed, same pages)."),
-    bench_seeds: int = typer.Option(1, "--bench-seeds", min=1, help="Training seeds per benchmark run."),
+    bench_seeds: int = typer.Option(3, "--bench-seeds", min=1, help="Training seeds per benchmark run."),
+    models: str = typer.Option(
+        None,
+        "--models",
+        "-m",
+        help="Comma-separated detectors to benchmark, or 'all' for every registered one (default: "
+        "majority,logreg,kean, the ones that fit the 5-minute budget).",
+    ),
 ) -> None:
     """Run every stage for real on a local mini-web: crawl, clean, align, annotate, package, features, bench, stats.
 
     Nothing leaves the machine: the pages (Snopes, news sites, Reddit and Twitter API answers, images) are
     generated and served on 127.0.0.1. Re-running resumes: completed stages are skipped.
     """
+    from finefake.baselines.registry import parse_model_names
     from finefake.demo.pipeline import DemoConfig, print_stage, run_demo
 
-    config = DemoConfig(out=out, items=items, seed=seed, bench_seeds=bench_seeds)
+    chosen = tuple(parse_model_names(models)) if models else None
+    config = DemoConfig(out=out.resolve(), items=items, seed=seed, bench_seeds=bench_seeds, models=chosen)
     result = run_demo(config, report=print_stage)
     for path in result.stages.get("bench", {}).get("tables", {}).values():
         console.print(Path(path).read_text(encoding="utf-8"))
