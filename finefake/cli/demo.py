@@ -24,7 +24,7 @@ def demo(
         "majority,logreg,kean, the ones that fit the 5-minute budget).",
     ),
 ) -> None:
-    """Run every stage for real on a local mini-web: crawl, clean, align, annotate, package, features, bench, stats.
+    """Run the whole pipeline for real on a local mini-web: crawl to package, bench (six tasks), stats, report.
 
     Nothing leaves the machine: the pages (Snopes, news sites, Reddit and Twitter API answers, images) are
     generated and served on 127.0.0.1. Re-running resumes: completed stages are skipped.

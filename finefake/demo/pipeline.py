@@ -4,7 +4,7 @@ Order: generate the mini-web -> serve it -> crawl snopes, news, reddit, twitter 
 layer, robots.txt, rate limit, WARC archives; Reddit through praw, Twitter through tweepy, both against the
 local API answers) -> clean -> align-knowledge (local linker + shipped Wikidata subset, review queue resolved
 with the recorded reviewer's decisions) -> annotate (task files, five annotators' Label Studio exports,
-agreement, consensus) -> package -> features (offline encoders) -> bench -> stats.
+agreement, consensus) -> package -> features (offline encoders) -> bench (all six tasks) -> stats -> report.
 
 Resuming: a stage whose ``demo/state.json`` entry says it completed for the same demo inputs (items, seed) is
 skipped; every stage is also resumable on its own (crawls restart from their frontier and WARC archive).
@@ -369,6 +369,13 @@ def stage_stats(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig) -> dict
     return {"report": str(report.report), "table3": report.stats["table3"]["overall"]}
 
 
+def stage_report(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig) -> dict[str, Any]:
+    from finefake.report import write_report
+
+    result = write_report(ws)
+    return {"report": str(result.path), "sections": result.sections}
+
+
 STAGES: tuple[tuple[str, Callable[[Workspace, miniweb.MiniWeb, DemoConfig], dict[str, Any]]], ...] = (
     ("crawl snopes", stage_crawl_snopes),
     ("crawl news", stage_crawl_news),
@@ -381,6 +388,7 @@ STAGES: tuple[tuple[str, Callable[[Workspace, miniweb.MiniWeb, DemoConfig], dict
     ("features", stage_features),
     ("bench", stage_bench),
     ("stats", stage_stats),
+    ("report", stage_report),
 )
 NEEDS_SERVER = {"crawl snopes", "crawl news", "crawl reddit", "crawl twitter"}
 
@@ -441,6 +449,7 @@ def run_demo(
         "dataset": str(ws.root / "dataset"),
         "stats": str(ws.root / "stats"),
         "bench": str(ws.root / "bench"),
+        "report": str(ws.root / "report" / "report.html"),
     }
     result.seconds = round(time.perf_counter() - t0, 2)
     return result

@@ -56,6 +56,7 @@ MISTAKES = [
     (["features"], "no records in {t}/ws/records"),
     (["stats"], "no dataset at {t}/ws/dataset"),
     (["review"], "no answer on standard input"),
+    (["report"], "nothing to report in {t}/ws"),
 ]
 
 
