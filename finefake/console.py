@@ -19,7 +19,7 @@ from rich.progress import (
 )
 
 T = TypeVar("T")
-console = Console(stderr=True, soft_wrap=True)  # never break a path or a table row: the terminal wraps
+console = Console(stderr=True)
 
 
 def setup_logging(verbose: int) -> None:

@@ -79,13 +79,6 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
                 raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
 
 
-#: The verbs that write stage `records` (for ``Workspace.require("records", RECORDS_HINT)``).
-RECORDS_HINT = (
-    "finefake synthesize` (synthetic records), `finefake import finefake-release FILE` or "
-    "`finefake annotate consensus"
-)
-
-
 class ShardWriter:
     """Buffers records and writes them as complete JSONL shards.
 

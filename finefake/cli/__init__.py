@@ -131,6 +131,7 @@ def root(
 ) -> None:
     """Build and benchmark FineFake-style multimodal fake-news datasets."""
     setup_logging(verbose)
+    console.soft_wrap = True  # never break a path or a table row at 80 columns: the terminal wraps
     ctx.obj = CliContext(Workspace(workspace), load_config(config), verbose)
 
 

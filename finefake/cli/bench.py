@@ -65,7 +65,7 @@ def run_task(
     from finefake.benchmarks.runner import BenchConfig, run_benchmark
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
     from finefake.cli import get_context
-    from finefake.workspace import RECORDS_HINT
+    from finefake.errors import RECORDS_HINT
 
     ws = get_context(ctx).workspace
     model_names = _parse_models(models)

@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 
 from finefake.console import track
-from finefake.errors import FinefakeError
+from finefake.errors import RECORDS_HINT, FinefakeError
 from finefake.features.cache import FeatureCache, Part, cache_key
 from finefake.features.featureset import FeatureSet
 from finefake.features.knowledge import TransEConfig, item_nodes, release_features, transe_features
 from finefake.features.registry import Encoder, encoder_spec, get_encoder
 from finefake.images import ImageRejected, open_rgb
-from finefake.workspace import RECORDS_HINT, Workspace
+from finefake.workspace import Workspace
 
 KNOWLEDGE_METHODS = ("transe", "release")
 TEXT_CHUNK = 256
