@@ -42,7 +42,7 @@ DEMO_ENV = {
 
 #: The demo's default models: those that fit its budget (all six tasks, three seeds, under 5 minutes on 2 cores,
 #: measured). ``finefake demo --models all`` runs every registered detector.
-DEMO_MODELS: tuple[str, ...] = ("majority", "logreg", "kean")
+DEMO_MODELS: tuple[str, ...] = ("majority", "logreg")
 
 
 @dataclass
