@@ -140,13 +140,24 @@ def _reflow(text: str) -> str:
     return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(text).split("\n\n"))
 
 
-def _reflow_help(typer_app: typer.Typer) -> None:
+def _absolute_paths(callback: Any) -> None:
+    """Path options and arguments resolve to absolute paths, so every path a command prints is absolute."""
+    for parameter in inspect.signature(callback).parameters.values():
+        info = parameter.default
+        if isinstance(info, typer.models.ParameterInfo) and "Path" in str(parameter.annotation):
+            info.resolve_path = True
+
+
+def _polish(typer_app: typer.Typer) -> None:
+    """Help paragraphs re-flowed and path parameters resolved, for every command of every group."""
     for info in typer_app.registered_commands:
         doc = info.help or inspect.getdoc(info.callback)
         if doc:
             info.help = _reflow(doc)
+        if info.callback is not None:
+            _absolute_paths(info.callback)
     for group in typer_app.registered_groups:
-        _reflow_help(group.typer_instance)
+        _polish(group.typer_instance)
 
 
 def _register_commands() -> None:
@@ -155,7 +166,8 @@ def _register_commands() -> None:
         register = getattr(module, "register", None)
         if callable(register):
             register(app)
-    _reflow_help(app)
+    _absolute_paths(root)
+    _polish(app)
 
 
 _register_commands()
