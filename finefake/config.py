@@ -10,6 +10,7 @@ section, the key and the expected type, instead of landing in a manifest as give
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import importlib
 import types
@@ -138,6 +139,15 @@ def _explain(model: type[BaseModel], error: dict[str, Any]) -> str:
     return f"section {section!r}, key {str(loc[-1])!r}: expected {expected}, got {error['input']!r}"
 
 
+def _dates_as_text(value: Any) -> Any:
+    """YAML reads an unquoted ``2020-01-01`` as a date; the stages take dates as ISO text (``since``)."""
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
 def load_config(path: Path | None) -> dict[str, Any]:
     """Read and validate a ``--config`` file; returns ``{section: {key: value}}`` with only the keys given.
 
@@ -162,7 +172,7 @@ def load_config(path: Path | None) -> dict[str, Any]:
         raise FinefakeError(f"config file {path} must hold a mapping of sections, got {type(data).__name__}")
     model = config_model()
     try:
-        validated = model.model_validate(data)
+        validated = model.model_validate(_dates_as_text(data))
     except ValidationError as exc:
         problems = "; ".join(_explain(model, e) for e in exc.errors())
         raise FinefakeError(f"config file {path}: {problems}") from None

@@ -20,14 +20,17 @@ def test_valid_file_keeps_only_given_keys_with_their_types(tmp_path):
         tmp_path,
         "package:\n  seed: '3'\n  license: cc-by-4.0\n  splits: '8:1:1'\n"
         "clean: {stages: [crawl/news]}\n"
-        "crawl: {http: {rate: 2}, snopes: {limit: 4, http: {user_agent: me}}}\n"
+        "crawl: {http: {rate: 2}, snopes: {limit: 4, since: 2020-01-31, http: {user_agent: me}}}\n"
         "features: {transe: {dim: 8}, text_options: {model: /models/bert}}\n"
         "align:\n",
     )
     config = load_config(path)
     assert config["package"] == {"seed": 3, "license": "cc-by-4.0", "splits": "8:1:1"}
     assert config["clean"] == {"stages": ("crawl/news",)}
-    assert config["crawl"] == {"http": {"rate": 2.0}, "snopes": {"limit": 4, "http": {"user_agent": "me"}}}
+    assert config["crawl"] == {
+        "http": {"rate": 2.0},
+        "snopes": {"limit": 4, "since": "2020-01-31", "http": {"user_agent": "me"}},
+    }
     assert config["features"]["transe"] == {"dim": 8}
     assert CleanConfig(**config["clean"]).stages == ("crawl/news",)
 
