@@ -40,6 +40,7 @@ PIPELINE_ORDER = (
     "package",
     "features",
     "bench",
+    "evaluate",
     "stats",
     "report",
     "demo",
