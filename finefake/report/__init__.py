@@ -159,17 +159,17 @@ def provenance_section(ws: Workspace, results: list[dict[str, Any]]) -> str:
         )
     bench_rows = []
     for result in results:
+        split = "; ".join(str(s) for s in result.get("splits") or []) or "n/a"
         for row in result.get("results", []):
             seeds = ", ".join(str(s) for s in row.get("seeds", []))
             bench_rows.append(
                 f"<tr><td>{esc(result.get('task'))}</td><td>{esc(row.get('setting'))}</td>"
-                f"<td>{esc(row.get('model'))}</td><td>{esc(seeds)}</td></tr>"
+                f"<td>{esc(row.get('model'))}</td><td>{esc(seeds)}</td><td>{esc(split)}</td></tr>"
             )
     if bench_rows:
         html += (
-            "<h3>Benchmark runs</h3><table><tr><th>task</th><th>setting</th><th>model</th><th>seeds</th></tr>"
-            + "".join(bench_rows)
-            + "</table>"
+            "<h3>Benchmark runs</h3><table><tr><th>task</th><th>setting</th><th>model</th><th>seeds</th>"
+            "<th>split</th></tr>" + "".join(bench_rows) + "</table>"
         )
     feature_rows = []
     for meta_path in sorted(ws.root.glob("features/sets/*/meta.json")):
