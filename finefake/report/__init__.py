@@ -213,6 +213,10 @@ def _name(names: tuple[str, ...], value: Any) -> str:
     return names[value] if isinstance(value, int) and 0 <= value < len(names) else str(value)
 
 
+def _number(value: Any) -> Any:
+    return f"{value:.2f}" if isinstance(value, float) else value
+
+
 def _wikidata(qid: Any, text: Any) -> str:
     qid = str(qid or "")
     if qid.startswith("Q") and qid[1:].isdigit():
@@ -239,7 +243,7 @@ def item_html(ws: Workspace, record: dict[str, Any], config: ReportConfig) -> st
         text = text[: config.max_text_chars] + " …"
     entities = "".join(
         f"<li>{esc(e.get('mention'))} → {_wikidata(e.get('qid'), e.get('label'))}"
-        f' <span class="muted">rho {esc(e.get("rho"))}, {esc(e.get("source"))}</span></li>'
+        f' <span class="muted">rho {esc(_number(e.get("rho")))}, {esc(e.get("source"))}</span></li>'
         for e in record.get("entities") or []
     )
     labels = {e.get("qid"): e.get("label") for e in record.get("entities") or []}
