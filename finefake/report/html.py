@@ -34,7 +34,7 @@ th, td { border: 1px solid #d0d5db; padding: 4px 8px; text-align: left; vertical
 th { background: #eef1f5; }
 td:not(:first-child) { font-variant-numeric: tabular-nums; }
 figure { margin: 12px 0; }
-figure img, .md img { max-width: 100%; height: auto; border: 1px solid #e3e6ea; }
+main img { max-width: 100%; height: auto; border: 1px solid #e3e6ea; }
 figcaption { font-size: 13px; color: #555; }
 .muted { color: #66707a; font-size: 13px; }
 .item { border: 1px solid #dde1e6; border-radius: 6px; margin: 10px 0; padding: 8px 12px; }
