@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,7 +26,14 @@ METRIC_HEADERS: dict[str, str] = {
     "macro_f1": "F1",
     "weighted_f1": "F1",
 }
-Cell = tuple[float, float, int] | None  # mean, std, number of seeds
+
+
+class Cell(NamedTuple):
+    """One table cell: mean and std over seeds and the number of runs behind them."""
+
+    mean: float
+    std: float
+    n: int
 
 
 def load_runs(out: Path, task: str, model: str, setting: Setting) -> list[dict[str, Any]]:
@@ -67,14 +74,41 @@ def summarise(task: TaskSpec, runs: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
-def _fmt(cell: Cell, bold: bool, latex: bool) -> str:
+def _fmt(cell: Cell | None, bold: bool, latex: bool) -> str:
+    """A cell in percent: mean ± std when several runs back it, the mean alone for a single run."""
     if cell is None:
         return "--" if latex else "n/a"
-    mean, std, _ = cell
-    text = f"{100 * mean:.2f} $\\pm$ {100 * std:.2f}" if latex else f"{100 * mean:.2f} ± {100 * std:.2f}"
+    pm = " $\\pm$ " if latex else " ± "
+    text = f"{100 * cell.mean:.2f}"
+    if cell.n > 1:
+        text += f"{pm}{100 * cell.std:.2f}"
     if bold:
         return f"\\textbf{{{text}}}" if latex else f"**{text}**"
     return text
+
+
+def _count(values: Sequence[int], noun: str) -> str:
+    low, high = min(values), max(values)
+    return f"{low} {noun}s" if low == high else f"{low}-{high} {noun}s"
+
+
+def variance_note(cells: Sequence[Cell]) -> str:
+    """What a cell shows, with the number of seeds behind it: the reader must know n to read a ± (or its
+    absence: with one run per cell there is no spread to show)."""
+    runs = [c.n for c in cells] or [0]
+    if max(runs) <= 1:
+        return "one seed: single runs, no std"
+    return f"mean ± std over {_count(runs, 'seed')}"
+
+
+def format_cell(summary: dict[str, Any] | None, metric: str) -> str:
+    """One result cell as the Markdown tables write it (without bold), for the terminal tables."""
+    return _fmt(_cell_from(summary, metric), False, False)
+
+
+def variance_caption(results: Sequence[dict[str, Any]], metrics: Sequence[str]) -> str:
+    """``variance_note`` of the rows of a results.json."""
+    return variance_note([c for row in results for m in metrics if (c := _cell_from(row, m)) is not None])
 
 
 def render_tables(
@@ -96,9 +130,10 @@ def render_tables(
         c = cell(model, g, m)
         return c is not None and len(models) > 1 and np.isclose(c[0], best.get((g, m), np.nan))
 
+    note = variance_note([c for model in models for g, m in columns if (c := cell(model, g, m)) is not None])
     single = len(groups) == 1
     header = ["Model"] + [METRIC_HEADERS[m] if single else f"{g} {METRIC_HEADERS[m]}" for g, m in columns]
-    md = [f"**{caption}** (percent, mean ± std over seeds)", "", "| " + " | ".join(header) + " |"]
+    md = [f"**{caption}** (percent, {note})", "", "| " + " | ".join(header) + " |"]
     md.append("|" + "|".join([" --- "] + [" ---: "] * len(columns)) + "|")
     for model in models:
         md.append(
@@ -112,10 +147,11 @@ def render_tables(
             text = text.replace(a, b)
         return text.replace("->", "$\\rightarrow$").replace("@", "\\,@\\,")
 
+    tex_note = note.replace("±", "$\\pm$")
     tex = [
         "\\begin{table}[t]",
         "\\centering",
-        f"\\caption{{{tex_escape(caption)} (\\%, mean $\\pm$ std over seeds).}}",
+        f"\\caption{{{tex_escape(caption)} (\\%, {tex_note}).}}",
         "\\begin{tabular}{l" + "c" * len(columns) + "}",
         "\\toprule",
     ]
@@ -143,84 +179,146 @@ def render_tables(
     return "\n".join(md) + "\n", "\n".join(tex) + "\n"
 
 
-def _cell_from(summary: dict[str, Any] | None, metric: str) -> Cell:
+def _cell_from(summary: dict[str, Any] | None, metric: str) -> Cell | None:
     if not summary:
         return None
     stats = summary["metrics"][metric]
-    return stats["mean"], stats["std"], stats["n"]
+    return Cell(stats["mean"], stats["std"], stats["n"])
+
+
+def _wrapped(title: str, width_inches: float) -> str:
+    """The title broken into lines that fit the figure (about nine characters per inch at the default size)."""
+    import textwrap
+
+    return textwrap.fill(title, width=max(30, int(9 * width_inches)))
 
 
 def plot_bars(
-    path: Path, title: str, models: Sequence[str], groups: Sequence[str], metric: str, cell
+    path: Path, title: str, models: Sequence[str], groups: Sequence[str], metrics: Sequence[str], cell
 ) -> Path:
-    """Grouped bars (one bar per model in each group) with std error bars."""
+    """One panel per metric of the task, bars with the std over seeds as error bars (none for a single run).
+
+    Classification (one group): the models are the x axis of each panel, so no lone "all" tick. Adaptation:
+    one group of bars per setting, one bar per model, the panels stacked. The title is wrapped to the figure.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    width = 0.8 / max(len(models), 1)
-    x = np.arange(len(groups))
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(groups) * max(1, len(models)) * 0.6 + 2), 3.6))
-    for k, model in enumerate(models):
-        cells = [cell(model, g, metric) for g in groups]
-        means = [c[0] * 100 if c else np.nan for c in cells]
-        stds = [c[1] * 100 if c else 0.0 for c in cells]
-        ax.bar(x + (k - (len(models) - 1) / 2) * width, means, width, yerr=stds, capsize=3, label=model)
-    ax.set_xticks(
-        x, groups, rotation=20 if len(groups) > 3 else 0, ha="right" if len(groups) > 3 else "center"
-    )
-    ax.set_ylabel(f"{METRIC_HEADERS[metric]} (%)")
-    ax.set_ylim(0, 100)
-    ax.set_title(title)
-    ax.legend(fontsize="small", ncols=min(len(models), 4))
-    fig.tight_layout()
+    single = len(groups) == 1
+    colours = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(models)}
+    if single:
+        width_in = max(6.0, 1.0 + len(metrics) * (0.55 * len(models) + 1.2))
+        fig, axes = plt.subplots(
+            1, len(metrics), figsize=(width_in, 3.8), squeeze=False, layout="constrained"
+        )
+    else:
+        width_in = max(7.0, 2.0 + 0.45 * len(groups) * max(1, len(models)))
+        fig, axes = plt.subplots(
+            len(metrics), 1, figsize=(width_in, 2.9 * len(metrics) + 1.2), squeeze=False, layout="constrained"
+        )
+    bar_width = 0.7 if single else 0.8 / max(len(models), 1)
+    for ax, metric in zip(axes.flat, metrics, strict=True):
+        if single:
+            x = np.arange(len(models))
+            series = [(x, [cell(m, groups[0], metric) for m in models], [colours[m] for m in models], None)]
+            ticks = list(models)
+        else:
+            x = np.arange(len(groups))
+            series = [
+                (x + (k - (len(models) - 1) / 2) * bar_width, [cell(model, g, metric) for g in groups],
+                 colours[model], model)
+                for k, model in enumerate(models)
+            ]  # fmt: skip
+            ticks = list(groups)
+        for positions, cells, colour, label in series:
+            means = [c.mean * 100 if c else np.nan for c in cells]
+            errors = [c.std * 100 if c and c.n > 1 else 0.0 for c in cells]
+            ax.bar(positions, means, bar_width, yerr=errors, capsize=3, color=colour, label=label)
+        rotate = len(ticks) > 3
+        ax.set_xticks(x, ticks, rotation=20 if rotate else 0, ha="right" if rotate else "center")
+        ax.set_ylabel(f"{METRIC_HEADERS[metric]} (%)")
+        ax.set_ylim(0, 100)
+        if single:
+            ax.set_title(METRIC_HEADERS[metric])
+    if not single:
+        fig.legend(
+            *axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncols=min(len(models), 5)
+        )
+    runs = [c.n for m in metrics for model in models for g in groups if (c := cell(model, g, m)) is not None]
+    caption = "error bars: std over seeds" if runs and max(runs) > 1 else "one seed: no error bars"
+    fig.suptitle(_wrapped(title, width_in) + f"\n({caption})", fontsize="medium")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
 
 
+def _group_of(side: str) -> str:
+    """'politics@FC' -> 'FC': the platform group a side of a setting name refers to."""
+    return side.split("@")[-1]
+
+
+def _heatmap_axes(settings: Sequence[Setting]) -> tuple[list[str], list[str], dict[str, tuple[int, int]]]:
+    """Row and column names as the tables name them (the two sides of each setting's name), the columns in the
+    rows' order when both name the same groups, and each setting's (row, column)."""
+    sides = {}
+    for s in settings:
+        source, _, target = s.name.partition(" -> ")
+        sides[s.name] = (source, target) if target else (s.source, s.target)
+    rows = list(dict.fromkeys(a for a, _ in sides.values()))
+    cols = list(dict.fromkeys(b for _, b in sides.values()))
+    order = [_group_of(r) for r in rows]
+    if {_group_of(c) for c in cols} == set(order):
+        cols.sort(key=lambda c: order.index(_group_of(c)))
+    return rows, cols, {name: (rows.index(a), cols.index(b)) for name, (a, b) in sides.items()}
+
+
 def plot_heatmaps(
     path: Path, title: str, models: Sequence[str], settings: Sequence[Setting], summaries
 ) -> Path:
-    """One source x target heatmap of mean accuracy per model."""
+    """One source x target heatmap of mean accuracy per model.
+
+    Rows and columns carry the tables' names, in the same order; a diagonal cell (source = target, which no
+    setting trains and tests on) is grey and marked "same" rather than left blank.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
-    sources = list(dict.fromkeys(s.source for s in settings))
-    targets = list(dict.fromkeys(s.target for s in settings))
-    fig, axes = plt.subplots(
-        1,
-        len(models),
-        figsize=(2.2 + 1.1 * len(targets) * len(models) + len(models), 1.0 + 0.8 * len(sources)),
-    )
-    axes = np.atleast_1d(axes)
-    for k, (ax, model) in enumerate(zip(axes, models, strict=True)):
-        grid = np.full((len(sources), len(targets)), np.nan)
+    rows, cols, position = _heatmap_axes(settings)
+    width_in = 2.4 + (1.1 * len(cols) + 0.9) * len(models)
+    fig, axes = plt.subplots(1, len(models), figsize=(width_in, 1.6 + 0.8 * len(rows)), squeeze=False)
+    image = None
+    for k, (ax, model) in enumerate(zip(axes.flat, models, strict=True)):
+        grid = np.full((len(rows), len(cols)), np.nan)
         for s in settings:
             summary = summaries.get((model, s.name))
             if summary:
-                grid[sources.index(s.source), targets.index(s.target)] = (
-                    100 * summary["metrics"]["accuracy"]["mean"]
-                )
+                grid[position[s.name]] = 100 * summary["metrics"]["accuracy"]["mean"]
         image = ax.imshow(grid, vmin=0, vmax=100, cmap="viridis")
         for (i, j), value in np.ndenumerate(grid):
             if np.isfinite(value):
-                ax.text(
-                    j, i, f"{value:.1f}", ha="center", va="center", color="white" if value < 60 else "black"
+                colour = "white" if value < 60 else "black"
+                ax.text(j, i, f"{value:.1f}", ha="center", va="center", color=colour)
+            elif _group_of(rows[i]) == _group_of(cols[j]):
+                ax.add_patch(
+                    Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#d9d9d9", hatch="//", edgecolor="white")
                 )
-        ax.set_xticks(range(len(targets)), targets, rotation=30, ha="right")
+                ax.text(j, i, "same", ha="center", va="center", color="#444444", fontsize="small")
+        ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
         # Source names only on the first panel: they would overlap the panel to the left otherwise.
-        ax.set_yticks(range(len(sources)), sources if k == 0 else [""] * len(sources))
+        ax.set_yticks(range(len(rows)), rows if k == 0 else [""] * len(rows))
         ax.set_xlabel("target")
         if k == 0:
             ax.set_ylabel("source")
         ax.set_title(model)
-    fig.colorbar(image, ax=list(axes), shrink=0.8, label="Acc (%)")
-    fig.suptitle(title, y=1.04)
+    fig.colorbar(image, ax=list(axes.flat), shrink=0.8, label="Acc (%)")
+    title = _wrapped(title, width_in)
+    fig.suptitle(title, y=1.02 + 0.04 * title.count("\n"))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
@@ -254,7 +352,7 @@ def write_task_reports(out: Path, task: TaskSpec, settings: Sequence[Setting], m
     atomic_write_text(folder / "table.tex", tex)
     plots = []
     if groups and summaries:
-        plots.append(plot_bars(folder / "bars.png", caption, models, groups, "accuracy", cell).name)
+        plots.append(plot_bars(folder / "bars.png", caption, models, groups, task.metrics, cell).name)
         if task.is_da:
             plots.append(plot_heatmaps(folder / "heatmap.png", caption, models, active, summaries).name)
     results = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -64,6 +65,7 @@ def run_task(
     from finefake.benchmarks.reports import write_overview
     from finefake.benchmarks.runner import BenchConfig, run_benchmark
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
+    from finefake.benchmarks.terminal import terminal_table
     from finefake.cli import get_context
     from finefake.errors import RECORDS_HINT
 
@@ -84,12 +86,12 @@ def run_task(
     )
     paths = run_benchmark(features, items, config)
     for name, path in paths.items():
-        console.print(f"{name}: results in {path.parent}")
-        console.print((path.parent / "table.md").read_text(encoding="utf-8"))
+        console.print(terminal_table(json.loads(path.read_text(encoding="utf-8"))))
+        console.print(f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}")
     if task == "all":
         overview = write_overview(config.out, tasks)
         if overview:
-            console.print(f"classification overview: {overview}")
+            console.print(f"classification overview: {overview.resolve()}")
 
 
 def _make_command(task: str):

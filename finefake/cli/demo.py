@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -30,13 +31,15 @@ def demo(
     generated and served on 127.0.0.1. Re-running resumes: completed stages are skipped.
     """
     from finefake.baselines.registry import parse_model_names
+    from finefake.benchmarks.terminal import terminal_table
     from finefake.demo.pipeline import DemoConfig, print_stage, run_demo
 
     chosen = tuple(parse_model_names(models)) if models else None
     config = DemoConfig(out=out.resolve(), items=items, seed=seed, bench_seeds=bench_seeds, models=chosen)
     result = run_demo(config, report=print_stage)
     for path in result.stages.get("bench", {}).get("tables", {}).values():
-        console.print(Path(path).read_text(encoding="utf-8"))
+        results = Path(path).with_name("results.json")
+        console.print(terminal_table(json.loads(results.read_text(encoding="utf-8"))))
     for name, path in result.paths.items():
         console.print(f"{name}: {path}")
     console.print(f"demo finished in {result.seconds:.0f} s")
