@@ -1,4 +1,4 @@
-"""Terminal output: one rich console, progress bars for long work, and log verbosity."""
+"""Terminal output: one rich console, progress bars for long work, and log verbosity (secrets redacted)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,18 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from finefake.logs import install_redaction
+
 T = TypeVar("T")
 console = Console(stderr=True)
 
 
 def setup_logging(verbose: int) -> None:
+    """Log to the console at WARNING, INFO (``-v``) or DEBUG (``-vv``), with secrets redacted on every handler.
+
+    At DEBUG, libraries log their HTTP traffic (tweepy its Authorization header): the redacting filter is
+    installed on every handler there is, the root one and any a library added itself.
+    """
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(
         level=level,
@@ -30,6 +37,7 @@ def setup_logging(verbose: int) -> None:
         handlers=[RichHandler(console=console, show_path=False)],
         force=True,
     )
+    install_redaction()
 
 
 def make_progress(*, transient: bool = False) -> Progress:

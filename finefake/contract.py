@@ -114,6 +114,20 @@ def topic_for_categories(categories: list[str]) -> str | None:
     return None
 
 
+def rating_verdict(rating: str | None) -> str | None:
+    """What the ratings table says of a rating: "fake", "real", "excluded", "unmapped", or None when empty."""
+    if not rating or not str(rating).strip():
+        return None
+    table = _table("snopes_ratings.yaml")
+    key = _norm_key(rating)
+    for label_name, ratings in table["labels"].items():
+        if key in {_norm_key(r) for r in ratings}:
+            return label_name
+    if key in {_norm_key(r) for r in table.get("excluded") or []}:
+        return "excluded"
+    return "unmapped"
+
+
 def label_for_rating(rating: str | None) -> int | None:
     """Map a Snopes rating ("False", "Mostly True", ...) to the binary label, or None when it has no verdict."""
     if not rating:

@@ -127,6 +127,32 @@ def validate(kind: str, record: Any) -> dict[str, Any]:
     return record
 
 
+#: The categorical fields of the contract: a value outside their encodings breaks every later stage.
+CATEGORICAL_FIELDS: tuple[str, ...] = ("label", "fine_grained_label", "topic", "platform", "platform_group")
+
+
+@cache
+def _categories() -> dict[str, tuple[Any, ...]]:
+    defs = json.loads((schemas_dir() / "common.schema.json").read_text(encoding="utf-8"))["$defs"]
+    return {name: tuple(defs[name]["enum"]) for name in CATEGORICAL_FIELDS}
+
+
+def check_categories(record: Any, kind: str = "record") -> dict[str, Any]:
+    """Check the categorical fields a record carries (labels, topic, platform, group) against the contract.
+
+    Stages that read records without validating them whole (features, bench) still rely on these: a label 7
+    would be embedded, then crash a benchmark far from the item. This check is cheap enough for every read
+    (a few dict lookups); fields that are absent or null are left to the full schema validation.
+    """
+    if not isinstance(record, dict):
+        raise RecordError(kind, "<no id>", "<root>", f"expected a JSON object, got {type(record).__name__}")
+    for name, allowed in _categories().items():
+        value = record.get(name)
+        if value is not None and (isinstance(value, bool) or value not in allowed):
+            raise RecordError(kind, _item_id(record), name, f"expected one of {list(allowed)}, got {value!r}")
+    return record
+
+
 def validate_all(kind: str, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Validate a stream of records lazily, raising on the first invalid one."""
     for record in records:

@@ -15,22 +15,33 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from finefake import __version__
+from finefake.errors import FinefakeError
 from finefake.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, inspect_image
-from finefake.records import validate
+from finefake.records import check_categories, validate
+
+log = logging.getLogger(__name__)
 
 SHARD_SIZE = 2000
+#: Temporary names hold the writer's process id (``.<name>.<pid>.<random>.tmp``) so that a later run can tell
+#: the leftovers of a killed process from the files of a live one.
+_TMP_OWNER = re.compile(r"\.(\d+)[.-][^.]*\.tmp$")
+#: How old a temporary file without an owner must be before a sweep of a shared folder removes it.
+_ORPHAN_SECONDS = 3600.0
+_ITEM_ID = re.compile(r'"(?:id|item_id)"\s*:\s*"((?:[^"\\]|\\.){1,200})"')
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -44,7 +55,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` via a temporary file in the same folder and an atomic rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp creates 0600; published files get the usual permissions
         with os.fdopen(fd, "wb") as fh:
@@ -67,16 +78,173 @@ def atomic_write_json(path: str | Path, obj: Any) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Read one JSONL file; a bad line raises ValueError naming the file and line."""
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
+class BadLine(FinefakeError, ValueError):
+    """A line of a JSONL file that cannot be read; names the file, the line and the item when one shows."""
+
+    def __init__(self, path: str | Path, lineno: int, reason: str, item_id: str | None = None):
+        self.path, self.lineno, self.reason, self.item_id = Path(path), lineno, reason, item_id
+        item = f" (item {item_id})" if item_id else ""
+        super().__init__(f"{path}:{lineno}{item}: {reason}")
+
+
+def _parse_line(path: str | Path, lineno: int, raw: bytes) -> dict[str, Any]:
+    try:
+        row = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+        if isinstance(exc, UnicodeDecodeError):
+            reason = "not UTF-8"
+        match = _ITEM_ID.search(raw[:100_000].decode("utf-8", errors="replace"))
+        raise BadLine(path, lineno, f"not valid JSON ({reason})", match.group(1) if match else None) from exc
+    if not isinstance(row, dict):
+        raise BadLine(path, lineno, f"not a JSON object (a {type(row).__name__})")
+    return row
+
+
+def read_jsonl(
+    path: str | Path, *, on_bad: Callable[[BadLine], None] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Read one JSONL file of objects.
+
+    A bad line (torn, not JSON, not UTF-8, not an object) raises :class:`BadLine` (a FinefakeError naming the
+    file, the line and the item id when it can be read), unless ``on_bad`` is given: then it is reported to
+    ``on_bad`` and reading goes on (append-mode logs, where one torn line must not hide the lines after it).
+    """
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if not raw.strip():
                 continue
             try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+                yield _parse_line(path, lineno, raw)
+            except BadLine as exc:
+                if on_bad is None:
+                    raise
+                on_bad(exc)
+
+
+def warn_bad_line(error: BadLine) -> None:
+    """The usual ``on_bad`` of :func:`read_jsonl` for append-mode logs: a warning, then read on."""
+    log.warning("%s; line skipped", error)
+
+
+def repair_jsonl_tail(path: str | Path) -> bool:
+    """Make ``path`` end with a complete line before anything is appended to it; True when it was repaired.
+
+    A run killed mid-append leaves a partial last line; appending straight after it would glue the next
+    record onto the torn one and lose both. A last line that is a whole JSON object only lacks its newline,
+    which is added; anything else is dropped with a warning.
+    """
+    path = Path(path)
+    if not path.exists():
+        return False
+    with open(path, "rb+") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return False
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return False
+        cut, end = 0, size
+        while end > 0:
+            start = max(0, end - 65536)
+            fh.seek(start)
+            newline = fh.read(end - start).rfind(b"\n")
+            if newline >= 0:
+                cut = start + newline + 1
+                break
+            end = start
+        fh.seek(cut)
+        try:
+            _parse_line(path, 0, fh.read())
+            complete = True
+        except BadLine:
+            complete = False
+        if complete:
+            fh.seek(size)
+            fh.write(b"\n")
+        else:
+            log.warning(
+                "%s: dropped a torn last line (%d bytes) left by an interrupted write", path, size - cut
+            )
+            fh.truncate(cut)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return True
+
+
+def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
+    """Append rows as JSON lines with one write + fsync, after repairing a torn tail; returns the count."""
+    lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows]
+    if not lines:
+        return 0
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    repair_jsonl_tail(path)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return len(lines)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _is_leftover(path: Path, *, own_folder: bool) -> bool:
+    """Whether a temporary file or folder was left by a killed run (see :data:`_TMP_OWNER`)."""
+    owner = _TMP_OWNER.search(path.name)
+    if owner is not None:
+        return not _pid_alive(int(owner.group(1)))
+    if own_folder:  # only this stage writes here, and this stage is starting: nothing of it is in flight
+        return True
+    try:
+        return time.time() - path.lstat().st_mtime > _ORPHAN_SECONDS
+    except OSError:
+        return False
+
+
+def sweep_leftovers(folder: Path, *, own_folder: bool = True) -> list[Path]:
+    """Remove what killed runs left in ``folder``: ``.*.tmp`` files and folders, ``.build-*`` folders.
+
+    ``own_folder`` is True for a stage's own folder at the start of its run (everything temporary there is a
+    leftover, except files named by a live process); False for folders other stages share (the image store),
+    where only files of dead processes, or old ones without an owner, go. Sub-folders that are stages of
+    their own (they hold a ``manifest.json``) are left to their own runs. Returns what was removed.
+    """
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            temporary = entry.name.startswith(".") and (
+                entry.name.endswith(".tmp") or entry.name.startswith(".build-")
+            )
+            if temporary and _is_leftover(path, own_folder=own_folder):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                removed.append(path)
+            elif entry.is_dir(follow_symlinks=False) and not (path / "manifest.json").exists():
+                pending.append(path)
+    return removed
 
 
 class ShardWriter:
@@ -95,7 +263,9 @@ class ShardWriter:
         self.stage_dir, self.kind, self.mode, self.shard_size = stage_dir, kind, mode, shard_size
         self.data_dir = stage_dir / "data"
         self.target = (
-            (stage_dir / f".data-{uuid.uuid4().hex[:8]}.tmp") if mode == "replace" else self.data_dir
+            (stage_dir / f".data.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+            if mode == "replace"
+            else self.data_dir
         )
         self.target.mkdir(parents=True, exist_ok=True)
         self._buffer: list[str] = []
@@ -133,7 +303,7 @@ class ShardWriter:
         self.flush()
         self._closed = True
         if self.mode == "replace":
-            old = self.stage_dir / f".data-old-{uuid.uuid4().hex[:8]}.tmp"
+            old = self.stage_dir / f".data-old.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
             if self.data_dir.exists():
                 os.replace(self.data_dir, old)
             os.replace(self.target, self.data_dir)
@@ -260,10 +430,16 @@ class Workspace:
         return writer.written
 
     def read(self, stage: str, kind: str | None = None) -> Iterator[dict[str, Any]]:
-        """Iterate a stage's records in shard order; validates against ``kind`` when given."""
+        """Iterate a stage's records in shard order; validates against ``kind`` when given.
+
+        Every stage reads its input here, so this is where a damaged shard stops a run with one clear error
+        (:class:`BadLine`: file, line, item id) and a record whose labels or domains are outside the data
+        contract stops it with a :class:`~finefake.records.RecordError` naming the item and field, even when
+        the stage does not validate whole records.
+        """
         for shard in self.shards(stage):
             for record in read_jsonl(shard):
-                yield validate(kind, record) if kind else record
+                yield validate(kind, record) if kind else check_categories(record)
 
     def require(self, stage: str, hint: str) -> None:
         """Raise a readable error when a stage's input is missing (``hint`` says which verb makes it)."""
@@ -286,6 +462,10 @@ class Workspace:
     ) -> Iterator[RunManifest]:
         """Context for one stage run: yields a RunManifest to count into; writes it on exit, failed or not."""
         manifest = RunManifest(self.manifest_path(stage), stage, inputs or [], config or {})
+        swept = sweep_leftovers(self.stage_dir(stage)) + sweep_leftovers(self.images.dir, own_folder=False)
+        if swept:
+            log.info("%s: removed %d leftover(s) of killed runs", stage, len(swept))
+            manifest.extra["swept_leftovers"] = [str(p.relative_to(self.root)) for p in swept[:100]]
         try:
             yield manifest
         except BaseException as exc:

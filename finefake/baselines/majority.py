@@ -15,6 +15,7 @@ from finefake.baselines.registry import register_model
 @register_model("majority")
 class MajorityClass(Model):
     seed_invariant = True  # class frequencies: no randomness
+    inputs = frozenset()  # labels only
 
     def __init__(self, *, seed: int = 0):
         self.seed = seed

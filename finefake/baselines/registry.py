@@ -19,6 +19,18 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.majority",
     "finefake.baselines.logreg",
     "finefake.baselines.kean",
+    "finefake.baselines.mdfend",
+    "finefake.baselines.eann",
+    "finefake.baselines.safe",
+    "finefake.baselines.m3fend",
+    "finefake.baselines.canmd",
+    "finefake.baselines.mvae",
+    "finefake.baselines.mmfnd",
+    "finefake.baselines.coolant",
+    "finefake.baselines.crome",
+    "finefake.baselines.kan",
+    "finefake.baselines.kdcn",
+    "finefake.baselines.comparenet",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False
@@ -61,6 +73,11 @@ def model_class(name: str) -> type[Model]:
         raise FinefakeError(
             f"unknown model {name!r}; registered models: {', '.join(sorted(_REGISTRY))}"
         ) from None
+
+
+def required_inputs(names: list[str] | None = None) -> set[str]:
+    """The union of the inputs that the named models (default: every registered model) declare."""
+    return set().union(*(model_class(n).inputs for n in (names if names is not None else list_models())))
 
 
 def get_model(name: str, **hparams: Any) -> Model:

@@ -2,9 +2,15 @@
 
 Classification tasks give a table shaped like the FineFake paper's Table 4 (one row per model; accuracy and
 macro precision/recall/F1), domain adaptation a table shaped like Table 5 (one row per model; accuracy and
-weighted F1 for each source -> target setting). Cells are mean +- std over seeds (sample std, ddof=1; 0 for
-one seed); the best mean of each column is bold. Plots: bars with error bars for every task, plus a
+weighted F1 for each source -> target setting). Cells are mean +- std over model seeds on one split (sample
+std, ddof=1; 0 for one seed); with several re-splits (``--split-seeds K``) a second +- gives the std over
+splits, and the caption says which variance is shown. Plots: bars with error bars for every task, plus a
 source x target heatmap of mean accuracy for the domain-adaptation tasks.
+
+A degenerate run (all test items predicted as one class) is flagged with a dagger in every table and plot and
+never bolded: a constant predictor can score high on a skewed test set and must not read as the best model.
+Every table and plot also shows the majority reference -- the score of predicting the test set's most
+frequent class (for adaptation: the target prior) -- computed from the test labels for reporting only.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from finefake.benchmarks.metrics import classification_report
+from finefake.benchmarks.splits import BenchSplit
 from finefake.benchmarks.tasks import TASKS, Setting, TaskSpec, get_task
 from finefake.workspace import atomic_write_json, atomic_write_text, utcnow
 
@@ -24,39 +32,71 @@ METRIC_HEADERS: dict[str, str] = {
     "macro_precision": "Prec",
     "macro_recall": "Rec",
     "macro_f1": "F1",
-    "weighted_f1": "F1",
+    "weighted_f1": "wF1",
 }
+DEGENERATE_MARK = "†"
+REFERENCE_ROW = "majority (ref.)"
 
 
 class Cell(NamedTuple):
-    """One table cell: mean and std over seeds and the number of runs behind them."""
+    """One table cell: mean and std over model seeds, number of runs, whether any run is degenerate, and
+    the std over re-splits (None with one split)."""
 
     mean: float
     std: float
     n: int
+    degenerate: bool = False
+    std_split: float | None = None
 
 
-def load_runs(out: Path, task: str, model: str, setting: Setting) -> list[dict[str, Any]]:
-    """The finished run files of one (task, model, setting), ordered by seed."""
-    folder = Path(out) / task / "runs" / model / setting.slug
-    runs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("seed-*.json"))]
-    return sorted(runs, key=lambda r: r["seed"])
+def _sd(values: Sequence[float]) -> float:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
-def _stats(values: Sequence[float]) -> dict[str, Any]:
+def _stats(values: Sequence[float], groups: Sequence[str] | None = None) -> dict[str, Any]:
+    """Mean over all runs; ``std`` over model seeds (the mean of the within-split stds when ``groups`` names
+    several splits), plus ``std_split``, the std of the per-split means, in that case."""
     array = np.asarray(values, dtype=np.float64)
-    std = float(array.std(ddof=1)) if len(array) > 1 else 0.0
-    return {"mean": float(array.mean()), "std": std, "n": int(len(array)), "values": array.round(6).tolist()}
+    stats = {"mean": float(array.mean()), "std": _sd(array), "n": int(len(array))}
+    by_split: dict[str, list[float]] = {}
+    for value, group in zip(array.tolist(), groups or ["-"] * len(array), strict=True):
+        by_split.setdefault(group, []).append(value)
+    if len(by_split) > 1:
+        stats["std"] = float(np.mean([_sd(v) for v in by_split.values()]))
+        stats["std_split"] = _sd([float(np.mean(v)) for v in by_split.values()])
+    stats["values"] = array.round(6).tolist()
+    return stats
+
+
+def predicted_counts(run: dict[str, Any]) -> list[int]:
+    """How many test items a run predicted as each class (column sums of its confusion matrix)."""
+    return np.asarray(run["metrics"]["confusion_matrix"]).sum(axis=0).astype(int).tolist()
+
+
+def is_degenerate(run: dict[str, Any]) -> bool:
+    """True when a run predicted every test item as the same class."""
+    return sum(1 for c in predicted_counts(run) if c > 0) <= 1
+
+
+def majority_reference(task: TaskSpec, support: Sequence[int]) -> dict[str, float]:
+    """The task metrics of predicting the most frequent test class for every item (the target prior)."""
+    y_true = np.repeat(np.arange(len(support)), support)
+    y_pred = np.full(len(y_true), int(np.argmax(support)))
+    report = classification_report(y_true, y_pred, task.n_classes, task.class_names)
+    return {m: report[m] for m in task.metrics}
 
 
 def summarise(task: TaskSpec, runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Mean/std of every task metric, mean per-class scores and the confusion matrix summed over seeds."""
+    """Mean/std of every task metric, degenerate runs, per-class scores and the confusion matrix summed."""
+    groups = [r.get("split_tag", "-") for r in runs]
+    metrics = task.metrics + ("weighted_f1",) + (() if "macro_f1" in task.metrics else ("macro_f1",))
     summary: dict[str, Any] = {
         "seeds": [r["seed"] for r in runs],
-        "metrics": {m: _stats([r["metrics"][m] for r in runs]) for m in task.metrics + ("weighted_f1",)},
+        "splits": list(dict.fromkeys(groups)),
+        "metrics": {m: _stats([r["metrics"][m] for r in runs], groups) for m in dict.fromkeys(metrics)},
+        "predicted_counts": [predicted_counts(r) for r in runs],
+        "degenerate_runs": sum(is_degenerate(r) for r in runs),
     }
-    if "macro_f1" not in task.metrics:
-        summary["metrics"]["macro_f1"] = _stats([r["metrics"]["macro_f1"] for r in runs])
     summary["per_class"] = [
         {
             "class": name,
@@ -82,8 +122,12 @@ def _fmt(cell: Cell | None, bold: bool, latex: bool) -> str:
     text = f"{100 * cell.mean:.2f}"
     if cell.n > 1:
         text += f"{pm}{100 * cell.std:.2f}"
+    if cell.std_split is not None:
+        text += f"{pm}{100 * cell.std_split:.2f}"
     if bold:
-        return f"\\textbf{{{text}}}" if latex else f"**{text}**"
+        text = f"\\textbf{{{text}}}" if latex else f"**{text}**"
+    if cell.degenerate:
+        text += "$^\\dagger$" if latex else f" {DEGENERATE_MARK}"
     return text
 
 
@@ -93,22 +137,25 @@ def _count(values: Sequence[int], noun: str) -> str:
 
 
 def variance_note(cells: Sequence[Cell]) -> str:
-    """What a cell shows, with the number of seeds behind it: the reader must know n to read a ± (or its
+    """What a cell shows, with the number of runs behind it: the reader must know n to read a ± (or its
     absence: with one run per cell there is no spread to show)."""
     runs = [c.n for c in cells] or [0]
+    if any(c.std_split is not None for c in cells):
+        return f"mean ± std over model seeds ± std over splits, {_count(runs, 'run')} per cell"
     if max(runs) <= 1:
         return "one seed: single runs, no std"
-    return f"mean ± std over {_count(runs, 'seed')}"
+    return f"mean ± std over {_count(runs, 'model seed')} on one split"
 
 
 def format_cell(summary: dict[str, Any] | None, metric: str) -> str:
-    """One result cell as the Markdown tables write it (without bold), for the terminal tables."""
+    """One result cell as the Markdown tables write it (without bold): for the terminal tables."""
     return _fmt(_cell_from(summary, metric), False, False)
 
 
 def variance_caption(results: Sequence[dict[str, Any]], metrics: Sequence[str]) -> str:
     """``variance_note`` of the rows of a results.json."""
-    return variance_note([c for row in results for m in metrics if (c := _cell_from(row, m)) is not None])
+    cells = [c for row in results for m in metrics if (c := _cell_from(row, m)) is not None]
+    return variance_note(cells)
 
 
 def render_tables(
@@ -116,21 +163,40 @@ def render_tables(
     models: Sequence[str],
     groups: Sequence[str],
     metrics: Sequence[str],
-    cell: Callable[[str, str, str], Cell],
+    cell: Callable[[str, str, str], Cell | None],
+    reference: Callable[[str, str], float | None] | None = None,
 ) -> tuple[str, str]:
-    """Markdown and LaTeX tables: rows = models, columns = groups (settings or tasks) x metrics, in percent."""
+    """Markdown and LaTeX tables: rows = models, columns = groups (settings or tasks) x metrics, in percent.
+
+    The best mean of a column is bold, among non-degenerate cells only; degenerate cells carry a dagger.
+    ``reference`` gives the majority-class score of a (group, metric), shown as a last row, never bold.
+    """
     columns = [(g, m) for g in groups for m in metrics]
     best: dict[tuple[str, str], float] = {}
     for g, m in columns:
-        means = [c[0] for c in (cell(model, g, m) for model in models) if c is not None]
+        means = [
+            c.mean for c in (cell(model, g, m) for model in models) if c is not None and not c.degenerate
+        ]
         if means:
             best[(g, m)] = max(means)
 
     def is_best(model: str, g: str, m: str) -> bool:
         c = cell(model, g, m)
-        return c is not None and len(models) > 1 and np.isclose(c[0], best.get((g, m), np.nan))
+        return (
+            c is not None
+            and not c.degenerate
+            and len(models) > 1
+            and bool(np.isclose(c.mean, best.get((g, m), np.nan)))
+        )
 
-    note = variance_note([c for model in models for g, m in columns if (c := cell(model, g, m)) is not None])
+    cells = [c for model in models for g, m in columns if (c := cell(model, g, m)) is not None]
+    note = variance_note(cells)
+    flagged = any(c.degenerate for c in cells)
+
+    def ref(g: str, m: str, latex: bool) -> str:
+        value = reference(g, m) if reference else None
+        return ("--" if latex else "n/a") if value is None else f"{100 * value:.2f}"
+
     single = len(groups) == 1
     header = ["Model"] + [METRIC_HEADERS[m] if single else f"{g} {METRIC_HEADERS[m]}" for g, m in columns]
     md = [f"**{caption}** (percent, {note})", "", "| " + " | ".join(header) + " |"]
@@ -141,6 +207,17 @@ def render_tables(
             + " | ".join([model] + [_fmt(cell(model, g, m), is_best(model, g, m), False) for g, m in columns])
             + " |"
         )
+    if reference:
+        md.append("| " + " | ".join([f"*{REFERENCE_ROW}*"] + [ref(g, m, False) for g, m in columns]) + " |")
+    footnotes = []
+    if "weighted_f1" in metrics:
+        footnotes.append("wF1 = weighted F1.")
+    if flagged:
+        footnotes.append(f"{DEGENERATE_MARK} at least one run predicts a single class for every test item.")
+    if reference:
+        footnotes.append(f"{REFERENCE_ROW}: always predicting the test set's most frequent class.")
+    if footnotes:
+        md += ["", " ".join(footnotes)]
 
     def tex_escape(text: str) -> str:
         for a, b in (("\\", "\\textbackslash{}"), ("&", "\\&"), ("%", "\\%"), ("_", "\\_"), ("#", "\\#")):
@@ -148,10 +225,11 @@ def render_tables(
         return text.replace("->", "$\\rightarrow$").replace("@", "\\,@\\,")
 
     tex_note = note.replace("±", "$\\pm$")
+    tex_footnotes = tex_escape(" ".join(footnotes)).replace(DEGENERATE_MARK, "$^\\dagger$")
     tex = [
         "\\begin{table}[t]",
         "\\centering",
-        f"\\caption{{{tex_escape(caption)} (\\%, {tex_note}).}}",
+        f"\\caption{{{tex_escape(caption)} (\\%, {tex_note}). {tex_footnotes}}}",
         "\\begin{tabular}{l" + "c" * len(columns) + "}",
         "\\toprule",
     ]
@@ -175,6 +253,10 @@ def render_tables(
     for model in models:
         cells = [_fmt(cell(model, g, m), is_best(model, g, m), True) for g, m in columns]
         tex.append(" & ".join([tex_escape(model)] + cells) + " \\\\")
+    if reference:
+        tex.append("\\midrule")
+        reference_cells = [ref(g, m, True) for g, m in columns]
+        tex.append(" & ".join([f"\\textit{{{REFERENCE_ROW}}}"] + reference_cells) + " \\\\")
     tex += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
     return "\n".join(md) + "\n", "\n".join(tex) + "\n"
 
@@ -183,7 +265,9 @@ def _cell_from(summary: dict[str, Any] | None, metric: str) -> Cell | None:
     if not summary:
         return None
     stats = summary["metrics"][metric]
-    return Cell(stats["mean"], stats["std"], stats["n"])
+    return Cell(
+        stats["mean"], stats["std"], stats["n"], summary.get("degenerate_runs", 0) > 0, stats.get("std_split")
+    )
 
 
 def _wrapped(title: str, width_inches: float) -> str:
@@ -194,12 +278,19 @@ def _wrapped(title: str, width_inches: float) -> str:
 
 
 def plot_bars(
-    path: Path, title: str, models: Sequence[str], groups: Sequence[str], metrics: Sequence[str], cell
+    path: Path,
+    title: str,
+    models: Sequence[str],
+    groups: Sequence[str],
+    metrics: Sequence[str],
+    cell,
+    reference: Callable[[str, str], float | None] | None = None,
 ) -> Path:
     """One panel per metric of the task, bars with the std over seeds as error bars (none for a single run).
 
-    Classification (one group): the models are the x axis of each panel, so no lone "all" tick. Adaptation:
-    one group of bars per setting, one bar per model, the panels stacked. The title is wrapped to the figure.
+    Classification (one group): the models are the x axis of each panel. Adaptation: one group of bars per
+    setting, one bar per model. Degenerate bars are hatched and marked with a dagger; the majority reference of
+    each group is a dashed black line across its bars. The title is wrapped to the figure's width.
     """
     import matplotlib
 
@@ -218,46 +309,63 @@ def plot_bars(
         fig, axes = plt.subplots(
             len(metrics), 1, figsize=(width_in, 2.9 * len(metrics) + 1.2), squeeze=False, layout="constrained"
         )
-    bar_width = 0.7 if single else 0.8 / max(len(models), 1)
+    flagged = False
     for ax, metric in zip(axes.flat, metrics, strict=True):
         if single:
+            cells = [cell(model, groups[0], metric) for model in models]
             x = np.arange(len(models))
-            series = [(x, [cell(m, groups[0], metric) for m in models], [colours[m] for m in models], None)]
-            ticks = list(models)
+            series = [(x, cells, [colours[m] for m in models], None)]
         else:
             x = np.arange(len(groups))
+            bar_width = 0.8 / max(len(models), 1)
             series = [
                 (x + (k - (len(models) - 1) / 2) * bar_width, [cell(model, g, metric) for g in groups],
                  colours[model], model)
                 for k, model in enumerate(models)
             ]  # fmt: skip
-            ticks = list(groups)
         for positions, cells, colour, label in series:
             means = [c.mean * 100 if c else np.nan for c in cells]
             errors = [c.std * 100 if c and c.n > 1 else 0.0 for c in cells]
-            ax.bar(positions, means, bar_width, yerr=errors, capsize=3, color=colour, label=label)
-        rotate = len(ticks) > 3
-        ax.set_xticks(x, ticks, rotation=20 if rotate else 0, ha="right" if rotate else "center")
+            width = 0.7 if single else 0.8 / max(len(models), 1)
+            bars = ax.bar(positions, means, width, yerr=errors, capsize=3, color=colour, label=label)
+            for bar, c, pos, mean in zip(bars, cells, positions, means, strict=True):
+                if c is not None and c.degenerate:
+                    flagged = True
+                    bar.set_hatch("//")
+                    bar.set_alpha(0.5)
+                    ax.text(pos, min(mean + 2, 95), DEGENERATE_MARK, ha="center", va="bottom")
+        if reference:
+            spans = (
+                [(-0.5, len(models) - 0.5)] if single else [(i - 0.45, i + 0.45) for i in range(len(groups))]
+            )
+            for (lo, hi), g in zip(spans, groups, strict=True):
+                value = reference(g, metric)
+                if value is not None:
+                    ax.hlines(100 * value, lo, hi, colors="black", linestyles="--", linewidth=1.2,
+                              label=REFERENCE_ROW if g == groups[0] else None)  # fmt: skip
+        if single:
+            ax.set_xticks(
+                x, models, rotation=30 if len(models) > 3 else 0, ha="right" if len(models) > 3 else "center"
+            )
+        else:
+            ax.set_xticks(
+                x, groups, rotation=20 if len(groups) > 3 else 0, ha="right" if len(groups) > 3 else "center"
+            )
         ax.set_ylabel(f"{METRIC_HEADERS[metric]} (%)")
         ax.set_ylim(0, 100)
         if single:
             ax.set_title(METRIC_HEADERS[metric])
-    if not single:
-        fig.legend(
-            *axes.flat[0].get_legend_handles_labels(), loc="outside lower center", ncols=min(len(models), 5)
-        )
+    handles, labels = axes.flat[-1 if single else 0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5), fontsize="small")
+    note = f"   {DEGENERATE_MARK} hatched: a run predicts one class" if flagged else ""
     runs = [c.n for m in metrics for model in models for g in groups if (c := cell(model, g, m)) is not None]
-    caption = "error bars: std over seeds" if runs and max(runs) > 1 else "one seed: no error bars"
+    caption = ("error bars: std over seeds" if runs and max(runs) > 1 else "one seed: no error bars") + note
     fig.suptitle(_wrapped(title, width_in) + f"\n({caption})", fontsize="medium")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
-
-
-def _group_of(side: str) -> str:
-    """'politics@FC' -> 'FC': the platform group a side of a setting name refers to."""
-    return side.split("@")[-1]
 
 
 def _heatmap_axes(settings: Sequence[Setting]) -> tuple[list[str], list[str], dict[str, tuple[int, int]]]:
@@ -275,10 +383,21 @@ def _heatmap_axes(settings: Sequence[Setting]) -> tuple[list[str], list[str], di
     return rows, cols, {name: (rows.index(a), cols.index(b)) for name, (a, b) in sides.items()}
 
 
+def _group_of(side: str) -> str:
+    """'politics@FC' -> 'FC': the platform group a side of a setting name refers to."""
+    return side.split("@")[-1]
+
+
 def plot_heatmaps(
-    path: Path, title: str, models: Sequence[str], settings: Sequence[Setting], summaries
+    path: Path,
+    title: str,
+    models: Sequence[str],
+    settings: Sequence[Setting],
+    summaries,
+    references: dict[str, dict[str, float]] | None = None,
 ) -> Path:
-    """One source x target heatmap of mean accuracy per model.
+    """One source x target heatmap of mean accuracy per model (degenerate cells marked with a dagger), and a
+    last panel with the majority reference (the target prior) of each setting when ``references`` is given.
 
     Rows and columns carry the tables' names, in the same order; a diagonal cell (source = target, which no
     setting trains and tests on) is grey and marked "same" rather than left blank.
@@ -290,20 +409,27 @@ def plot_heatmaps(
     from matplotlib.patches import Rectangle
 
     rows, cols, position = _heatmap_axes(settings)
-    width_in = 2.4 + (1.1 * len(cols) + 0.9) * len(models)
-    fig, axes = plt.subplots(1, len(models), figsize=(width_in, 1.6 + 0.8 * len(rows)), squeeze=False)
+    panels = list(models) + ([REFERENCE_ROW] if references else [])
+    width_in = 2.4 + (1.1 * len(cols) + 0.9) * len(panels)
+    fig, axes = plt.subplots(1, len(panels), figsize=(width_in, 1.6 + 0.8 * len(rows)), squeeze=False)
     image = None
-    for k, (ax, model) in enumerate(zip(axes.flat, models, strict=True)):
+    for k, (ax, model) in enumerate(zip(axes.flat, panels, strict=True)):
         grid = np.full((len(rows), len(cols)), np.nan)
+        flagged = np.zeros(grid.shape, dtype=bool)
         for s in settings:
+            at = position[s.name]
+            if model == REFERENCE_ROW and references and s.name in references:
+                grid[at] = 100 * references[s.name]["accuracy"]
             summary = summaries.get((model, s.name))
             if summary:
-                grid[position[s.name]] = 100 * summary["metrics"]["accuracy"]["mean"]
+                grid[at] = 100 * summary["metrics"]["accuracy"]["mean"]
+                flagged[at] = summary.get("degenerate_runs", 0) > 0
         image = ax.imshow(grid, vmin=0, vmax=100, cmap="viridis")
         for (i, j), value in np.ndenumerate(grid):
             if np.isfinite(value):
+                mark = f" {DEGENERATE_MARK}" if flagged[i, j] else ""
                 colour = "white" if value < 60 else "black"
-                ax.text(j, i, f"{value:.1f}", ha="center", va="center", color=colour)
+                ax.text(j, i, f"{value:.1f}{mark}", ha="center", va="center", color=colour)
             elif _group_of(rows[i]) == _group_of(cols[j]):
                 ax.add_patch(
                     Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#d9d9d9", hatch="//", edgecolor="white")
@@ -317,34 +443,49 @@ def plot_heatmaps(
             ax.set_ylabel("source")
         ax.set_title(model)
     fig.colorbar(image, ax=list(axes.flat), shrink=0.8, label="Acc (%)")
-    title = _wrapped(title, width_in)
-    fig.suptitle(title, y=1.02 + 0.04 * title.count("\n"))
+    fig.suptitle(_wrapped(title, width_in), y=1.02 + 0.04 * _wrapped(title, width_in).count("\n"))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
 
 
-def write_task_reports(out: Path, task: TaskSpec, settings: Sequence[Setting], models: Sequence[str]) -> Path:
-    """Aggregate the run files of ``task`` into results.json, table.md, table.tex and plots; returns the JSON."""
+def write_task_reports(
+    out: Path,
+    task: TaskSpec,
+    settings: Sequence[Setting],
+    models: Sequence[str],
+    runs: dict[tuple[str, str], list[dict[str, Any]]],
+    splits: Sequence[BenchSplit] = (),
+) -> Path:
+    """Aggregate exactly the requested ``runs`` ((model, setting name) -> run results) of ``task`` into
+    results.json, table.md, table.tex and plots; returns the JSON path."""
     folder = Path(out) / task.name
     summaries: dict[tuple[str, str], dict[str, Any]] = {}
+    references: dict[str, dict[str, float]] = {}
     for model in models:
         for setting in settings:
-            if setting.skipped:
+            found = runs.get((model, setting.name))
+            if setting.skipped or not found:
                 continue
-            runs = load_runs(out, task.name, model, setting)
-            if runs:
-                summaries[(model, setting.name)] = summarise(task, runs)
+            summaries[(model, setting.name)] = summarise(task, found)
+            support = [c["support"] for c in found[0]["metrics"]["per_class"]]
+            references.setdefault(setting.name, majority_reference(task, support))
     active = [s for s in settings if not s.skipped]
     groups = [s.name for s in active]
 
-    def cell(model: str, group: str, metric: str) -> Cell:
+    def cell(model: str, group: str, metric: str) -> Cell | None:
         return _cell_from(summaries.get((model, group)), metric)
+
+    def reference(group: str, metric: str) -> float | None:
+        return references.get(group, {}).get(metric)
 
     table = "Table 4" if not task.is_da else "Table 5"
     caption = f"{task.name}: {task.description}"
-    md, tex = render_tables(caption, models, groups, task.metrics, cell)
+    md, tex = render_tables(caption, models, groups, task.metrics, cell, reference)
+    split_text = "; ".join(_describe_split(s) for s in splits)
+    if split_text:
+        md += f"\nSplit: {split_text}\n"
     skipped = [s for s in settings if s.skipped]
     if skipped:
         md += "\nSkipped settings: " + "; ".join(f"{s.name} ({s.skipped})" for s in skipped) + "\n"
@@ -352,9 +493,13 @@ def write_task_reports(out: Path, task: TaskSpec, settings: Sequence[Setting], m
     atomic_write_text(folder / "table.tex", tex)
     plots = []
     if groups and summaries:
-        plots.append(plot_bars(folder / "bars.png", caption, models, groups, task.metrics, cell).name)
+        plots.append(
+            plot_bars(folder / "bars.png", caption, models, groups, task.metrics, cell, reference).name
+        )
         if task.is_da:
-            plots.append(plot_heatmaps(folder / "heatmap.png", caption, models, active, summaries).name)
+            plots.append(
+                plot_heatmaps(folder / "heatmap.png", caption, models, active, summaries, references).name
+            )
     results = {
         "task": task.name,
         "description": task.description,
@@ -362,6 +507,8 @@ def write_task_reports(out: Path, task: TaskSpec, settings: Sequence[Setting], m
         "metrics": list(task.metrics),
         "class_names": list(task.class_names),
         "models": list(models),
+        "splits": [s.describe() for s in splits],
+        "variance": variance_note([c for c in (cell(m, g, "accuracy") for m in models for g in groups) if c]),
         "settings": [
             {
                 "name": s.name,
@@ -369,6 +516,7 @@ def write_task_reports(out: Path, task: TaskSpec, settings: Sequence[Setting], m
                 "target": s.target,
                 "sizes": {"train": len(s.train), "validation": len(s.validation), "test": len(s.test)},
                 "skipped": s.skipped,
+                "majority_reference": references.get(s.name),
                 **s.details,
             }
             for s in settings
@@ -382,6 +530,12 @@ def write_task_reports(out: Path, task: TaskSpec, settings: Sequence[Setting], m
     return atomic_write_json(folder / "results.json", results)
 
 
+def _describe_split(split: BenchSplit) -> str:
+    if split.kind == "official":
+        return f"official split {split.path} (sha256 {(split.sha256 or '')[:12]})"
+    return f"re-split with seed {split.seed}"
+
+
 def write_overview(out: Path, task_names: Sequence[str]) -> Path | None:
     """The classification tasks side by side (Table 4 shape: binary, binary-kg, fine-grained column groups)."""
     loaded = {}
@@ -393,12 +547,18 @@ def write_overview(out: Path, task_names: Sequence[str]) -> Path | None:
         return None
     models = list(dict.fromkeys(m for r in loaded.values() for m in r["models"]))
     index = {(name, row["model"]): row for name, r in loaded.items() for row in r["results"]}
+    refs = {name: (r["settings"][0].get("majority_reference") or {}) for name, r in loaded.items()}
 
-    def cell(model: str, group: str, metric: str) -> Cell:
+    def cell(model: str, group: str, metric: str) -> Cell | None:
         return _cell_from(index.get((group, model)), metric)
 
+    def reference(group: str, metric: str) -> float | None:
+        return refs.get(group, {}).get(metric)
+
     metrics = TASKS["binary"].metrics
-    md, tex = render_tables("Classification (FineFake Table 4 layout)", models, list(loaded), metrics, cell)
+    md, tex = render_tables(
+        "Classification (FineFake Table 4 layout)", models, list(loaded), metrics, cell, reference
+    )
     atomic_write_text(Path(out) / "classification.md", md)
     atomic_write_text(Path(out) / "classification.tex", tex)
     return Path(out) / "classification.md"

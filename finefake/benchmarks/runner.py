@@ -1,15 +1,23 @@
-"""The benchmark runner: tasks x settings x models x seeds, each run written once and never recomputed.
+"""The benchmark runner: splits x tasks x settings x models x seeds, each run written once, never recomputed.
 
 Every (task, setting, model, seed) run ends in its own JSON file under
-``<out>/<task>/runs/<model>/<setting>/seed-<k>.json``, written atomically; a rerun after an interruption
-skips the files that exist and trains only what is missing. A run file records a configuration key (model
-hyper-parameters, feature fingerprint, split seed); meeting a file made with another configuration is an
-error rather than a silent mix of old and new numbers.
+``<out>/<task>/runs/<model>/<setting>/seed-<k>.json`` (``.../<setting>/split-<s>/seed-<k>.json`` for a
+re-split with seed ``s``), written atomically; a rerun after an interruption skips the files that exist and
+trains only what is missing. A run file records its *run key*: a content hash of everything that determines
+the run -- the setting's rows (ids, task labels, topics, platform groups, which split part each row is in),
+the full feature content of those rows, where the split comes from (official file and its hash, or re-split
+seed), the model's hyper-parameters and the seed. Meeting a file made under another key (relabelled items,
+other features, another split or configuration) is an error rather than a silent reuse of stale numbers. The
+key hashes feature *content*, not the feature metadata, so a FeatureSet read back from the cache (which notes
+``meta["cached"]``) keys the same as the one first computed.
 
 A model that declares ``seed_invariant`` (its fit has no randomness, e.g. logistic regression with lbfgs) is
-trained once per (task, setting); the other seeds' run files copy that result and name the seed it was
+trained once per (split, task, setting); the other seeds' run files copy that result and name the seed it was
 trained with in ``reused_from_seed``, so the tables report its std over seeds as 0 honestly and the run costs
 one fit instead of one per seed.
+
+The reports are built from exactly the requested runs (the requested splits, seeds and models, each with
+its key checked), never from whatever else lies in the folder.
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ import numpy as np
 from finefake import __version__
 from finefake.baselines.base import Batch
 from finefake.baselines.registry import get_model, model_class
+from finefake.benchmarks.batches import setting_batches
 from finefake.benchmarks.metrics import classification_report
+from finefake.benchmarks.splits import BenchSplit
 from finefake.benchmarks.tasks import ItemTable, Setting, TaskSpec, build_settings, get_task
 from finefake.console import track
 from finefake.errors import FinefakeError
@@ -39,57 +49,105 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class BenchConfig:
-    """What to run. ``hparams`` maps a model name to keyword overrides of its (paper) defaults."""
+    """What to run. ``hparams`` maps a model name to keyword overrides of its (paper) defaults.
+
+    ``splits``: the cuts to run on; the CLI passes the workspace's official split, or explicit re-splits.
+    Without it, one re-split with seed 0 (recorded as such in every run file).
+    """
 
     tasks: list[str]
     models: list[str]
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     out: Path = Path("bench")
-    split_seed: int = 0
+    splits: list[BenchSplit] = field(default_factory=lambda: [BenchSplit.resplit(0)])
     hparams: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+def feature_row_digests(features: FeatureSet) -> list[bytes]:
+    """A content digest of every feature row (id, text, image, knowledge and both masks), all of it hashed."""
+    digests = []
+    for i, item_id in enumerate(features.ids):
+        digest = hashlib.sha256(item_id.encode())
+        for array in (features.text, features.image, features.kg, features.image_mask, features.kg_mask):
+            row = np.ascontiguousarray(array[i])
+            digest.update(f"{row.dtype}{row.shape}".encode())
+            digest.update(row.tobytes())
+        digests.append(digest.digest())
+    return digests
+
+
 def feature_fingerprint(features: FeatureSet) -> str:
-    """A short hash identifying the feature matrices (encoder meta, rows, shapes)."""
+    """A short content hash of the whole FeatureSet (every row; metadata such as ``cached`` left out)."""
     digest = hashlib.sha256()
-    digest.update(json.dumps(features.meta, sort_keys=True, default=str).encode())
-    digest.update("\n".join(features.ids).encode())
-    for name in ("text", "image", "kg"):
-        array = getattr(features, name)
-        digest.update(f"{name}{array.shape}".encode())
-        digest.update(np.ascontiguousarray(array[: min(len(array), 64)]).tobytes())
+    for row in feature_row_digests(features):
+        digest.update(row)
     return digest.hexdigest()[:16]
 
 
-def run_key(model_params: dict[str, Any], fingerprint: str, split_seed: int) -> str:
-    payload = json.dumps(
-        {"params": model_params, "features": fingerprint, "split_seed": split_seed}, sort_keys=True
-    )
+def setting_digest(
+    task: TaskSpec, setting: Setting, items: ItemTable, row_digests: list[bytes], split: BenchSplit
+) -> str:
+    """A hash of everything in the data that determines a run of ``setting``: for each part (train,
+    validation, test) the rows' ids, task labels, topics, platform groups and feature content, plus the split
+    description. ``items`` is aligned to the FeatureSet the digests come from."""
+    labels = items.labels_for(task)
+    digest = hashlib.sha256(json.dumps([task.name, setting.name, split.describe()], sort_keys=True).encode())
+    for part in ("train", "validation", "test"):
+        rows = getattr(setting, part)
+        digest.update(f"|{part}:{len(rows)}|".encode())
+        for i in rows:
+            fields = (items.ids[i], int(labels[i]), str(items.topic[i]), str(items.platform_group[i]))
+            digest.update(json.dumps(fields).encode())
+            digest.update(row_digests[i])
+    return digest.hexdigest()
+
+
+def run_key(model_params: dict[str, Any], data_digest: str) -> str:
+    """The key of one run: model hyper-parameters (seed included) and the setting's ``setting_digest``."""
+    payload = json.dumps({"params": model_params, "data": data_digest}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def run_path(out: Path, task: str, model: str, setting: Setting, seed: int) -> Path:
-    return Path(out) / task / "runs" / model / setting.slug / f"seed-{seed}.json"
+def run_path(out: Path, task: str, model: str, setting: Setting, seed: int, split: BenchSplit) -> Path:
+    folder = Path(out) / task / "runs" / model / setting.slug
+    if split.kind != "official":
+        folder = folder / split.tag
+    return folder / f"seed-{seed}.json"
 
 
 def make_batches(
-    task: TaskSpec, setting: Setting, features: FeatureSet, items: ItemTable
+    task: TaskSpec,
+    setting: Setting,
+    features: FeatureSet,
+    items: ItemTable,
+    inputs: frozenset[str] | set[str] = frozenset({"text", "image", "kg"}),
 ) -> tuple[Batch, Batch, Batch, Batch | None]:
-    """train, validation, test Batches and (for DA) the unlabeled target Batch (the test inputs)."""
-    labels = items.labels_for(task)
-
-    def cut(rows: np.ndarray, labelled: bool = True) -> Batch:
-        return Batch.from_features(
-            features,
-            rows,
-            y=labels[rows] if labelled else None,
-            n_classes=task.n_classes,
-            use_knowledge=task.use_knowledge,
-        )
-
-    train, val, test = cut(setting.train), cut(setting.validation), cut(setting.test)
-    target = cut(setting.test, labelled=False) if setting.domain_adaptation else None
+    """train, validation, test Batches carrying exactly ``inputs`` (a model's declared inputs) and, for DA,
+    the unlabeled target Batch (the test inputs without their labels)."""
+    domains = None
+    if "domain" in inputs:
+        platform = items.platform if items.platform is not None else items.platform_group
+        domains = {"topic": items.topic, "platform": platform, "platform_group": items.platform_group}
+    out = setting_batches(
+        features,
+        {"train": setting.train, "validation": setting.validation, "test": setting.test},
+        items.labels_for(task),
+        task.n_classes,
+        inputs,
+        domains=domains,
+        use_knowledge=task.use_knowledge,
+        adaptation=setting.domain_adaptation,
+    )
+    train, val, test = out["train"], out["validation"], out["test"]
+    target = test.unlabeled() if setting.domain_adaptation else None
     return train, val, test, target
+
+
+def input_keys(features: FeatureSet, inputs: frozenset[str] | set[str]) -> dict[str, str]:
+    """Content keys of the attached inputs a model declares (the cache keys of what they were computed from;
+    the pooled arrays are hashed row by row in ``setting_digest`` instead)."""
+    keys = features.meta.get("inputs", {}).get("keys", {})
+    return {name: keys.get(name, "absent") for name in sorted(inputs) if name not in ("text", "image", "kg")}
 
 
 def run_one(
@@ -103,11 +161,11 @@ def run_one(
 ) -> dict[str, Any]:
     """Train one model on one setting with one seed and evaluate it on the setting's test set."""
     model = get_model(model_name, **{**(hparams or {}), "seed": seed})
-    train, val, test, target = make_batches(task, setting, features, items)
+    train, val, test, target = make_batches(task, setting, features, items, type(model).inputs)
     started = time.perf_counter()
     model.fit(train, val, target)
     fit_seconds = time.perf_counter() - started
-    proba = np.asarray(model.predict_proba(test))
+    proba = np.asarray(model.predict_proba(test.unlabeled()))
     if proba.shape != (len(test), task.n_classes) or not np.all(np.isfinite(proba)):
         raise FinefakeError(f"model {model_name} returned probabilities of shape {proba.shape} with NaN/inf")
     report = classification_report(test.y, proba.argmax(axis=1), task.n_classes, task.class_names)
@@ -129,7 +187,7 @@ def run_one(
 
 
 def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -> dict[str, Path]:
-    """Run every missing (task, setting, model, seed) of ``config``; write each task's reports.
+    """Run every missing (split, task, setting, model, seed) of ``config``; write each task's reports.
 
     Returns the results JSON path of each task. ``items`` may list more records than ``features``; it is
     aligned to the feature rows here.
@@ -140,77 +198,108 @@ def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -
         model_class(model)  # unknown names fail before any training
     if not config.seeds:
         raise FinefakeError("no seeds given")
+    if not config.splits:
+        raise FinefakeError("no split given")
     items = items.aligned_to(features)
+    row_digests = feature_row_digests(features)
     fingerprint = feature_fingerprint(features)
     out = Path(config.out)
-    plan: list[tuple[TaskSpec, Setting, str, int, Path, str, dict[str, Any]]] = []
+    plan: list[_Planned] = []
+    requested: dict[str, list[_Planned]] = {name: [] for name in config.tasks}
     settings_by_task: dict[str, list[Setting]] = {}
-    for task_name in config.tasks:
-        task = get_task(task_name)
-        settings = build_settings(task_name, items, split_seed=config.split_seed)
-        settings_by_task[task_name] = settings
-        for model in config.models:
-            hparams = dict(config.hparams.get(model, {}))
-            params = {**get_model(model, **hparams).get_params(), "seed": None}
-            key = run_key(params, fingerprint, config.split_seed)
+    for split in config.splits:
+        for task_name in config.tasks:
+            task = get_task(task_name)
+            settings = build_settings(task_name, items, split=split)
+            settings_by_task.setdefault(task_name, settings)
             for setting in settings:
                 if setting.skipped:
                     continue
-                for seed in config.seeds:
-                    path = run_path(out, task_name, model, setting, seed)
-                    if path.exists():
-                        existing = json.loads(path.read_text(encoding="utf-8"))
-                        if existing.get("run_key") != key:
-                            raise FinefakeError(
-                                f"{path} was made with other features, hyper-parameters or split seed; "
-                                "use another --out folder or delete it"
-                            )
-                        continue
-                    plan.append((task, setting, model, seed, path, key, hparams))
-    total = sum(len(s) for s in settings_by_task.values()) * len(config.models) * len(config.seeds)
+                data = setting_digest(task, setting, items, row_digests, split)
+                for model in config.models:
+                    hparams = dict(config.hparams.get(model, {}))
+                    params = get_model(model, **hparams).get_params()
+                    params = {**params, "inputs": input_keys(features, model_class(model).inputs)}
+                    shared = run_key({**params, "seed": None}, data)
+                    for seed in config.seeds:
+                        path = run_path(out, task_name, model, setting, seed, split)
+                        job = _Planned(
+                            task, setting, split, model, seed, path, run_key({**params, "seed": seed}, data),
+                            shared, hparams,
+                        )  # fmt: skip
+                        requested[task_name].append(job)
+                        if path.exists():
+                            existing = json.loads(path.read_text(encoding="utf-8"))
+                            if existing.get("run_key") != job.key:
+                                raise FinefakeError(
+                                    f"{path} was made with other data (items, labels, domains, split or "
+                                    "features), hyper-parameters or seed; use another --out folder or delete it"
+                                )
+                            continue
+                        plan.append(job)
+    total = sum(len(jobs) for jobs in requested.values())
     log.info("%d runs planned, %d already finished", len(plan), total - len(plan))
-    trained: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for task, setting, model, seed, path, key, hparams in track(plan, "benchmark runs"):
-        reuse_key = (task.name, setting.slug, model)
-        source = trained.get(reuse_key) or (
-            _finished_run(out, task.name, model, setting, config.seeds, key)
-            if model_class(model).seed_invariant
-            else None
-        )
+    trained: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for job in track(plan, "benchmark runs"):
+        invariant = model_class(job.model).seed_invariant
+        reuse_key = (job.task.name, job.split.tag, job.setting.slug, job.model)
+        source = trained.get(reuse_key) or (_finished_run(out, job, config.seeds) if invariant else None)
         if source is not None:
-            result = _reused(source, seed)
+            result = _reused(source, job.seed, job.key)
         else:
-            result = run_one(task, setting, model, seed, features, items, hparams)
-            result["run_key"] = key
-            result["features"] = fingerprint
-            result["split_seed"] = config.split_seed
-            if model_class(model).seed_invariant:
+            result = run_one(job.task, job.setting, job.model, job.seed, features, items, job.hparams)
+            result.update(
+                run_key=job.key, shared_key=job.shared_key, features=fingerprint, split=job.split.describe()
+            )
+            if invariant:
                 trained[reuse_key] = result
-        atomic_write_json(path, result)
-    return {
-        task_name: write_task_reports(out, get_task(task_name), settings, config.models)
-        for task_name, settings in settings_by_task.items()
-    }
+        atomic_write_json(job.path, result)
+    paths = {}
+    for task_name, jobs in requested.items():
+        runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for job in jobs:
+            result = json.loads(job.path.read_text(encoding="utf-8"))
+            result["split_tag"] = job.split.tag
+            runs.setdefault((job.model, job.setting.name), []).append(result)
+        paths[task_name] = write_task_reports(
+            out, get_task(task_name), settings_by_task[task_name], config.models, runs, config.splits
+        )
+    return paths
 
 
-def _finished_run(
-    out: Path, task: str, model: str, setting: Setting, seeds: list[int], key: str
-) -> dict[str, Any] | None:
-    """A run file of ``model`` on ``setting`` already written (by an earlier, interrupted run) with ``key``."""
+@dataclass
+class _Planned:
+    """One requested run: where its file lives and the keys it must carry."""
+
+    task: TaskSpec
+    setting: Setting
+    split: BenchSplit
+    model: str
+    seed: int
+    path: Path
+    key: str
+    shared_key: str  # the key without the seed: equal for every seed of a seed-invariant model
+    hparams: dict[str, Any]
+
+
+def _finished_run(out: Path, job: _Planned, seeds: list[int]) -> dict[str, Any] | None:
+    """A run file of ``job``'s model and setting already written (by an earlier, interrupted run) for another
+    seed with the same seed-free key: a seed-invariant model's result for ``job``."""
     for seed in seeds:
-        path = run_path(out, task, model, setting, seed)
+        path = run_path(out, job.task.name, job.model, job.setting, seed, job.split)
         if path.exists():
             existing = json.loads(path.read_text(encoding="utf-8"))
-            if existing.get("run_key") == key:
+            if existing.get("shared_key") == job.shared_key:
                 return existing
     return None
 
 
-def _reused(result: dict[str, Any], seed: int) -> dict[str, Any]:
+def _reused(result: dict[str, Any], seed: int, key: str) -> dict[str, Any]:
     """``result`` of a seed-invariant model filed under ``seed``: same numbers, says where they come from."""
     copy = json.loads(json.dumps(result))
     copy["reused_from_seed"] = result.get("reused_from_seed", result["seed"])
     copy["seed"] = seed
     copy["params"] = {**copy["params"], "seed": seed}
+    copy["run_key"] = key
     copy["finished"] = utcnow()
     return copy

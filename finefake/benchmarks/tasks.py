@@ -10,9 +10,10 @@ A *task* names what is predicted and how it is evaluated; a *setting* is one tra
 * ``platform-da``: politics only; source = one platform group, target = each other group.
 * ``dual-da``: source = conflict of group A, target = politics of group B != A.
 
-Domain adaptation predicts the binary label with knowledge; the source is split 9:1 train/validation, the
-whole target is the test set, and models get the target *inputs* only (``Setting.target_unlabeled``), never
-its labels. Accuracy and weighted F1.
+Domain adaptation predicts the binary label with knowledge; the whole target domain is the test set, and
+models get the target *inputs* only (the harness's unlabeled target Batch), never its labels. Accuracy and
+weighted F1. Which items train and validate comes from a ``BenchSplit`` (the official split by default; see
+``finefake.benchmarks.splits``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from finefake.benchmarks.splits import classification_split, source_split
+from finefake.benchmarks.splits import BenchSplit, classification_split, source_split
 from finefake.contract import FINE_GRAINED_NAMES, LABEL_NAMES, PLATFORM_GROUPS
 from finefake.errors import FinefakeError
 from finefake.features.featureset import FeatureSet
@@ -104,6 +105,8 @@ class ItemTable:
     topic: np.ndarray
     platform_group: np.ndarray
     duplicate_cluster: list[str | None]
+    #: The platform of each item (a re-split stratifies by (label, platform) like ``finefake package``).
+    platform: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -111,7 +114,8 @@ class ItemTable:
     @classmethod
     def from_records(cls, records: Iterable[dict[str, Any]]) -> ItemTable:
         """Read the fields from ``record`` dicts; a missing or bad field raises naming the item and field."""
-        rows: dict[str, list[Any]] = {k: [] for k in ("id", "label", "fine", "topic", "group", "cluster")}
+        keys = ("id", "label", "fine", "topic", "group", "cluster", "platform")
+        rows: dict[str, list[Any]] = {k: [] for k in keys}
         for record in records:
             item = record.get("id", "<no id>")
             for key in ("id", "label", "fine_grained_label", "topic", "platform_group"):
@@ -125,6 +129,7 @@ class ItemTable:
             rows["topic"].append(str(record["topic"]))
             rows["group"].append(str(record["platform_group"]))
             rows["cluster"].append(record.get("duplicate_cluster"))
+            rows["platform"].append(str(record.get("platform")))
         return cls(
             rows["id"],
             np.asarray(rows["label"], dtype=np.int64),
@@ -132,6 +137,7 @@ class ItemTable:
             np.asarray(rows["topic"], dtype=object),
             np.asarray(rows["group"], dtype=object),
             rows["cluster"],
+            np.asarray(rows["platform"], dtype=object),
         )
 
     def aligned_to(self, features: FeatureSet) -> ItemTable:
@@ -151,7 +157,14 @@ class ItemTable:
             self.topic[rows],
             self.platform_group[rows],
             [self.duplicate_cluster[i] for i in rows],
+            None if self.platform is None else self.platform[rows],
         )
+
+    def strata(self, task: TaskSpec) -> list[tuple[int, str]]:
+        """What a re-split stratifies by: the task's label and the platform (as ``finefake package`` does)."""
+        labels = self.labels_for(task).tolist()
+        platforms = [None] * len(self) if self.platform is None else self.platform.tolist()
+        return list(zip(labels, platforms, strict=True))
 
     def labels_for(self, task: TaskSpec) -> np.ndarray:
         return self.label if task.label_field == "label" else self.fine_grained_label
@@ -187,7 +200,8 @@ def _domain_setting(
     target: str,
     source_rows: np.ndarray,
     target_rows: np.ndarray,
-    split_seed: int,
+    split: BenchSplit,
+    parts: np.ndarray | None,
 ) -> Setting:
     labels = items.labels_for(task)
     empty = np.zeros(0, dtype=np.int64)
@@ -199,39 +213,51 @@ def _domain_setting(
         reason = f"source has {len(source_rows)} items and fewer than 2 classes"
     if reason:
         return Setting(task.name, name, source, target, empty, empty, empty, True, reason, details)
-    split = source_split(
-        labels[source_rows].tolist(), [items.duplicate_cluster[i] for i in source_rows], seed=split_seed
-    )
-    train, val = source_rows[split["train"]], source_rows[split["validation"]]
-    if len(val) == 0:
+    if parts is not None:
+        train, val = (
+            source_rows[parts[source_rows] == "train"],
+            source_rows[parts[source_rows] == "validation"],
+        )
+    else:
+        strata = items.strata(task)
+        cut = source_split(
+            [strata[i] for i in source_rows],
+            [items.duplicate_cluster[i] for i in source_rows],
+            seed=int(split.seed or 0),
+        )
+        train, val = source_rows[cut["train"]], source_rows[cut["validation"]]
+    if len(val) == 0 or len(np.unique(labels[train])) < 2:
         return Setting(
             task.name, name, source, target, empty, empty, empty, True, "source too small", details
         )
     return Setting(task.name, name, source, target, train, val, target_rows, True, None, details)
 
 
-def build_settings(task_name: str, items: ItemTable, *, split_seed: int = 0) -> list[Setting]:
-    """Every setting of ``task_name`` on ``items`` (settings without enough data carry ``skipped``)."""
+def build_settings(
+    task_name: str, items: ItemTable, *, split: BenchSplit | None = None, split_seed: int = 0
+) -> list[Setting]:
+    """Every setting of ``task_name`` on ``items`` (settings without enough data carry ``skipped``).
+
+    ``split`` says where the cut comes from (an official split file or a re-split); without it, a re-split
+    with ``split_seed``.
+    """
     task = get_task(task_name)
+    split = split or BenchSplit.resplit(split_seed)
     labels = items.labels_for(task)
+    parts = split.parts(items.ids) if split.kind == "official" else None
     if not task.is_da:
-        split = classification_split(labels.tolist(), items.duplicate_cluster, seed=split_seed)
+        if parts is not None:
+            cut = {name: np.flatnonzero(parts == name) for name in ("train", "validation", "test")}
+        else:
+            cut = classification_split(items.strata(task), items.duplicate_cluster, seed=int(split.seed or 0))
         reason = None
-        if min(len(split[k]) for k in split) == 0:
+        if min(len(cut[k]) for k in cut) == 0:
             reason = f"only {len(items)} items: a split is empty"
-        elif len(np.unique(labels[split["train"]])) < 2:
+        elif len(np.unique(labels[cut["train"]])) < 2:
             reason = "training split has fewer than 2 classes"
         return [
             Setting(
-                task.name,
-                "all",
-                "all",
-                "all",
-                split["train"],
-                split["validation"],
-                split["test"],
-                False,
-                reason,
+                task.name, "all", "all", "all", cut["train"], cut["validation"], cut["test"], False, reason
             )
         ]
     topic, group = items.topic, items.platform_group
@@ -243,7 +269,7 @@ def build_settings(task_name: str, items: ItemTable, *, split_seed: int = 0) -> 
                 target_rows = np.flatnonzero((group == g) & (topic == t))
                 name = f"{GROUP_SHORT[g]}: P+B+H+S -> {t}"
                 settings.append(
-                    _domain_setting(task, items, name, g, t, source_rows, target_rows, split_seed)
+                    _domain_setting(task, items, name, g, t, source_rows, target_rows, split, parts)
                 )
     else:
         source_topic, target_topic = (
@@ -260,6 +286,6 @@ def build_settings(task_name: str, items: ItemTable, *, split_seed: int = 0) -> 
                 else:
                     name = f"{source_topic}@{GROUP_SHORT[a]} -> {target_topic}@{GROUP_SHORT[b]}"
                 settings.append(
-                    _domain_setting(task, items, name, a, b, source_rows, target_rows, split_seed)
+                    _domain_setting(task, items, name, a, b, source_rows, target_rows, split, parts)
                 )
     return settings

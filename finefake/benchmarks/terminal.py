@@ -2,8 +2,8 @@
 
 The Markdown and LaTeX tables keep the paper's wide layout (one column per setting x metric). In a terminal
 that layout breaks into fragments once a task has six adaptation settings, so here adaptation results are in
-long form -- one row per model x setting with its source, target, accuracy and weighted F1 -- with no vertical
-rules and the metric columns never wrapped. The cells read exactly as in the Markdown tables.
+long form -- one row per model x setting with its source, target, accuracy and weighted F1 -- and rich fits the
+columns to the console's width instead of wrapping rows. The cells read exactly as in the Markdown tables.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from rich import box
 from rich.table import Table
 
-from finefake.benchmarks.reports import METRIC_HEADERS, format_cell, variance_caption
+from finefake.benchmarks.reports import METRIC_HEADERS, REFERENCE_ROW, format_cell, variance_caption
 
 
 def _sides(setting: dict[str, Any]) -> tuple[str, str]:
@@ -24,7 +24,7 @@ def _sides(setting: dict[str, Any]) -> tuple[str, str]:
 
 def terminal_table(results: dict[str, Any]) -> Table:
     """One task's ``results.json`` as a rich Table: one row per model (classification) or per model x setting
-    (adaptation), the number of seeds in the caption."""
+    (adaptation), the majority reference last, the number of seeds in the caption."""
     metrics = list(results["metrics"])
     rows = {(r["model"], r["setting"]): r for r in results["results"]}
     settings = [s for s in results["settings"] if not s.get("skipped")]
@@ -34,12 +34,12 @@ def terminal_table(results: dict[str, Any]) -> Table:
         caption=variance_caption(results["results"], metrics),
         title_justify="left",
         caption_justify="left",
-        box=box.SIMPLE_HEAD,
+        box=box.SIMPLE_HEAD,  # no vertical rules: the numbers keep the width
         pad_edge=False,
         padding=(0, 1, 0, 0),
     )
-    names = list(results["models"])
-    table.add_column("model", min_width=max(map(len, names), default=5))
+    names = [*results["models"], REFERENCE_ROW]
+    table.add_column("model", min_width=max(map(len, names)))
     if adaptation:
         table.add_column("source", overflow="fold")
         table.add_column("target", overflow="fold")
@@ -47,8 +47,13 @@ def terminal_table(results: dict[str, Any]) -> Table:
         table.add_column(METRIC_HEADERS[metric], justify="right", no_wrap=True)
     for model in names:
         for setting in settings:
-            cells = [format_cell(rows.get((model, setting["name"])), m) for m in metrics]
+            if model == REFERENCE_ROW:
+                reference = setting.get("majority_reference") or {}
+                cells = [f"{100 * reference[m]:.2f}" if m in reference else "n/a" for m in metrics]
+            else:
+                summary = rows.get((model, setting["name"]))
+                cells = [format_cell(summary, m) for m in metrics]
             table.add_row(model, *(_sides(setting) if adaptation else ()), *cells)
-        if adaptation:
+        if adaptation and model != REFERENCE_ROW:
             table.add_section()
     return table

@@ -31,7 +31,7 @@ def _parse_models(text: str) -> list[str]:
     return parse_model_names(text)
 
 
-def _load_features(ctx: typer.Context, features_dir: Path | None):
+def _load_features(ctx: typer.Context, features_dir: Path | None, inputs: set[str] | None = None):
     from finefake.errors import FinefakeError
     from finefake.features.featureset import FeatureSet
 
@@ -49,7 +49,23 @@ def _load_features(ctx: typer.Context, features_dir: Path | None):
         ) from exc
     from finefake.cli import get_context
 
-    return compute_features(get_context(ctx).workspace, FeatureConfig())
+    # the inputs the chosen models declare that are not cached yet are computed now (with progress bars)
+    return compute_features(get_context(ctx).workspace, FeatureConfig(), inputs=sorted(inputs or ()))
+
+
+def _model_overrides(model_names: list[str], **values) -> dict[str, dict]:
+    """Per model, the given hyper-parameter values (None = not given) that its constructor accepts."""
+    import inspect
+
+    from finefake.baselines.registry import model_class
+
+    out: dict[str, dict] = {}
+    for name in model_names:
+        accepted = inspect.signature(model_class(name).__init__).parameters
+        given = {k: v for k, v in values.items() if v is not None and k in accepted}
+        if given:
+            out[name] = given
+    return out
 
 
 def run_task(
@@ -59,11 +75,14 @@ def run_task(
     seeds: int,
     out: Path | None,
     features_dir: Path | None,
-    split_seed: int,
+    split_seed: int | None,
     epochs: int | None,
+    split_seeds: int | None = None,
+    device: str | None = None,
 ) -> None:
     from finefake.benchmarks.reports import write_overview
     from finefake.benchmarks.runner import BenchConfig, run_benchmark
+    from finefake.benchmarks.splits import BenchSplit, official_split
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
     from finefake.benchmarks.terminal import terminal_table
     from finefake.cli import get_context
@@ -72,16 +91,25 @@ def run_task(
     ws = get_context(ctx).workspace
     model_names = _parse_models(models)
     ws.require("records", RECORDS_HINT)
-    features = _load_features(ctx, features_dir)
+    from finefake.baselines.registry import required_inputs
+
+    features = _load_features(ctx, features_dir, required_inputs(model_names))
     items = ItemTable.from_records(ws.read("records"))
     tasks = list(TASK_NAMES) if task == "all" else [task]
-    hparams = {"kean": {"epochs": epochs}} if epochs is not None and "kean" in model_names else {}
+    hparams = _model_overrides(model_names, epochs=epochs, device=device)
+    if split_seed is None and split_seeds is None:
+        splits = [official_split(ws.root)]
+        console.print(f"split: the official split {splits[0].path}")
+    else:
+        first = split_seed or 0
+        splits = [BenchSplit.resplit(first + k) for k in range(split_seeds or 1)]
+        console.print("split: re-split with seed(s) " + ", ".join(str(s.seed) for s in splits))
     config = BenchConfig(
         tasks=tasks,
         models=model_names,
         seeds=list(range(seeds)),
         out=out or ws.stage_dir("bench"),
-        split_seed=split_seed,
+        splits=splits,
         hparams=hparams,
     )
     paths = run_benchmark(features, items, config)
@@ -111,15 +139,37 @@ def _make_command(task: str):
             file_okay=False,
             help="A saved FeatureSet folder (features.npz + meta.json) instead of the workspace feature cache.",
         ),
-        split_seed: int = typer.Option(0, "--split-seed", help="Seed of the train/validation/test split."),
+        split_seed: int | None = typer.Option(
+            None,
+            "--split-seed",
+            help="Re-split train/validation/test with this seed instead of using the official (packaged) split.",
+        ),
+        split_seeds: int | None = typer.Option(
+            None,
+            "--split-seeds",
+            min=1,
+            help="Run on K re-splits (seeds --split-seed .. +K-1); tables show the std over seeds and over splits.",
+        ),
         epochs: int | None = typer.Option(
-            None, "--epochs", min=1, help="Override KEAN's epochs (default 20)."
+            None,
+            "--epochs",
+            min=1,
+            help="Override the epochs of every trained model (default: each paper's).",
+        ),
+        device: str | None = typer.Option(
+            None,
+            "--device",
+            help="auto, cpu or cuda for the torch models (auto: a GPU when one is visible; default cpu).",
         ),
     ) -> None:
-        run_task(ctx, task, models, seeds, out, features, split_seed, epochs)
+        if device is not None and device not in ("auto", "cpu") and not device.startswith("cuda"):
+            raise typer.BadParameter(f"--device must be auto, cpu or cuda[:N], not {device!r}")
+        run_task(ctx, task, models, seeds, out, features, split_seed, epochs, split_seeds, device)
 
     command.__doc__ = (
-        f"{TASK_HELP[task]}\n\nFinished (task, setting, model, seed) runs are kept and skipped on a rerun; "
+        f"{TASK_HELP[task]}\n\nUses the workspace's official split (dataset/splits.json from `package`, else "
+        "records/splits.json from `synthesize`) unless --split-seed / --split-seeds re-split explicitly. "
+        "Finished (task, setting, model, seed) runs are kept and skipped on a rerun; "
         "results.json, table.md, table.tex and plots go to the task's folder under --out."
     )
     return command

@@ -173,8 +173,17 @@ def reddit_command(
     subreddit: list[str] = typer.Option(None, "--subreddit", help="Subreddit to list."),
     query: str = typer.Option(None, "--query", help="Search query (in --subreddit, or r/all)."),
     from_snopes: bool = typer.Option(None, "--from-snopes/--no-from-snopes", help="Follow Snopes links."),
+    comment_limit: int = typer.Option(
+        None,
+        "--comment-limit",
+        min=0,
+        help="Comments kept per submission; the whole tree is fetched up to it (default 2000).",
+    ),
     replace_more: int = typer.Option(
-        None, "--replace-more", min=0, help="'load more comments' stubs to expand (default 0 = none)."
+        None,
+        "--replace-more",
+        min=0,
+        help="Cap on 'load more comments' calls (default: as --comment-limit needs).",
     ),
     limit: int = LIMIT,
     oauth_url: str = typer.Option(None, "--oauth-url", help="API endpoint (local servers; default Reddit)."),
@@ -198,6 +207,7 @@ def reddit_command(
             "query": query,
             "from_snopes": from_snopes,
             "replace_more_limit": replace_more,
+            "comment_limit": comment_limit,
             "limit": limit,
             "oauth_url": oauth_url,
             "reddit_url": reddit_url,
@@ -296,6 +306,56 @@ def clean_command(
         f"{report.totals['dropped']}; {report.clusters} duplicate cluster(s); see "
         f"{cli.workspace.root / 'clean' / 'report.json'}"
     )
+
+
+@crawl_app.command("claimreview")
+def claimreview_command(
+    ctx: typer.Context,
+    feed: Path = typer.Option(
+        None,
+        "--feed",
+        exists=True,
+        dir_okay=False,
+        help="A downloaded ClaimReview data feed (Data Commons JSON).",
+    ),
+    query: str = typer.Option(
+        None, "--query", help="Search the Fact Check Tools API (key in FACTCHECK_API_KEY or GOOGLE_API_KEY)."
+    ),
+    publisher: list[str] = typer.Option(
+        None, "--publisher", help="Keep only this publisher (name or site, e.g. politifact.com); repeatable."
+    ),
+    language: str = typer.Option(None, "--language", help="API languageCode filter, e.g. en."),
+    max_age_days: int = typer.Option(None, "--max-age-days", min=1, help="API: reviews at most this old."),
+    limit: int = LIMIT,
+) -> None:
+    """Collect fact-checks of every publisher from ClaimReview markup into crawl/claimreview.
+
+    Their appearances (the claims' source links) feed `finefake crawl news` like Snopes' source links do.
+    """
+    from finefake.crawlers.claimreview import ClaimReviewConfig, crawl_claimreview
+
+    values, ws = _settings(
+        ctx,
+        "claimreview",
+        {
+            "feed": feed,
+            "query": query,
+            "publishers": publisher,
+            "language": language,
+            "max_age_days": max_age_days,
+            "limit": limit,
+        },
+    )
+    values.pop("http", None)
+    report = crawl_claimreview(ws, _build(ClaimReviewConfig, values))
+    console.print(
+        f"claimreview: {report.written} fact-check(s) in {STAGE_CLAIMREVIEW} (verdicts {report.verdicts}); "
+        f"{report.skipped_publisher} other publisher(s), {report.skipped_duplicate} duplicate(s), "
+        f"{report.skipped_bad} unusable; {report.api_pages} API page(s)"
+    )
+
+
+STAGE_CLAIMREVIEW = "crawl/claimreview"
 
 
 def register(app: typer.Typer) -> None:

@@ -59,6 +59,9 @@ def package_command(
         console.print("[yellow]no license given: the card says 'license: unknown' (use --license ID)[/]")
     if report.missing_images:
         console.print(f"[yellow]{report.missing_images} record(s) have no lead image file[/]")
+    for reason, n in report.excluded.items():
+        if n:
+            console.print(f"[yellow]left out {n} record(s): {reason.replace('_', ' ')}[/]")
 
 
 @import_app.command("finefake-release")

@@ -39,6 +39,13 @@ def features(
     ),
     stage: str | None = typer.Option(None, "--stage", help="Stage holding the records (default: records)."),
     force: bool = typer.Option(False, "--force", help="Recompute even when the cache holds these features."),
+    inputs: str | None = typer.Option(
+        None,
+        "--inputs",
+        help="Comma-separated model inputs to compute besides text, image and kg (text_tokens, word_ids, "
+        "sentences, entities, emotion, style, text_views, image_views; 'all'). Default: what the registered "
+        "models declare.",
+    ),
     list_only: bool = typer.Option(False, "--list", help="List the registered encoders and exit."),
 ) -> None:
     """Compute (or find in the cache) text, image and knowledge features for the benchmark.
@@ -85,7 +92,20 @@ def features(
     if kg_epochs:
         transe = replace(transe, epochs=kg_epochs)
     values.update(text_options=text_options, image_options=image_options, transe=transe, force=force)
-    result = compute_features(cli.workspace, FeatureConfig(**values))
+    from finefake.baselines.base import INPUTS
+    from finefake.baselines.registry import required_inputs
+    from finefake.errors import FinefakeError
+
+    if inputs is None:
+        wanted = required_inputs()
+    elif inputs.strip() == "all":
+        wanted = set(INPUTS)
+    else:
+        wanted = {i.strip() for i in inputs.split(",") if i.strip()}
+        unknown = sorted(wanted - set(INPUTS))
+        if unknown:
+            raise FinefakeError(f"unknown inputs {', '.join(unknown)}; known: {', '.join(INPUTS)}")
+    result = compute_features(cli.workspace, FeatureConfig(**values), inputs=sorted(wanted))
     meta = result.meta
     source = "from the cache" if meta.get("cached") else "computed"
     console.print(
@@ -96,7 +116,10 @@ def features(
     )
     if meta.get("image_dropped"):
         console.print(f"images without features: {meta['image_dropped']}")
-    console.print(f"features: {Path(cli.workspace.root) / 'features' / 'sets' / meta['set_key']}")
+    console.print(f"features: {(Path(cli.workspace.root) / 'features' / 'sets' / meta['set_key']).resolve()}")
+    for name, array in sorted(result.inputs.items()):
+        size = getattr(array, "nbytes", 0) / 2**20
+        console.print(f"  input {name:18s} {str(tuple(array.shape)):22s} {array.dtype}  {size:,.1f} MiB")
 
 
 def register(app: typer.Typer) -> None:

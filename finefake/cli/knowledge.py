@@ -14,13 +14,19 @@ from finefake.errors import FinefakeError
 def align_knowledge(
     ctx: typer.Context,
     linker: str = typer.Option(
-        None, help="Entity linker: local (offline, default) or tagme (needs TAGME_TOKEN)."
+        None,
+        help="Entity linker: local (offline, default), tagme (needs TAGME_TOKEN) or wikidata (Wikidata search).",
     ),
     knowledge: str = typer.Option(None, help="Triples backend: local (shipped store, default) or wikidata."),
     store: Path = typer.Option(
         None,
         dir_okay=False,
         help="Turtle/N-Triples file for the local store (default: the shipped curated Wikidata subset).",
+    ),
+    kb: Path = typer.Option(
+        None,
+        file_okay=False,
+        help="A `knowledge build-kb` folder: its index for the local linker and its store.nt for triples.",
     ),
     keep: float = typer.Option(None, help="rho at or above which an entity is kept automatically [0.5]."),
     review_min: float = typer.Option(
@@ -42,7 +48,8 @@ def align_knowledge(
     options = {
         "linker": linker,
         "knowledge": knowledge,
-        "store_path": str(store) if store else None,
+        "store_path": str(store) if store else (str(kb / "store.nt") if kb else None),
+        "kb_path": str(kb) if kb else None,
         "keep_threshold": keep,
         "review_threshold": review_min,
         "max_triples_per_entity": max_triples,
@@ -118,6 +125,49 @@ def review(
     )
 
 
+knowledge_app = typer.Typer(
+    help="Build and inspect the offline knowledge base (the linker's index and the triple store).",
+    no_args_is_help=True,
+)
+
+
+@knowledge_app.command("build-kb")
+def build_kb_command(
+    ctx: typer.Context,
+    dump: Path = typer.Argument(
+        ..., dir_okay=False, help="Wikidata JSON dump (.json, .json.gz or .json.bz2)."
+    ),
+    out: Path = typer.Option(
+        None, "--out", file_okay=False, help="Folder for index.sqlite and store.nt [<workspace>/kb]."
+    ),
+    types: str = typer.Option(
+        None, "--types", help="Keep only items that are instances of these classes, e.g. Q5,Q515,Q43229."
+    ),
+    limit: int = typer.Option(
+        None, "--limit", min=1, help="Read at most this many dump lines now (resumable)."
+    ),
+    restart: bool = typer.Option(False, "--restart", help="Discard an earlier (partial) build in --out."),
+) -> None:
+    """Stream a Wikidata JSON dump into the local linker's index and the embedded triple store (resumable).
+
+    Use the result with `finefake align-knowledge --kb <out>`.
+    """
+    from finefake.knowledge.kb import BuildKbConfig, build_kb
+
+    target = out or get_context(ctx).workspace.root / "kb"
+    qids = tuple(t.strip() for t in (types or "").split(",") if t.strip())
+    bad = [t for t in qids if not t.startswith("Q") or not t[1:].isdigit()]
+    if bad:
+        raise FinefakeError(f"--types: not Wikidata item ids: {', '.join(bad)}")
+    report = build_kb(BuildKbConfig(dump=dump, out=target, types=qids, limit=limit, restart=restart))
+    state = "finished" if report.finished else "stopped at --limit (run again to continue)"
+    console.print(
+        f"{state}: {report.entities} entities, {report.surfaces} names, {report.triples} triples "
+        f"({report.lines_read} dump lines read this run, {report.skipped_type} skipped by --types) -> {target}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command("align-knowledge")(align_knowledge)
     app.command("review")(review)
+    app.add_typer(knowledge_app, name="knowledge")

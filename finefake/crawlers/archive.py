@@ -1,7 +1,10 @@
 """WARC archives of every fetch: written while crawling, read back to resume or to replay with no network.
 
 Each crawl run writes its own ``.warc.gz`` file (one gzip member per record, flushed after each), so a killed
-run leaves at most one truncated record at the end of its own file, which readers skip. A successful HTTP
+run leaves at most one truncated record at the end of its own file. A truncated gzip member still reads as a
+record, only shorter, so indexing reads every record whole and checks it against its digests (WARC-Block- and
+WARC-Payload-Digest) and its HTTP ``Content-Length``: a damaged record is skipped and listed in
+:attr:`WarcArchive.damaged` (a live run then refetches its URL; a replay reports it). A successful HTTP
 exchange becomes a ``response`` record; a fetch that was refused or failed (robots, private address, too
 large, 5xx after retries) becomes a ``metadata`` record holding ``{"error": ...}``, so a replay reproduces the
 failures of the original crawl as well as its pages. The record's ``WARC-Date`` is the item's ``fetched_at``.
@@ -64,13 +67,37 @@ def warc_files(path: str | Path) -> list[Path]:
     raise FileNotFoundError(f"no WARC archive at {path}")
 
 
+def _record_problem(record: Any) -> str | None:
+    """Why an archived record cannot be trusted (read whole, under warcio's digest check), or None."""
+    try:
+        payload = record.content_stream().read()
+    except (OSError, ValueError, EOFError) as exc:
+        return f"unreadable ({type(exc).__name__})"
+    checker = record.digest_checker
+    if checker.passed is False:
+        return f"digest mismatch ({'; '.join(map(str, checker.problems)) or 'block/payload'})"
+    headers = record.rec_headers
+    if checker.passed is None and (
+        headers.get_header("WARC-Block-Digest") or headers.get_header("WARC-Payload-Digest")
+    ):
+        return "truncated (shorter than its Content-Length; digest not verifiable)"
+    declared = record.http_headers.get_header("Content-Length") if record.http_headers else None
+    if declared and declared.isdigit() and int(declared) != len(payload):
+        return f"truncated ({len(payload)} of {declared} payload bytes)"
+    return None
+
+
 class WarcArchive:
-    """An index of archived fetches (URL -> latest record) plus an optional writer for new ones."""
+    """An index of archived fetches (URL -> latest record) plus an optional writer for new ones.
+
+    ``damaged`` lists the records left out of the index (file, offset, URL, reason).
+    """
 
     def __init__(
         self, read_from: list[Path] | None = None, write_dir: Path | None = None, *, prefix: str = "crawl"
     ):
         self._index: dict[str, tuple[Path, int]] = {}
+        self.damaged: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         for path in read_from or []:
             for file in warc_files(path):
@@ -88,18 +115,27 @@ class WarcArchive:
 
     def _index_file(self, file: Path) -> None:
         with open(file, "rb") as fh:
-            iterator = ArchiveIterator(fh)
+            iterator = ArchiveIterator(fh, check_digests=True)
             try:
                 for record in iterator:
-                    if record.rec_type in ("response", "metadata"):
-                        uri = record.rec_headers.get_header(KEY_HEADER) or record.rec_headers.get_header(
-                            "WARC-Target-URI"
-                        )
-                        if uri:
-                            self._index[uri] = (file, iterator.get_record_offset())
+                    if record.rec_type not in ("response", "metadata"):
+                        continue
+                    uri = record.rec_headers.get_header(KEY_HEADER) or record.rec_headers.get_header(
+                        "WARC-Target-URI"
+                    )
+                    problem = _record_problem(record)  # before the offset: asking for it skips the record
+                    offset = iterator.get_record_offset()
+                    if problem is not None:
+                        self._damaged(file, offset, uri, problem)
+                    elif uri:
+                        self._index[uri] = (file, offset)
             except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
                 # a run killed mid-write leaves a truncated last record; everything before it is intact
-                log.warning("archive %s: stopped at a damaged record (%s)", file, exc)
+                self._damaged(file, fh.tell(), None, f"unreadable ({exc})")
+
+    def _damaged(self, file: Path, offset: int, uri: str | None, problem: str) -> None:
+        log.warning("archive %s: skipping the damaged record at byte %d (%s): %s", file, offset, uri, problem)
+        self.damaged.append({"file": str(file), "offset": offset, "url": uri, "problem": problem})
 
     def lookup(self, url: str, *, responses_only: bool = False) -> ArchivedFetch | None:
         """The archived outcome for ``url``, or None; ``responses_only`` ignores archived failures."""

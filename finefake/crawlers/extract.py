@@ -7,7 +7,8 @@ exception that would stop a crawl.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -65,6 +66,138 @@ def names_of(value: Any) -> list[str]:
     return out
 
 
+#: Outlets and wires that bylines glue to the names ("Rob Picheta, CNN"); a page's own publisher is added.
+OUTLETS = frozenset(
+    {
+        "cnn",
+        "ap",
+        "associated press",
+        "the associated press",
+        "reuters",
+        "afp",
+        "agence france-presse",
+        "bloomberg",
+        "bbc",
+        "bbc news",
+        "npr",
+        "the new york times",
+        "new york times",
+        "the washington post",
+        "washington post",
+        "usa today",
+        "fox news",
+        "nbc news",
+        "abc news",
+        "cbs news",
+        "cdc",
+        "upi",
+        "dpa",
+    }
+)
+_BY = re.compile(
+    r"^(?:(?:analysis|opinion|review|commentary|interview|story|written|reporting|photos?|text)\s+)?by\s+",
+    re.I,
+)
+_FOR_OUTLET = re.compile(r"\s+(?:for|special to)\s+.+$", re.I)
+_SPLIT_NAMES = re.compile(r"\s*(?:;|\||,|\s&\s|\band\b)\s*", re.I)
+_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "md"}
+_PARTICLES = {
+    "de",
+    "da",
+    "van",
+    "von",
+    "der",
+    "den",
+    "del",
+    "della",
+    "la",
+    "le",
+    "di",
+    "du",
+    "bin",
+    "ibn",
+    "al",
+    "el",
+    "y",
+    "dos",
+    "das",
+    "ten",
+    "ter",
+    "st.",
+    "mc",
+}
+_ROLE_WORDS = {
+    "staff",
+    "editor",
+    "editors",
+    "letters",
+    "newsroom",
+    "desk",
+    "team",
+    "wire",
+    "wires",
+    "reporters",
+    "contributors",
+    "agencies",
+    "username",
+    "account",
+    "login",
+    "admin",
+    "guest",
+    "anonymous",
+    "news",
+    "media",
+    "press",
+    "the",
+}
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _is_person(name: str) -> bool:
+    tokens = name.split()
+    if not 2 <= len(tokens) <= 6 or any(ch.isdigit() or ch in "@/:<>" for ch in name):
+        return False
+    for token in tokens:
+        bare = token.strip(".,'’\"()")
+        if bare.lower() in _ROLE_WORDS:
+            return False
+        if token.lower() in _PARTICLES or token.lower().rstrip(".") in _SUFFIXES:
+            continue
+        if not bare or not bare[0].isupper():
+            return False
+    return True
+
+
+def person_names(values: list[str], outlets: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Authors as people's names, one per entry, from raw bylines and author fields.
+
+    A byline is often not a name: a profile URL (``article:author``), a site's account widget, "By A, B, and C,
+    CNN" (several people and the outlet in one string). Each value is split into its names, the "By"/"Analysis
+    by" lead-in and the outlet (``outlets`` plus :data:`OUTLETS`) are dropped, and only what looks like a
+    person's name (2-6 capitalised words, no digits or URL characters, no role word like "Staff") is kept.
+    """
+    skip = OUTLETS | {o.strip().lower() for o in outlets if o and o.strip()}
+    out: list[str] = []
+    for value in values:
+        if not isinstance(value, str) or "://" in value or value.strip().lower().startswith("www."):
+            continue
+        text = clean_line(html_unescape(_TAG.sub(" ", value)))
+        text = _BY.sub("", text)
+        pieces: list[str] = []
+        for piece in _SPLIT_NAMES.split(text):
+            piece = _FOR_OUTLET.sub("", _BY.sub("", piece.strip(" ,;"))).strip()
+            if piece.lower().rstrip(".") in _SUFFIXES and pieces:
+                pieces[-1] = f"{pieces[-1]}, {piece}"
+            elif piece:
+                pieces.append(piece)
+        for piece in pieces:
+            if piece.lower() in skip or not _is_person(piece):
+                continue
+            if piece.lower() not in {o.lower() for o in out}:
+                out.append(piece)
+    return out
+
+
 def urls_of(value: Any) -> list[str]:
     """Image URLs from a JSON-LD ``image`` value (string, ImageObject, or a list)."""
     items = value if isinstance(value, list) else [value]
@@ -104,6 +237,23 @@ def parse_date(value: Any) -> str | None:
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_date_local(value: Any) -> str | None:
+    """An ISO 8601 timestamp that keeps the time zone the page gave (``2019-07-03T04:22:07-04:00``), or None.
+
+    A page's own offset says when the article appeared for its readers; converting it to UTC loses that. A
+    value without a zone is taken as UTC, as :func:`parse_date` does.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        when = dateparser.parse(value.strip(), fuzzy=True)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if when.tzinfo is None or when.utcoffset() == timedelta(0):
+        return when.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.replace(microsecond=0).isoformat()
+
+
 def before(published: str | None, since: str | None) -> bool:
     """True when ``published`` is known and earlier than ``since`` (both ISO strings or dates)."""
     if not published or not since:
@@ -122,25 +272,50 @@ def text_of(node: Tag | None) -> str:
         bad.decompose()
     blocks = node.find_all(["p", "li", "h2", "h3", "h4", "blockquote"])
     parts = [b.get_text(" ", strip=True) for b in blocks] if blocks else [node.get_text(" ", strip=True)]
-    return "\n\n".join(_SPACE.sub(" ", p).strip() for p in parts if p and p.strip())
+    return "\n\n".join(clean_line(p) for p in parts if p and p.strip())
 
 
 def clean_line(value: str | None) -> str:
     return _SPACE.sub(" ", (value or "").replace("\n", " ")).strip()
 
 
-def _best_from_srcset(srcset: str) -> str | None:
-    best, best_w = None, -1.0
-    for candidate in srcset.split(","):
-        bits = candidate.strip().split()
-        if not bits:
+def srcset_candidates(srcset: str) -> list[tuple[str, float]]:
+    """(URL, width) pairs of a ``srcset``, parsed as the HTML standard does.
+
+    A URL runs to the next whitespace, so commas inside it (``...?resize=1200,1216 1200w``, WordPress/Jetpack)
+    stay in it; only a comma after the descriptors separates candidates. The width is that of a ``w``
+    descriptor, else the density of an ``x`` descriptor (0 when there is none).
+    """
+    out: list[tuple[str, float]] = []
+    pos, n = 0, len(srcset)
+    while pos < n:
+        while pos < n and (srcset[pos].isspace() or srcset[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < n and not srcset[pos].isspace():
+            pos += 1
+        url = srcset[start:pos]
+        descriptors = ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            end = srcset.find(",", pos)
+            end = n if end < 0 else end
+            descriptors, pos = srcset[pos:end], end + 1
+        if not url:
             continue
         width = 0.0
-        if len(bits) > 1 and bits[1][:-1].replace(".", "", 1).isdigit():
-            width = float(bits[1][:-1])
-        if width > best_w:
-            best, best_w = bits[0], width
-    return best
+        for token in descriptors.split():
+            number = token[:-1]
+            if token[-1:] in ("w", "x") and number.replace(".", "", 1).isdigit():
+                width = float(number)
+        out.append((url, width))
+    return out
+
+
+def _best_from_srcset(srcset: str) -> str | None:
+    candidates = srcset_candidates(srcset)
+    return max(candidates, key=lambda c: c[1])[0] if candidates else None
 
 
 def image_candidates(node: Tag | None, base_url: str) -> list[dict[str, str | None]]:

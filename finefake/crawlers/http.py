@@ -10,8 +10,13 @@ other hosts proceed in parallel). 429 and 5xx are retried with exponential backo
 
 Safety: only http(s); every hop of a redirect chain is checked, and hosts resolving to private, loopback,
 link-local or reserved addresses are refused unless listed in ``allowed_private_hosts`` (``host`` for any port,
-``host:port`` for one). Bodies are read in chunks after decoding and stopped at ``max_bytes`` (this also caps
-gzip bombs). The remaining gap is DNS rebinding between the check and the connection.
+``host:port`` for one). A URL is judged as the HTTP client will connect: it is normalised with requests' own
+URL preparation, and a URL that two parsers read differently (a backslash, userinfo: ``http://10.0.0.1\\@good/``
+connects to 10.0.0.1 while ``urlsplit`` sees ``good``) is refused as ``ambiguous_url``. The transport checks
+again at connect time (:class:`GuardedAdapter`): it resolves the host itself, refuses if any address is not
+public and connects to the address it checked, which also closes DNS rebinding. Bodies are read in chunks after
+decoding and stopped at ``max_bytes`` (this also caps gzip bombs); one exchange may last at most ``deadline``
+seconds in all (a server trickling a byte a second is cut off and recorded as ``timeout``).
 
 Archive: with a :class:`~finefake.crawlers.archive.WarcArchive`, every fetch outcome is archived; archived
 responses are reused instead of refetched (resume), and in replay mode the network is never touched.
@@ -19,17 +24,27 @@ responses are reused instead of refetched (resume), and in replay mode the netwo
 
 from __future__ import annotations
 
+import codecs
+import contextvars
 import email.utils
+import functools
 import ipaddress
 import logging
+import re
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from protego import Protego
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 from finefake import __version__
 from finefake.crawlers.archive import ArchivedFetch, WarcArchive, warc_now
@@ -55,6 +70,8 @@ class HttpConfig:
 
     user_agent: str = DEFAULT_USER_AGENT
     timeout: float = 20.0
+    #: seconds one exchange may take in all (connect, headers, body); ``timeout`` is per socket operation
+    deadline: float = 60.0
     max_bytes: int = 5 * 1024 * 1024
     max_image_bytes: int = MAX_IMAGE_BYTES
     rate: float = 1.0
@@ -89,17 +106,59 @@ class Fetched:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     @property
+    def charset(self) -> str:
+        """The body's encoding: a BOM, else the HTTP header, else ``<meta>`` / ``<?xml?>``, else utf-8."""
+        return sniff_charset(self.body, self.headers.get("content-type", ""))
+
+    @property
     def text(self) -> str:
-        """The body decoded with the declared charset (utf-8 otherwise), undecodable bytes replaced."""
-        charset = "utf-8"
-        for part in self.headers.get("content-type", "").split(";")[1:]:
-            key, _, value = part.strip().partition("=")
-            if key.lower() == "charset" and value:
-                charset = value.strip("\"' ")
-        try:
-            return self.body.decode(charset, errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
+        """The body decoded with :attr:`charset`, undecodable bytes replaced (and logged)."""
+        charset = self.charset
+        text = self.body.decode(charset, errors="replace")
+        if "\ufffd" in text and "\ufffd".encode(charset, errors="ignore") not in self.body:
+            log.warning("%s: bytes not valid in %s were replaced", self.final_url or self.url, charset)
+        return text
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
+#: WHATWG: a page labelled Latin-1 or ASCII is decoded as windows-1252 (what every browser shows).
+_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+}
+
+
+def _known_codec(label: str, *, in_markup: bool = False) -> str | None:
+    label = label.strip("\"' ").lower()
+    try:
+        name = codecs.lookup(_ALIASES.get(label, label)).name
+    except LookupError:
+        return None
+    # markup read as ASCII cannot be UTF-16: such a <meta> means utf-8 (WHATWG prescan rule)
+    return "utf-8" if in_markup and name.startswith("utf-16") else name
+
+
+def sniff_charset(body: bytes, content_type: str = "") -> str:
+    """The encoding a browser would use: BOM, then the header's ``charset``, then ``<meta charset>`` or
+    ``<meta http-equiv="Content-Type" content="...; charset=...">`` (or ``<?xml encoding?>``) in the first
+    4 KiB, then utf-8."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name if name != "utf-8" else "utf-8-sig"
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value and (name := _known_codec(value)):
+            return name
+    head = body[:4096]
+    match = _XML_ENCODING.match(head.lstrip()) or _META_CHARSET.search(head)
+    if match and (name := _known_codec(match.group(1).decode("ascii"), in_markup=True)):
+        return name
+    return "utf-8"
 
 
 def host_key(url: str) -> str:
@@ -109,33 +168,226 @@ def host_key(url: str) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
+def client_url(url: str) -> str:
+    """``url`` as requests will send it (its own parser: urllib3's, then re-quoting); ValueError if it cannot."""
+    prepared = requests.models.PreparedRequest()
+    try:
+        prepared.prepare_url(url, None)
+    except (requests.RequestException, UnicodeError) as exc:
+        raise ValueError(str(exc)) from exc
+    return prepared.url or ""
+
+
+def _is_allowed(host: str, port: int | None, allowed: tuple[str, ...] | frozenset[str]) -> bool:
+    host = host.strip("[]").lower()
+    return host in allowed or (port is not None and f"{host}:{port}" in allowed)
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to, all public; raises BlockedAddress naming one that is not.
+
+    One rule for the URL check and the connect-time check: loopback, private, link-local, reserved,
+    multicast or unspecified addresses are refused, and a host with any such address is refused whole.
+    """
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise socket.gaierror(f"cannot resolve {host}: {exc}") from exc
+    addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
+    for address in addresses:
+        ip = ipaddress.ip_address(address)
+        if not ip.is_global or ip.is_multicast:
+            raise BlockedAddress(f"{host} resolves to the non-public address {address}")
+    return addresses
+
+
+class BlockedAddress(OSError):
+    """A connection refused because its address is not public (see :func:`public_addresses`)."""
+
+
 def address_error(url: str, allowed: tuple[str, ...] | frozenset[str] = ()) -> str | None:
-    """Why ``url`` must not be fetched (scheme, private/loopback/link-local address), or None when it may."""
+    """Why ``url`` must not be fetched (scheme, ambiguous, private/loopback/link-local address), or None.
+
+    The host judged is the one requests will connect to; a URL whose host another parser reads differently
+    is refused outright, so no later step (robots, politeness, the archive key) can be fooled by it either.
+    """
+    if "\\" in url or any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        return "ambiguous_url"
     try:
         parts = urlsplit(url)
         port = parts.port
+        sent = urlsplit(client_url(url))
+        sent_port = sent.port
     except ValueError:
         return "bad_url"
-    if parts.scheme not in ("http", "https"):
+    if parts.scheme.lower() not in ("http", "https") or sent.scheme not in ("http", "https"):
         return "unsupported_scheme"
-    host = (parts.hostname or "").lower()
+    host = (sent.hostname or "").lower()
     if not host:
         return "bad_url"
-    if host in allowed or host_key(url) in allowed:
+    if "@" in parts.netloc or port != sent_port:
+        return "ambiguous_url"
+    if (parts.hostname or "").isascii() and (parts.hostname or "").lower() != host:
+        return "ambiguous_url"
+    if _is_allowed(host, sent_port, allowed):
         return None
     try:
-        addresses = {ipaddress.ip_address(host)}
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(
-                host, port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP
-            )
-        except (socket.gaierror, UnicodeError, OSError):
-            return "dns_error"
-        addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
-    if any(not ip.is_global or ip.is_multicast for ip in addresses):
+        public_addresses(host, sent_port or (443 if sent.scheme == "https" else 80))
+    except BlockedAddress:
         return "private_address"
+    except OSError:
+        return "dns_error"
     return None
+
+
+#: The deadline of the exchange running in this context (set by :meth:`Fetcher._network_get`).
+_DEADLINE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("finefake_deadline", default=None)
+
+
+class Deadline:
+    """A wall-clock limit on one HTTP exchange: when it passes, the sockets it watches are shut down.
+
+    Socket timeouts bound each read, not their sum, so a server sending a byte a second never trips them.
+    A timer shuts the exchange's socket down instead; the blocked read returns at once and the fetch is
+    recorded as ``timeout``. Sockets register themselves through :class:`GuardedAdapter`'s connections.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                self._shutdown(sock)
+
+    @staticmethod
+    def _shutdown(sock: socket.socket) -> None:
+        try:  # the plain socket's shutdown, also under TLS: it wakes a blocked read without touching TLS state
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                self._shutdown(sock)
+
+    @contextmanager
+    def running(self) -> Iterator[Deadline]:
+        token = _DEADLINE.set(self)
+        self._timer.start()
+        try:
+            yield self
+        finally:
+            self._timer.cancel()
+            _DEADLINE.reset(token)
+
+
+class _GuardedConnectionMixin:
+    """Connect only to checked public addresses (unless the host is allowed) and obey the current deadline."""
+
+    allowed: frozenset[str] = frozenset()
+
+    def _new_conn(self) -> socket.socket:
+        host, port = self.host, self.port  # type: ignore[attr-defined]
+        if _is_allowed(host, port, self.allowed):
+            sock = super()._new_conn()  # type: ignore[misc]
+        else:
+            try:
+                addresses = public_addresses(host, port)
+            except BlockedAddress as exc:
+                raise NewConnectionError(self, f"refused: {exc}") from exc  # type: ignore[arg-type]
+            except OSError as exc:  # no fallback to urllib3's own lookup: that is a second, unchecked answer
+                raise NewConnectionError(self, f"cannot resolve {host}: {exc}") from exc  # type: ignore[arg-type]
+            if not addresses:
+                raise NewConnectionError(self, f"{host} resolves to no address")  # type: ignore[arg-type]
+            sock = self._connect_any(addresses)
+        deadline = _DEADLINE.get()
+        if deadline is not None:
+            deadline.watch(sock)
+        return sock
+
+    def _connect_any(self, addresses: list[str]) -> socket.socket:
+        """Connect to the first address that answers, by address: the name is not resolved a second time."""
+        original = self._dns_host  # type: ignore[has-type]
+        error: Exception | None = None
+        for address in addresses:
+            self._dns_host = address
+            try:
+                return super()._new_conn()  # type: ignore[misc]
+            except (NewConnectionError, OSError) as exc:
+                error = exc
+            finally:
+                self._dns_host = original
+        assert error is not None
+        raise error
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = _DEADLINE.get()
+        if deadline is not None:  # a kept-alive connection's socket joins this exchange's deadline
+            deadline.watch(getattr(self, "sock", None))
+        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+
+@functools.cache
+def _guarded_connection(base: type, allowed: frozenset[str]) -> type:
+    return type(f"Guarded{base.__name__}", (_GuardedConnectionMixin, base), {"allowed": allowed})
+
+
+class _GuardedPoolMixin:
+    """Builds connections of the pool class's *current* connection class, guarded (so that a test double
+    patched in by vcrpy or responses still sees every connection)."""
+
+    allowed: frozenset[str] = frozenset()
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        base = next(c for c in type(self).__mro__ if c in (HTTPConnectionPool, HTTPSConnectionPool))
+        self.ConnectionCls = _guarded_connection(base.ConnectionCls, self.allowed)
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A requests transport whose connections re-check the address they connect to (see module docstring).
+
+    Proxied requests are not affected (the proxy is the peer, chosen by the user).
+    """
+
+    def __init__(self, allowed: frozenset[str] = frozenset(), **kwargs: Any):
+        self.allowed = frozenset(h.lower() for h in allowed)
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        extra = {"allowed": self.allowed}
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("GuardedHTTPPool", (_GuardedPoolMixin, HTTPConnectionPool), extra),
+            "https": type("GuardedHTTPSPool", (_GuardedPoolMixin, HTTPSConnectionPool), extra),
+        }
+
+
+def _blocked(exc: BaseException) -> bool:
+    """Whether a requests error comes from :class:`GuardedAdapter` refusing an address."""
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, BlockedAddress):
+            return True
+        stack += [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        stack += [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+    return False
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -199,8 +451,8 @@ class Fetcher:
         self.allowed = frozenset(h.lower() for h in (*config.allowed_private_hosts, *allow_hosts))
         self.throttle = HostThrottle(config.rate)
         self.session = session or requests.Session()
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=config.pool_size, pool_maxsize=config.pool_size
+        adapter = GuardedAdapter(
+            self.allowed, pool_connections=config.pool_size, pool_maxsize=config.pool_size
         )
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -298,10 +550,14 @@ class Fetcher:
             with self._lock:
                 self.network_requests += 1
             fetched_at = warc_now()
+            deadline = Deadline(self.config.deadline)
             try:
-                with self.session.get(
-                    url, stream=True, allow_redirects=False, timeout=self.config.timeout
-                ) as resp:
+                with (
+                    deadline.running(),
+                    self.session.get(
+                        url, stream=True, allow_redirects=False, timeout=self.config.timeout
+                    ) as resp,
+                ):
                     status = resp.status_code
                     if status == 429 or status >= 500:
                         last_error = f"http_{status}"
@@ -318,6 +574,8 @@ class Fetcher:
                     if declared.isdigit() and int(declared) > cap:
                         return self._fail(url, url, "too_large", archive=True)
                     body, error = self._read_capped(resp, cap)
+                    if deadline.expired:
+                        error = "timeout"
                     if error is not None:
                         return self._fail(url, url, error, archive=True)
                     if self.archive is not None:
@@ -326,6 +584,10 @@ class Fetcher:
             except requests.Timeout:
                 last_error = "timeout"
             except requests.RequestException as exc:
+                if _blocked(exc):  # the connect-time check caught what the URL check could not (rebinding)
+                    return self._fail(url, url, "private_address", archive=True)
+                if deadline.expired:  # a deliberately slow server would hold every retry as long
+                    return self._fail(url, url, "timeout", archive=True)
                 last_error = f"connection_error:{type(exc).__name__}"
             if attempt < self.config.retries:
                 time.sleep(min(self.config.backoff * 2**attempt, self.config.max_retry_after))

@@ -9,6 +9,7 @@ original page may be gone) and identified by the original URL, so the direct and
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,12 +17,14 @@ from urllib.parse import urljoin, urlsplit
 
 from finefake.contract import topic_for_categories
 from finefake.crawlers import extract as ex
+from finefake.crawlers.claimreview import STAGE as CLAIMREVIEW_STAGE
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
 from finefake.crawlers.runner import CrawlReport, Outcome, store_images
 from finefake.crawlers.session import config_dict, hosts_of, run_crawl
 from finefake.crawlers.snopes import STAGE as SNOPES_STAGE
 from finefake.crawlers.snopes import fact_check_of, unwrap_archive
+from finefake.crawlers.wayback import WAYBACK_API, WAYBACK_WEB, find_snapshot, is_dead
 from finefake.errors import FinefakeError
 from finefake.ids import item_id
 from finefake.workspace import Workspace
@@ -53,6 +56,8 @@ class NewsConfig:
     """Everything ``finefake crawl news`` can be told."""
 
     from_snopes: bool = True
+    from_claimreview: bool = True
+    """Follow the appearances of the fact-checks in ``crawl/claimreview`` too (like Snopes' source links)."""
     urls: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     platforms: tuple[str, ...] = NEWS_PLATFORMS
@@ -63,6 +68,10 @@ class NewsConfig:
     replay: str | None = None
     workers: int = 8
     commit_every: int = 50
+    wayback: bool = True
+    """A dead link (404, 410, DNS failure, parked domain) is fetched from the Wayback Machine instead."""
+    wayback_api: str = WAYBACK_API
+    wayback_web: str = WAYBACK_WEB
     http: HttpConfig = field(default_factory=HttpConfig)
 
 
@@ -114,6 +123,54 @@ def parse_sitemap(xml: bytes, url: str) -> tuple[list[str], list[tuple[str, str 
     return children, articles
 
 
+def _own_headline(soup) -> str:
+    """The article's own ``<h1>``: the one inside ``<article>``/``<main>`` or marked as a headline, or the only one.
+
+    A section banner ("Letters to the Editor") is often an ``<h1>`` too, so a page with several and none in the
+    article gives no headline here (the caller falls back to og:title).
+    """
+    h1s = [h for h in soup.find_all("h1") if h.get_text(strip=True)]
+    inside = [h for h in h1s if h.find_parent(["article", "main"]) is not None]
+    marked = [
+        h for h in h1s if any(k in " ".join(h.get("class") or []).lower() for k in ("headline", "title"))
+    ]
+    chosen = inside[:1] or marked[:1] or (h1s if len(h1s) == 1 else [])
+    return ex.clean_line(chosen[0].get_text(" ", strip=True)) if chosen else ""
+
+
+LISTING_TYPES = ("CollectionPage", "ItemList", "WebSite", "SearchResultsPage", "SiteNavigationElement")
+_REFRESH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:[;,]\s*(?:url\s*=\s*)?['\"]?([^'\"]*)['\"]?)?", re.I)
+
+
+def not_an_article(html: str, url: str) -> str | None:
+    """Why a page is not an article (``meta_refresh``, ``front_page``, ``section_page``), or None if it may be.
+
+    Source links and sitemaps also lead to redirect stubs, home pages and section fronts; their text is teasers
+    and navigation, not an article, so they are recorded as failures with this reason instead of as items.
+    """
+    soup = ex.soup_of(html)
+    objs = ex.json_ld(html, url)
+    for tag in soup.find_all("meta"):
+        if str(tag.get("http-equiv") or "").lower() != "refresh":
+            continue
+        match = _REFRESH.match(str(tag.get("content") or ""))
+        if match and match.group(2) and float(match.group(1)) <= 10:
+            return "meta_refresh"
+    if ex.first_of_type(objs, *ARTICLE_TYPES[:-1]):
+        return None
+    path = urlsplit(url).path.strip("/")
+    listing = ex.first_of_type(objs, *LISTING_TYPES) is not None
+    paragraphs = sum(1 for p in soup.find_all("p") if len(p.get_text(" ", strip=True)) > 150)
+    link_heavy = len(soup.find_all("a")) >= 100 and paragraphs <= 2
+    if (ex.meta(soup, "og:type") or "").lower() == "article" and not listing:
+        return None
+    if path in ("", "index.html", "index.htm", "index.php") and (listing or link_heavy or paragraphs <= 2):
+        return "front_page"
+    if listing or link_heavy:
+        return "section_page"
+    return None
+
+
 def parse_article(html: str, url: str) -> dict[str, Any]:
     """Parse a news article page (no network); raises ValueError when no article text is found."""
     import trafilatura
@@ -140,20 +197,21 @@ def parse_article(html: str, url: str) -> dict[str, Any]:
         text = ex.text_of(soup.find("article") or soup.body)
     if not text:
         raise ValueError("no article text")
-    title = (
-        ex.clean_line(str(art.get("headline") or ""))
-        or ex.meta(soup, "og:title", "twitter:title")
-        or (traf.get("title") or (soup.title.get_text(strip=True) if soup.title else ""))
+    title = ex.clean_line(str(art.get("headline") or "")) or _own_headline(soup)
+    title = title or ex.meta(soup, "og:title", "twitter:title") or traf.get("title") or ""
+    title = title or (soup.title.get_text(strip=True) if soup.title else "")
+    outlets = [ex.meta(soup, "og:site_name") or "", *ex.names_of(art.get("publisher"))]
+    bylines = (
+        ex.names_of(art.get("author")),
+        [ex.meta(soup, "author") or ""],
+        ex.metas(soup, "article:author"),
+        [traf.get("author") or ""],
     )
-    authors = (
-        ex.names_of(art.get("author"))
-        or ex.metas(soup, "article:author")
-        or [a.strip() for a in (ex.meta(soup, "author") or traf.get("author") or "").split(";") if a.strip()]
-    )
+    authors = next((names for b in bylines if (names := ex.person_names(b, outlets))), [])
     published = (
-        ex.parse_date(art.get("datePublished"))
-        or ex.parse_date(ex.meta(soup, "article:published_time"))
-        or ex.parse_date(traf.get("date"))
+        ex.parse_date_local(art.get("datePublished"))
+        or ex.parse_date_local(ex.meta(soup, "article:published_time"))
+        or ex.parse_date_local(traf.get("date"))
     )
     images = [{"url": urljoin(url, u), "alt": None} for u in ex.urls_of(art.get("image"))]
     og = ex.meta(soup, "og:image", "twitter:image")
@@ -167,8 +225,8 @@ def parse_article(html: str, url: str) -> dict[str, Any]:
         "authors": list(dict.fromkeys(authors)),
         "published": published,
         "images": images,
-        "modified": ex.parse_date(art.get("dateModified"))
-        or ex.parse_date(ex.meta(soup, "article:modified_time")),
+        "modified": ex.parse_date_local(art.get("dateModified"))
+        or ex.parse_date_local(ex.meta(soup, "article:modified_time")),
         "section": section if isinstance(section, (str, list)) else None,
         "description": ex.meta(soup, "og:description", "description"),
         "jsonld": bool(art),
@@ -190,18 +248,33 @@ class NewsHandler:
         if task.kind == "sitemap":
             return self._sitemap(task)
         fetched = self.fetcher.fetch(task.url, expect="html")
+        original = task.context.get("original_url") or task.url
+        snapshot = None
+        if self.config.wayback and is_dead(fetched):
+            snapshot = find_snapshot(
+                self.fetcher,
+                original,
+                task.context.get("fact_check_date"),
+                api=self.config.wayback_api,
+                web=self.config.wayback_web,
+            )
+            if snapshot is None:
+                return Outcome(error=f"dead_not_archived:{fetched.error or 'parked_domain'}")
+            fetched = self.fetcher.fetch(snapshot.url, expect="html")
         if not fetched.ok:
             return Outcome(error=fetched.error)
+        reason = not_an_article(fetched.text, task.url)
+        if reason:
+            return Outcome(error=f"{reason}:not an article ({task.url})")
         try:
             parsed = parse_article(fetched.text, task.url)
         except ValueError as exc:
             return Outcome(error=f"parse_error:{exc}")
         if ex.before(parsed["published"], self.config.since):
             return Outcome(skipped="before_since")
-        original = task.context.get("original_url") or task.url
         platform = task.context["platform"]
         images = store_images(self.ws, self.fetcher, parsed["images"], self.config.max_images)
-        metadata = {k: task.context[k] for k in ("snopes_id", "via") if task.context.get(k)}
+        metadata = {k: task.context[k] for k in ("snopes_id", "claimreview_id", "via") if task.context.get(k)}
         metadata |= {
             "section": parsed["section"],
             "description": parsed["description"],
@@ -210,6 +283,9 @@ class NewsHandler:
         }
         if original != task.url:
             metadata["archived_url"] = task.url
+        if snapshot is not None:
+            metadata["archived_from"] = snapshot.url
+            metadata["archived_at"] = ex.parse_date(snapshot.timestamp[:8])
         return Outcome(
             items=[
                 {
@@ -271,9 +347,38 @@ def seed_tasks(ws: Workspace, config: NewsConfig) -> tuple[list[Task], Counter[s
                 if original:
                     context["original_url"] = original
                 tasks.append(Task(link, "article", context))
+    if config.from_claimreview and ws.has_records(CLAIMREVIEW_STAGE):
+        for record in ws.read(CLAIMREVIEW_STAGE):
+            context = {
+                "fact_check": record.get("fact_check"),
+                "topic": None,
+                "claimreview_id": record["id"],
+                "fact_check_date": record.get("review_date"),
+            }
+            for link in record.get("links") or []:
+                platform = platform_for(link, config.host_platforms)
+                if platform is None or platform not in config.platforms:
+                    ignored["not_a_news_link"] += 1
+                    continue
+                task_context = context | {"platform": platform, "via": "claimreview"}
+                original = unwrap_archive(link)
+                if original:
+                    task_context["original_url"] = original
+                tasks.append(Task(link, "article", task_context))
     if not tasks:
-        raise FinefakeError("nothing to crawl: give article URLs or sitemaps, or crawl snopes first")
+        raise FinefakeError(
+            "nothing to crawl: give article URLs or sitemaps, or crawl snopes or claimreview first"
+        )
     return tasks, ignored
+
+
+def _custom_wayback(config: NewsConfig) -> list[str]:
+    """Wayback endpoints the user pointed elsewhere (a local mirror): allowed like the URLs they typed."""
+    return [
+        u
+        for u, default in ((config.wayback_api, WAYBACK_API), (config.wayback_web, WAYBACK_WEB))
+        if u != default
+    ]
 
 
 def crawl_news(ws: Workspace, config: NewsConfig) -> CrawlReport:
@@ -285,10 +390,11 @@ def crawl_news(ws: Workspace, config: NewsConfig) -> CrawlReport:
         config.http,
         tasks,
         lambda fetcher: NewsHandler(ws, fetcher, config),
-        inputs=[SNOPES_STAGE] if config.from_snopes else [],
+        inputs=[SNOPES_STAGE] * config.from_snopes
+        + [CLAIMREVIEW_STAGE] * (config.from_claimreview and ws.has_records(CLAIMREVIEW_STAGE)),
         settings=config_dict(config),
         replay=config.replay,
-        allow_hosts=hosts_of([*config.urls, *config.sitemaps]),
+        allow_hosts=hosts_of([*config.urls, *config.sitemaps, *_custom_wayback(config)]),
         finish=lambda handler, report: {f"links_{k}": v for k, v in ignored.items()},
         limit=config.limit,
         workers=config.workers,

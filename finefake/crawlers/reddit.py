@@ -2,7 +2,8 @@
 
 Each submission becomes a raw_item with its title, self text, author, creation time, score, media (direct
 image link, gallery items in order, or the preview's source image) and the comment tree flattened in
-breadth-first order after ``replace_more(limit=replace_more_limit)``. Credentials come from the environment
+breadth-first order, its "load more comments" stubs expanded up to ``comment_limit`` comments (see
+:func:`comments_of`). Credentials come from the environment
 (``REDDIT_CLIENT_ID``, ``REDDIT_CLIENT_SECRET``, ``REDDIT_USER_AGENT``); application-only (read-only) OAuth.
 
 To talk to a local server (demo, tests), set ``oauth_url`` / ``reddit_url`` in :class:`RedditConfig`: they are
@@ -41,6 +42,11 @@ STAGE = "crawl/reddit"
 ENV = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT")
 IMAGE_EXT = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 _ID = re.compile(r"^[a-z0-9]{3,12}$")
+#: Comments kept per submission by default. Reddit's first answer holds ~88% of a thread; the rest hides
+#: behind "load more comments" stubs that cost one API call each (about 100 comments per call).
+COMMENT_LIMIT = 2000
+#: Calls beyond the 100-comments-per-call estimate, for "continue this thread" stubs (a few comments each).
+_EXTRA_CALLS = 8
 
 
 @dataclass
@@ -55,8 +61,8 @@ class RedditConfig:
     time_filter: str = "all"
     listing_limit: int = 100
     limit: int | None = None
-    replace_more_limit: int | None = 0
-    max_comments: int = 500
+    replace_more_limit: int | None = None
+    comment_limit: int = COMMENT_LIMIT
     max_images: int = 10
     oauth_url: str = "https://oauth.reddit.com"
     reddit_url: str = "https://www.reddit.com"
@@ -141,10 +147,25 @@ def media_of(submission) -> list[dict[str, Any]]:
     return out
 
 
-def comments_of(submission, replace_more_limit: int | None, max_comments: int) -> list[dict[str, Any]]:
-    submission.comments.replace_more(limit=replace_more_limit)
+def comments_of(
+    submission, replace_more_limit: int | None, comment_limit: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The comment tree flattened breadth-first, expanded up to ``comment_limit`` comments, and its counts.
+
+    Each "load more comments" stub costs one API call and brings at most 100 comments. A thread that reports
+    no more than ``comment_limit`` comments is expanded completely; a larger one gets enough calls (largest
+    stubs first) to reach the limit. ``replace_more_limit`` overrides that number of calls. What stays behind
+    is reported: ``missing`` is the number of comments the thread reports minus those kept.
+    """
+    initial = len(submission.comments.list())
+    reported = getattr(submission, "num_comments", None)
+    budget = replace_more_limit
+    if budget is None and isinstance(reported, int) and reported > comment_limit:
+        budget = max(0, comment_limit - initial) // 100 + _EXTRA_CALLS
+    left = submission.comments.replace_more(limit=budget)
+    flat = submission.comments.list()
     out = []
-    for comment in submission.comments.list()[:max_comments]:
+    for comment in flat[:comment_limit]:
         out.append(
             {
                 "id": comment.id,
@@ -155,12 +176,21 @@ def comments_of(submission, replace_more_limit: int | None, max_comments: int) -
                 "score": getattr(comment, "score", None),
             }
         )
-    return out
+    counts = {
+        "kept": len(out),
+        "reported": reported,
+        "missing": max(0, reported - len(out)) if isinstance(reported, int) else None,
+        "stubs_left": len(left),
+        "limit": comment_limit,
+    }
+    return out, counts
 
 
 class RedditHandler:
     def __init__(self, ws: Workspace, fetcher: Fetcher, reddit, config: RedditConfig, api: ArchivingAdapter):
         self.ws, self.fetcher, self.reddit, self.config, self.api = ws, fetcher, reddit, config, api
+        self.comments_missing = 0
+        self.threads_incomplete = 0
 
     def __call__(self, task: Task) -> Outcome:
         import praw.exceptions
@@ -195,7 +225,12 @@ class RedditHandler:
         submission.comment_sort = "top"
         title = submission.title  # the first attribute access fetches the submission and its comments
         fetched_at = self.api.last_fetched_at  # that response's WARC-Date, the same when replayed
-        comments = comments_of(submission, self.config.replace_more_limit, self.config.max_comments)
+        comments, comment_counts = comments_of(
+            submission, self.config.replace_more_limit, self.config.comment_limit
+        )
+        if comment_counts["missing"]:
+            self.comments_missing += comment_counts["missing"]
+            self.threads_incomplete += 1
         images = store_images(self.ws, self.fetcher, media_of(submission), self.config.max_images)
         metadata = {
             "subreddit": str(submission.subreddit),
@@ -204,6 +239,7 @@ class RedditHandler:
             "upvote_ratio": getattr(submission, "upvote_ratio", None),
             "link_url": submission.url,
             "over_18": submission.over_18,
+            "comments": comment_counts,
         }
         metadata |= {k: task.context[k] for k in ("snopes_id", "via") if task.context.get(k)}
         return Outcome(
@@ -274,6 +310,10 @@ def crawl_reddit(ws: Workspace, config: RedditConfig) -> CrawlReport:
         settings=config_dict(config),
         replay=config.replay,
         allow_hosts=hosts_of([config.oauth_url, config.reddit_url]),
+        finish=lambda handler, report: {
+            "comments_missing": handler.comments_missing,
+            "threads_incomplete": handler.threads_incomplete,
+        },
         limit=config.limit,
         workers=1,
         per_host=1,

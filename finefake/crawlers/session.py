@@ -92,6 +92,10 @@ def run_crawl(
             fetcher.close()
             frontier.close()
         report.archive = str(archive) if archive else None
+        damaged = fetcher.archive.damaged if fetcher.archive else []
+        if damaged:  # left out of the index: refetched live, missing (not_in_archive) on replay
+            report.failure_reasons["damaged_archive_record"] = len(damaged)
+            manifest.extra["archive_damaged"] = damaged[:200]
         extra = finish(handler, report) if finish else {}
         manifest.counts.update(items_written=report.items_written, items_total=report.items_total, **extra)
         manifest.extra["crawl"] = report.as_dict()

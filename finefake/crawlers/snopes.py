@@ -113,11 +113,27 @@ LAYOUTS = {
     "2017": ".claim, .rating-name, .breadcrumb-item",
     "legacy": ".article-text, [itemprop=reviewRating], .entry-content",
 }
+#: The claim/rating box that today's layout puts at the top of the article container (not article text).
+CLAIM_BOX = "#fact_check_rating_container, .rating_link_wrapper, p.wrapper_title"
 _SKIP_CRUMBS = {"home", "fact check", "fact checks", "fact-check", "snopes", "snopes.com", "all", "facts"}
 _UPDATED = re.compile(
     r"(?:last updated|published|posted)\s*:?\s*(\d{1,2} \w+ \d{4}|\w+ \d{1,2},? \d{4})", re.I
 )
 _LABELLED = re.compile(r"^\s*(claim|rating|status)\s*:\s*(.+)$", re.I | re.S)
+#: Page furniture that sits inside the article container on some layouts: the membership/donation appeal,
+#: newsletter sign-up, author bios and staff lists, related-article rails, share bars.
+_FURNITURE = re.compile(
+    r"donat|membership|member-?cta|support[-_]?snopes|newsletter|subscribe|author[-_]?(bio|box|info)|"
+    r"staff|team[-_]?list|related|recirc|share[-_]?(bar|buttons|wrap)|social|sponsor|advert|\bads?\b",
+    re.I,
+)
+#: The first block whose text opens like this ends the article (an appeal or a staff list follows it).
+_ARTICLE_END = re.compile(
+    r"^(support snopes|help support|snopes (is|needs|relies)|become a (snopes )?member|join (the )?snopes|"
+    r"(please )?(consider )?(making a )?donat|our (staff|team)|meet (the|our) (team|staff)|snopes staff\b|"
+    r"about the authors?\b)",
+    re.I,
+)
 
 
 @dataclass
@@ -281,12 +297,21 @@ def parse_fact_check(html: str, url: str) -> dict[str, Any]:
         if isinstance(value, str):
             categories.append(value)
     categories += ex.metas(soup, "article:section")
+    own = {_norm_title(title), _norm_title(claim)}
     for selector in CATEGORY_LINKS:
         for node in soup.select(selector):
             href = str(node.get("href") or "")
             text = ex.clean_line(node.get_text(" ", strip=True))
-            if text and text.lower() not in _SKIP_CRUMBS and ("category" in href or "breadcrumb" in selector):
-                categories.append(text)
+            if (
+                not text
+                or text.lower() in _SKIP_CRUMBS
+                or not ("category" in href or "breadcrumb" in selector)
+            ):
+                continue
+            # the last crumb of a breadcrumb trail is the page itself, not a category
+            if _norm_title(text) in own or _same_page(urljoin(url, href), url) or node.get("aria-current"):
+                continue
+            categories.append(text)
     tags = ex.metas(soup, "article:tag") + [
         ex.clean_line(n.get_text(" ", strip=True)) for sel in TAG_LINKS for n in soup.select(sel)
     ]
@@ -298,7 +323,7 @@ def parse_fact_check(html: str, url: str) -> dict[str, Any]:
     categories = list(dict.fromkeys(c for c in categories if c))
     tags = list(dict.fromkeys(t for t in tags if t and t not in categories))
 
-    body = _first(soup, BODY)
+    body = trim_furniture(_first(soup, BODY))
     lead = ex.meta(soup, "og:image") or next(iter(ex.urls_of(article.get("image"))), None)
     images = ([{"url": urljoin(url, lead), "alt": None}] if lead else []) + ex.image_candidates(body, url)
     links = _source_links(body, url) + _appearances(review, url)
@@ -316,6 +341,47 @@ def parse_fact_check(html: str, url: str) -> dict[str, Any]:
         "links": list(dict.fromkeys(links)),
         "layout": layout,
     }
+
+
+def _norm_title(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).strip()
+
+
+def _same_page(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.hostname or "") == (pb.hostname or "") and pa.path.rstrip("/") == pb.path.rstrip("/")
+
+
+def trim_furniture(body: Tag | None) -> Tag | None:
+    """The article container without the page furniture some layouts nest in it, and nothing after its end.
+
+    Blocks whose class or id names a donation/membership appeal, newsletter box, author bio or staff list,
+    related-articles rail or share bar are dropped; the first block that opens such an appeal or staff list
+    ("Support Snopes...", "Our staff", ...) ends the article, with everything after it.
+    """
+    if body is None:
+        return None
+    for node in body.select(CLAIM_BOX):
+        node.decompose()
+    for node in list(body.find_all(True)):
+        if node.decomposed:
+            continue
+        marks = " ".join([*(node.get("class") or []), str(node.get("id") or "")])
+        if marks.strip() and _FURNITURE.search(marks):
+            node.decompose()
+    for block in body.find_all(["p", "h2", "h3", "h4", "div", "section", "aside"]):
+        if block.decomposed or not _ARTICLE_END.match(block.get_text(" ", strip=True)):
+            continue
+        if block.name == "div" and block.find(["p", "h2", "h3", "h4"]) is not None:
+            continue  # a wrapper: its own first block is the one to cut at
+        node: Tag = block
+        while node is not body and node.parent is not None:
+            for sibling in list(node.find_next_siblings()):
+                sibling.decompose()
+            node = node.parent
+        block.decompose()
+        break
+    return body
 
 
 def _source_links(body: Tag | None, url: str) -> list[str]:
@@ -382,7 +448,12 @@ def build_item(
 
 def fact_check_of(item: dict[str, Any]) -> dict[str, Any]:
     """The context a Snopes item hands to the items it links to (its fact_check and topic)."""
-    return {"fact_check": item.get("fact_check"), "topic": item.get("topic"), "snopes_id": item.get("id")}
+    return {
+        "fact_check": item.get("fact_check"),
+        "topic": item.get("topic"),
+        "snopes_id": item.get("id"),
+        "fact_check_date": item.get("published"),
+    }
 
 
 class SnopesHandler:

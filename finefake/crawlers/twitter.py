@@ -50,10 +50,29 @@ TWEET_FIELDS = [
     "attachments",
     "in_reply_to_user_id",
     "referenced_tweets",
+    "edit_history_tweet_ids",
 ]
-MEDIA_FIELDS = ["url", "preview_image_url", "type", "width", "height", "alt_text", "media_key"]
+MEDIA_FIELDS = [
+    "url",
+    "preview_image_url",
+    "type",
+    "width",
+    "height",
+    "alt_text",
+    "media_key",
+    "variants",
+    "duration_ms",
+]
 USER_FIELDS = ["username", "name"]
-EXPANSIONS = ["attachments.media_keys", "author_id"]
+#: Referenced tweets (a retweet's original, a quote, a reply's parent) and the later versions of an edited
+#: tweet come back in ``includes.tweets``; their media in ``includes.media``.
+EXPANSIONS = [
+    "attachments.media_keys",
+    "author_id",
+    "referenced_tweets.id",
+    "referenced_tweets.id.attachments.media_keys",
+    "edit_history_tweet_ids",
+]
 _STATUS = re.compile(r"/status(?:es)?/(\d{1,25})(?:/|$)")
 
 
@@ -125,11 +144,71 @@ def _describe(exc: Exception) -> str:
     return f"twitter_{type(exc).__name__}:{str(exc)[:300]}"
 
 
+def _is_tweet_error(error: dict[str, Any], asked: set[str]) -> bool:
+    """Whether an entry of a response's ``errors`` says that an asked-for tweet could not be fetched.
+
+    The same array also reports expanded objects that are gone (a suspended mentioned user, a deleted
+    quoted tweet): those are not unfetched tweets of this crawl.
+    """
+    value = str(error.get("value") or error.get("resource_id") or "")
+    if error.get("resource_type") not in (None, "tweet"):
+        return False
+    return value in asked or error.get("parameter") in ("ids", "id")
+
+
+def best_mp4(variants: list[dict[str, Any]] | None) -> str | None:
+    """The highest-bit-rate MP4 of a video or GIF's ``variants`` (HLS playlists are skipped)."""
+    mp4 = [v for v in variants or [] if v.get("content_type") == "video/mp4" and v.get("url")]
+    return max(mp4, key=lambda v: v.get("bit_rate") or 0)["url"] if mp4 else None
+
+
+def media_of(objects: list) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Images to store (photos, and the preview frame of videos/GIFs) and the videos' playable files."""
+    images, videos = [], []
+    for m in objects:
+        url = m.url or m.preview_image_url
+        if url:
+            images.append({"url": url, "alt": getattr(m, "alt_text", None)})
+        if m.type in ("video", "animated_gif"):
+            videos.append(
+                {
+                    "media_key": m.media_key,
+                    "type": m.type,
+                    "preview": m.preview_image_url,
+                    "mp4": best_mp4(m.variants),
+                    "variants": list(m.variants or []),
+                    "duration_ms": m.duration_ms,
+                }
+            )
+    return images, videos
+
+
+def _latest_version(tweet, referenced: dict) -> tuple[Any, dict[str, Any] | None]:
+    """The latest version of a tweet (the last of ``edit_history_tweet_ids``) and a note of the edit.
+
+    Looking a tweet up by an older id returns that older text; the ``edit_history_tweet_ids`` expansion brings
+    the later versions, so the item keeps the latest text and records the chain.
+    """
+    history = [str(i) for i in (getattr(tweet, "edit_history_tweet_ids", None) or [])]
+    if len(history) <= 1:
+        return tweet, None
+    latest_id = history[-1]
+    latest = tweet if str(tweet.id) == latest_id else referenced.get(latest_id)
+    edit = {"history": history, "latest_id": latest_id, "fetched_id": str(tweet.id)}
+    if latest is None:
+        edit["latest_missing"] = True
+        return tweet, edit
+    if latest is not tweet:
+        edit["original_text"] = tweet.text
+    return latest, edit
+
+
 class TwitterHandler:
     def __init__(self, ws: Workspace, fetcher: Fetcher, client, config: TwitterConfig, api: ArchivingAdapter):
         self.ws, self.fetcher, self.client, self.config, self.api = ws, fetcher, client, config, api
         self.replies_unavailable: str | None = None
         self.unfetched: list[dict[str, str]] = []
+        self.partial_errors: list[dict[str, str]] = []
 
     def __call__(self, task: Task) -> Outcome:
         import tweepy
@@ -165,40 +244,77 @@ class TwitterHandler:
         except (tweepy.TweepyException, requests.RequestException) as exc:
             return Outcome(error=_describe(exc))
         fetched_at = self.api.last_fetched_at  # this response's WARC-Date, the same when replayed
+        asked = set(task.context.get("ids") or [])
         for error in response.errors or []:
-            self.unfetched.append(
-                {
-                    "id": str(error.get("value") or error.get("resource_id")),
-                    "error": f"{error.get('title')}: {error.get('detail')}",
-                }
-            )
-        media = {m.media_key: m for m in (response.includes or {}).get("media", [])}
-        users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
+            if _is_tweet_error(error, asked):
+                self.unfetched.append(
+                    {
+                        "id": str(error.get("value") or error.get("resource_id")),
+                        "error": f"{error.get('title')}: {error.get('detail')}",
+                    }
+                )
+            else:
+                self.partial_errors.append(
+                    {
+                        "resource_type": str(error.get("resource_type") or ""),
+                        "value": str(error.get("value") or error.get("resource_id") or ""),
+                        "error": f"{error.get('title')}: {error.get('detail')}",
+                    }
+                )
+        includes = response.includes or {}
+        media = {m.media_key: m for m in includes.get("media", [])}
+        users = {str(u.id): u for u in includes.get("users", [])}
+        referenced = {str(t.id): t for t in includes.get("tweets", [])}
         contexts = task.context.get("contexts", {})
         items = [
-            self._item(tweet, media, users, contexts.get(str(tweet.id), {}), fetched_at)
+            self._item(tweet, media, users, referenced, contexts.get(str(tweet.id), {}), fetched_at)
             for tweet in response.data or []
         ]
         return Outcome(items=items, new_tasks=new_tasks)
 
     def _item(
-        self, tweet, media: dict, users: dict, context: dict[str, Any], fetched_at: str
+        self,
+        tweet,
+        media: dict,
+        users: dict,
+        referenced: dict,
+        context: dict[str, Any],
+        fetched_at: str,
     ) -> dict[str, Any]:
         user = users.get(str(tweet.author_id))
         username = user.username if user is not None else None
-        images = []
-        for key in (tweet.attachments or {}).get("media_keys", []):
-            m = media.get(key)
-            url = m and (m.url or m.preview_image_url)
-            if url:
-                images.append({"url": url, "alt": getattr(m, "alt_text", None)})
+        refs = [{"type": str(r["type"]), "id": str(r["id"])} for r in (tweet.referenced_tweets or [])]
+        latest, edit = _latest_version(tweet, referenced)
+        original = next((referenced.get(r["id"]) for r in refs if r["type"] == "retweeted"), None)
+        # A retweet's own text is "RT @user: " and the original cut to 140 characters; the original's full
+        # text (and its media) come with the referenced_tweets.id expansion.
+        shown = original if original is not None else latest
+        media_keys = (shown.attachments or {}).get("media_keys") or (tweet.attachments or {}).get(
+            "media_keys", []
+        )
+        images, videos = media_of([media[k] for k in media_keys if k in media])
         stored = store_images(self.ws, self.fetcher, images, self.config.max_images)
         metadata: dict[str, Any] = {
             "conversation_id": str(tweet.conversation_id or ""),
             "lang": tweet.lang,
             "public_metrics": tweet.public_metrics,
             "username": username,
+            "referenced_tweets": refs,
+            "replied_to": next((r["id"] for r in refs if r["type"] == "replied_to"), None),
+            "quoted": next((r["id"] for r in refs if r["type"] == "quoted"), None),
         }
+        if original is not None:
+            metadata["retweet_of"] = str(original.id)
+            metadata["retweet_text"] = tweet.text
+            original_user = users.get(str(original.author_id))
+            metadata["retweet_author"] = original_user.username if original_user is not None else None
+        elif any(r["type"] == "retweeted" for r in refs):
+            metadata["retweet_of"] = next(r["id"] for r in refs if r["type"] == "retweeted")
+            metadata["retweet_truncated"] = True  # the original was not in includes (deleted or withheld)
+        if edit:
+            metadata["edit"] = edit
+        if videos:
+            metadata["videos"] = videos
         metadata |= {k: context[k] for k in ("snopes_id", "via") if context.get(k)}
         comments = []
         if self.config.replies and tweet.conversation_id:
@@ -210,7 +326,7 @@ class TwitterHandler:
             "platform": "twitter",
             "url": f"https://twitter.com/{username or 'i/web'}/status/{tweet.id}",
             "title": "",
-            "text": tweet.text or "",
+            "text": shown.text or "",
             "authors": [f"@{username}"] if username else [],
             "published": parse_date(tweet.created_at.isoformat()) if tweet.created_at else None,
             "images": stored,
@@ -310,7 +426,7 @@ def crawl_twitter(ws: Workspace, config: TwitterConfig) -> CrawlReport:
         report.failures = report.failures + handler.unfetched
         if handler.replies_unavailable:
             report.failure_reasons["replies_unavailable"] = 1
-        return {"tweets_unfetched": len(handler.unfetched)}
+        return {"tweets_unfetched": len(handler.unfetched), "expansion_errors": len(handler.partial_errors)}
 
     return run_crawl(
         ws,

@@ -33,7 +33,7 @@ from typing import Any
 from finefake.console import make_progress, track
 from finefake.dataset.card import croissant_metadata, render_card, table3
 from finefake.dataset.features import record_features, records_to_columns
-from finefake.dataset.splits import DEFAULT_RATIOS, SPLIT_NAMES, stratified_group_split
+from finefake.dataset.splits import DEFAULT_RATIOS, SPLIT_NAMES, package_split
 from finefake.errors import FinefakeError
 from finefake.records import iter_errors
 from finefake.workspace import RunManifest, Workspace, atomic_write_json, atomic_write_text
@@ -66,6 +66,7 @@ class PackageReport:
     output: Path
     parquet_files: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    excluded: dict[str, int] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -173,21 +174,37 @@ def _read_records(ws: Workspace, stage: str, kind: str | None) -> list[dict[str,
     return records
 
 
+def _without_unverdicted(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Records whose fact-check rating has a verdict, and how many were left out (excluded / unmapped rating).
+
+    A rating the YAML table marks "excluded" has no true/false verdict; one it does not name at all cannot
+    vouch for any label. Records without a fact-check rating are kept.
+    """
+    from finefake.contract import rating_verdict
+
+    kept, left_out = [], Counter()
+    for record in records:
+        verdict = rating_verdict((record.get("fact_check") or {}).get("rating"))
+        if verdict in ("excluded", "unmapped"):
+            left_out[
+                "excluded_no_verdict_rating" if verdict == "excluded" else "excluded_unmapped_rating"
+            ] += 1
+        else:
+            kept.append(record)
+    return kept, {"excluded_no_verdict_rating": 0, "excluded_unmapped_rating": 0} | dict(left_out)
+
+
 def _build_package(ws: Workspace, config: PackageConfig, run: RunManifest) -> PackageReport:
     """The body of ``package``, run inside its manifest and with the collector paused."""
     kind = "record" if config.validate else None
     records = _read_records(ws, config.input_stage, kind)
+    records, excluded = _without_unverdicted(records)
     duplicates = [i for i, c in Counter(r.get("id") for r in records).items() if c > 1]
     if duplicates:
         raise FinefakeError(
             f"{len(duplicates)} duplicate record id(s) in {config.input_stage}, e.g. {duplicates[0]!r}"
         )
-    assignment = stratified_group_split(
-        [(r.get("label"), r.get("platform")) for r in records],
-        [r.get("duplicate_cluster") for r in records],
-        config.ratios,
-        config.seed,
-    )
+    assignment = package_split(records, config.ratios, config.seed)
     features = record_features()
     per_split: list[list[dict[str, Any]]] = [[] for _ in config.split_names]
     for record, split in zip(records, assignment, strict=True):
@@ -244,9 +261,11 @@ def _build_package(ws: Workspace, config: PackageConfig, run: RunManifest) -> Pa
         _swap_in(build, stage_dir)
     finally:
         shutil.rmtree(build, ignore_errors=True)
-    run.counts.update({"records": len(records), "missing_images": missing_images, **sizes})
+    run.counts.update({"records": len(records), "missing_images": missing_images, **sizes, **excluded})
     run.extra["table3"] = stats.as_dict()
-    return PackageReport(len(records), sizes, missing_images, stage_dir, parquet_files, stats.as_dict())
+    return PackageReport(
+        len(records), sizes, missing_images, stage_dir, parquet_files, stats.as_dict(), excluded
+    )
 
 
 def _write_parquet(tables: dict[str, Any], metadata: dict, folder: Path, rows_per_shard: int) -> list[str]:

@@ -91,3 +91,16 @@ def stratified_group_split(
             filled[k][best] += c
         split_sizes[best] += len(group)
     return assignment
+
+
+def package_split(
+    records: Sequence[dict], ratios: Sequence[float] = DEFAULT_RATIOS, seed: int = 0
+) -> list[int]:
+    """The split ``finefake package`` publishes: stratified by (label, platform), near-duplicate clusters
+    whole. ``finefake synthesize`` writes the same split for its records so the benchmark always has one."""
+    return stratified_group_split(
+        [(r.get("label"), r.get("platform")) for r in records],
+        [r.get("duplicate_cluster") for r in records],
+        ratios,
+        seed,
+    )

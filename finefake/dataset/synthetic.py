@@ -6,14 +6,16 @@ is known. The generator plants the three effects the paper studies, each control
 * **label signal**: fake items use "fake cue" words and, for image-based fakes, a stripe pattern on the image;
   real items use sober reporting words. Cues fire with probability ``signal`` (noise otherwise), so the task is
   learnable but not trivial.
-* **covariate shift between topics**: every topic has its own vocabulary, image base colour and its own half of
-  the cue words, so a model trained on some topics sees different inputs on the others.
+* **covariate shift between topics**: every topic has its own vocabulary, image colours (a shade of the topic's
+  colour per item) and its own part of the fake cue words, so a model trained on some topics sees different
+  inputs on the others; the shared cues transfer.
 * **label shift between platform groups**: the real/fake ratio per group follows the shape of the paper's
   Table 3 (Snopes mostly fake, official news mostly real, social streams in between).
 
-Fine-grained classes get their own cues: text-image inconsistency (the image shows another topic's colour),
-content-knowledge inconsistency (entities drawn from a "disputed" sub-graph), text-based fake (text cues),
-image-based fake (image cues), others (weak cues of both). Entities are real Wikidata ids with real one-hop
+Fine-grained classes get their own cues, each topic-neutral so that domain adaptation has something to
+transfer: text-image inconsistency (the image is painted in a colour no topic uses), content-knowledge
+inconsistency (disputed entities of the item's own topic), text-based fake (text cues), image-based fake
+(stripes), others (weak cues of both). Entities are real Wikidata ids with real one-hop
 statements among them; offsets point at the mention in the text. Near-duplicates (a few words edited, the
 image re-encoded) share a ``duplicate_cluster`` id so packaging can keep them in one split.
 """
@@ -30,8 +32,9 @@ import numpy as np
 from PIL import Image
 
 from finefake.contract import PLATFORM_GROUP, PLATFORMS, TOPICS
+from finefake.dataset.splits import SPLIT_NAMES, package_split
 from finefake.ids import item_id
-from finefake.workspace import Workspace
+from finefake.workspace import Workspace, atomic_write_json
 
 #: Share of items per platform (roughly the paper's platform mix) and P(real) per platform group.
 PLATFORM_WEIGHTS: dict[str, float] = {
@@ -226,6 +229,11 @@ TOPIC_RGB: dict[str, tuple[int, int, int]] = {
     "society": (220, 170, 40),
     "conflict": (110, 90, 60),
 }
+#: The colour of text-image-inconsistent images: far from every topic colour, so the cue is topic-neutral.
+MISMATCH_RGB: tuple[int, int, int] = (0, 225, 225)
+#: Per-item spread of an image's base colour around its topic colour, and the brightness gradient's amplitude.
+TOPIC_JITTER: float = 45.0
+GRADIENT: float = 30.0
 CATEGORY_FOR_TOPIC: dict[str, tuple[str, ...]] = {
     "politics": ("Politics", "Conspiracy Theories", "Questionable Quotes"),
     "entertainment": ("Humor", "Sports", "Social Media"),
@@ -400,13 +408,24 @@ def _pick(rng: random.Random, weights: dict[str, float]) -> str:
 
 
 def _image_bytes(rng: random.Random, topic: str, fine: int, signal: float, size: int) -> bytes:
-    """A small JPEG: the topic's colour (covariate shift) plus class cues (stripes, another topic's colour)."""
-    colour_topic = topic
-    if fine == 1 and rng.random() < signal:
-        colour_topic = rng.choice([t for t in TOPICS if t != topic])
-    base = np.array(TOPIC_RGB[colour_topic], dtype=np.float32)
+    """A small JPEG: a shade of the topic's colour (covariate shift) plus topic-neutral class cues.
+
+    The shade varies per item (base colour jitter and a brightness gradient), so a topic is a region of
+    colours, not one colour. Text-image inconsistency paints the image in ``MISMATCH_RGB``, a colour no topic
+    uses, and image-based fakes carry stripes: neither cue depends on the item's topic, so a model trained on
+    one topic can recognise them on another (a cue of the form "another topic's colour" could not transfer:
+    every target image has another topic's colour from the source's point of view).
+    """
     nprng = np.random.default_rng(rng.getrandbits(32))
-    pixels = base + nprng.normal(0.0, 25.0, size=(size, size, 3))
+    if fine == 1 and rng.random() < signal:
+        base = np.array(MISMATCH_RGB, dtype=np.float32)
+    else:
+        base = np.array(TOPIC_RGB[topic], dtype=np.float32)
+    base = base + nprng.normal(0.0, TOPIC_JITTER, size=3)
+    ramp = np.linspace(-1.0, 1.0, size, dtype=np.float32)
+    direction = nprng.uniform(-1.0, 1.0, size=2)
+    gradient = GRADIENT * (direction[0] * ramp[:, None] + direction[1] * ramp[None, :])
+    pixels = base + gradient[:, :, None] + nprng.normal(0.0, 25.0, size=(size, size, 3))
     stripes = fine == 4 and rng.random() < signal or fine == 5 and rng.random() < signal / 2
     if stripes:
         pixels[::6, :, :] = (255, 0, 0)
@@ -428,15 +447,19 @@ def _text(
 ) -> tuple[str, list[tuple[int, int, str]]]:
     """Words from the topic's vocabulary with cue words and entity mentions; returns text and mention spans."""
     n_words = rng.randint(config.min_words, config.max_words)
+    vocabulary = TOPIC_WORDS[topic] + FAKE_CUES_TOPIC[topic]
     words = [
-        rng.choice(TOPIC_WORDS[topic]) if rng.random() < 0.45 else rng.choice(COMMON_WORDS)
-        for _ in range(n_words)
+        rng.choice(vocabulary) if rng.random() < 0.45 else rng.choice(COMMON_WORDS) for _ in range(n_words)
     ]
     if label == 1:
+        # A weak real item still carries two sober-reporting words: with a single one, a model trained on a
+        # mostly-fake source (fact-checkers) reads a quarter of a mostly-real target as fake.
         cues = REAL_CUES
-        n_cues = 4 if rng.random() < signal else 1
+        n_cues = 4 if rng.random() < signal else 2
     else:
-        cues = FAKE_CUES_SHARED + FAKE_CUES_TOPIC[topic]
+        # Shared cues only: a topic's own sensational words (FAKE_CUES_TOPIC) are its vocabulary, used by real
+        # and fake items alike, so no fake cue is tied to a topic.
+        cues = FAKE_CUES_SHARED
         strong = fine in (3,) or (fine == 5 and rng.random() < 0.5)
         n_cues = (5 if strong else 1) if rng.random() < signal else rng.randint(0, 1)
     for _ in range(n_cues):
@@ -464,7 +487,8 @@ def _entities(rng: random.Random, topic: str, fine: int, signal: float, p_none: 
         return []
     k = rng.randint(1, 3)
     if fine == 2 and rng.random() < signal:
-        pool = [e for e in ENTITIES if e.disputed]
+        # The item's own topic: a disputed entity of another topic would make "off-topic entity" the cue.
+        pool = [e for e in ENTITIES if e.disputed and e.topic == topic]
     else:
         pool = [e for e in ENTITIES if e.topic == topic and not e.disputed] or list(ENTITIES)
         pool = pool + [e for e in ENTITIES if not e.disputed and rng.random() < 0.1]
@@ -645,10 +669,17 @@ def _near_duplicate(
 def write_synthetic(
     workspace: Workspace, n: int, *, seed: int = 0, config: SyntheticConfig | None = None
 ) -> int:
-    """Generate ``n`` records and write them as the workspace's ``records`` stage (replacing it)."""
+    """Generate ``n`` records and write them as the workspace's ``records`` stage (replacing it), with their
+    official split in ``records/splits.json``."""
     with workspace.run("records", inputs=["synthetic"], config={"n": n, "seed": seed}) as run:
         records = generate_records(n, seed=seed, workspace=workspace, config=config)
         run.counts["records"] = workspace.write_records("records", "record", records)
         run.counts["real"] = sum(r["label"] for r in records)
         run.counts["fake"] = len(records) - run.counts["real"]
+        # The official split of these records, as `finefake package` would publish it (the benchmark's default).
+        assignment = package_split(records)
+        atomic_write_json(
+            workspace.stage_dir("records") / "splits.json",
+            {r["id"]: SPLIT_NAMES[k] for r, k in zip(records, assignment, strict=True)},
+        )
     return len(records)

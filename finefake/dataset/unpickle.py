@@ -6,15 +6,44 @@ under the module paths of current *and* older pandas/numpy versions (the release
 ``pandas.core.internals.blocks.new_block``, ``pandas.core.indexes.numeric.Int64Index``, ``numpy.core...``);
 pandas' own compatibility map then routes old paths to their current home. Any other global is refused with a
 FinefakeError naming it, before anything is called.
+
+Admitted is not trusted: two admitted constructors build memory from numbers in the file without checking
+them, so a flipped byte could crash the process or leak its memory. They are replaced while loading:
+
+- ``numpy ... _reconstruct`` + the BUILD that follows it: numpy's ``ndarray.__setstate__`` reads an object
+  array's elements from the state's list without comparing their counts (a shape of 1000 over a list of one
+  reads past the list: a segfault). Arrays are built as :class:`_CheckedArray`, whose ``__setstate__``
+  checks shape, dtype and data length first; shapes are bounded by the file's size. Pandas' constructors
+  receive them as plain ndarrays.
+- ``pyarrow.lib._restore_array`` (pandas >= 3 pickles string columns as Arrow arrays) makes an array from
+  buffers and offsets without validating them; reading it later can run past the buffers. The tuple is
+  checked for shape first, and the array goes through Arrow's full validation (every offset bounds-checked
+  against its buffer's size) before anything reads it.
+
+- The frame itself: its block manager says which block holds which column (``mgr_locs``), and pandas'
+  Cython indexes its arrays with those numbers unchecked. The loaded frame is never used as such: its
+  blocks' placements and shapes are checked (every column exactly once, every block the frame's length)
+  and a new frame is built from the columns with pandas' public constructor (:func:`_rebuilt_frame`).
+
+Before any of that, the opcode stream is walked once (``pickletools.genops``): a length field pointing past
+the end of the file is refused there, before CPython's own unpickler allocates it (on 3.11 a huge
+``BYTEARRAY8`` length frees a bytearray that still has a buffer exported). Anything else that goes wrong
+(truncated data, MemoryError, deep nesting) is a FinefakeError: a refusal.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import math
 import pickle
+import pickletools
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from finefake.errors import FinefakeError
 
@@ -131,6 +160,24 @@ class RefusedGlobal(FinefakeError):
         )
 
 
+#: The constructors that receive arrays made by ``_reconstruct``: they get plain ndarrays (see module doc).
+_ARRAY_CONSUMERS = {
+    ("pandas.core.internals.blocks", "new_block"),
+    ("pandas._libs.internals", "_unpickle_block"),
+    ("pandas.core.indexes.base", "_new_Index"),
+    ("pandas.core.indexes.datetimes", "_new_DatetimeIndex"),
+    ("pandas._libs.arrays", "__pyx_unpickle_NDArrayBacked"),
+}
+_RECONSTRUCT = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct")}
+_RESTORE_ARRAY = ("pyarrow.lib", "_restore_array")
+#: Nesting of Arrow children deeper than this is not a DataFrame column.
+_MAX_ARROW_DEPTH = 16
+
+
+class UnsafePickle(FinefakeError):
+    """The pickle's data would build memory its own bytes do not hold (a damaged or hostile file)."""
+
+
 def _resolve_compat(module: str, name: str) -> tuple[str, str]:
     from pandas.compat import pickle_compat
 
@@ -143,16 +190,133 @@ def _checked(module: str, name: str, source: str) -> tuple[str, str]:
     return _resolve_compat(module, name)
 
 
+def _check_count(shape: Any, dtype: Any, budget: int) -> int:
+    """The element count of ``shape``, refused unless it is a tuple of non-negative ints within ``budget``."""
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise UnsafePickle(f"array shape {shape!r} is not a tuple of non-negative integers")
+    if not isinstance(dtype, np.dtype):
+        raise UnsafePickle(f"array dtype {dtype!r} is not a numpy dtype")
+    count = math.prod(shape)
+    if count * (1 if dtype.hasobject else max(dtype.itemsize, 1)) > budget:  # an element takes >= 1 byte
+        raise UnsafePickle(f"array of shape {shape} and dtype {dtype} is larger than the file could hold")
+    return count
+
+
+class _CheckedArray(np.ndarray):
+    """An ndarray being unpickled: its state is checked before numpy reads it (see the module docstring)."""
+
+    budget = 0
+
+    def __setstate__(self, state: Any) -> None:
+        if not isinstance(state, tuple) or len(state) not in (4, 5):
+            raise UnsafePickle("array state is not a 4- or 5-tuple")
+        shape, dtype, _fortran, data = state[-4:]
+        count = _check_count(shape, dtype, self.budget)
+        if dtype.hasobject:
+            if dtype != np.dtype(object):
+                raise UnsafePickle(f"structured dtype with objects {dtype} is not admitted")
+            if not isinstance(data, list) or len(data) != count:
+                raise UnsafePickle(f"object array of {count} elements holds {len(data)} in the file")
+            state = (*state[:-1], _plain(data))  # cells holding arrays get plain ones
+        elif not isinstance(data, (bytes, bytearray)) or len(data) != count * dtype.itemsize:
+            raise UnsafePickle(f"array of {count} x {dtype} does not match its {len(data)}-byte buffer")
+        np.ndarray.__setstate__(self, state)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _CheckedArray):
+        return value.view(np.ndarray)
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _plain_args(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return func(*_plain(args), **_plain(kwargs))
+
+    return call
+
+
+def _check_arrow_data(data: Any, depth: int = 0) -> None:
+    """The shape of ``_restore_array``'s tuple: (type, length, null_count, offset, buffers, children, dict)."""
+    import pyarrow as pa
+
+    if depth > _MAX_ARROW_DEPTH:
+        raise UnsafePickle("Arrow array nested too deeply")
+    if not isinstance(data, tuple) or len(data) != 7:
+        raise UnsafePickle("Arrow array data is not a 7-tuple")
+    dtype, length, null_count, offset, buffers, children, dictionary = data
+    if not isinstance(dtype, pa.DataType):
+        raise UnsafePickle(f"Arrow array type {dtype!r} is not an Arrow DataType")
+    for name, value in (("length", length), ("offset", offset)):
+        if not isinstance(value, int) or not 0 <= value < 2**48:
+            raise UnsafePickle(f"Arrow array {name} {value!r} is out of range")
+    if not isinstance(null_count, int) or not -1 <= null_count <= length:
+        raise UnsafePickle(f"Arrow array null count {null_count!r} is out of range")
+    if not isinstance(buffers, list) or not all(b is None or isinstance(b, pa.Buffer) for b in buffers):
+        raise UnsafePickle("Arrow array buffers are not a list of buffers")
+    if len(buffers) != dtype.num_buffers:
+        raise UnsafePickle(f"Arrow {dtype} array needs {dtype.num_buffers} buffers, has {len(buffers)}")
+    if not isinstance(children, list) or len(children) != dtype.num_fields:
+        raise UnsafePickle(f"Arrow {dtype} array has the wrong number of children")
+    for child in children:
+        _check_arrow_data(child, depth + 1)
+    if dictionary is not None:
+        raise UnsafePickle("Arrow dictionary arrays are not admitted")
+
+
+def _restore_array_checked(data: Any) -> Any:
+    """``pyarrow.lib._restore_array`` behind a shape check and Arrow's full validation (nothing read before)."""
+    import pyarrow as pa
+    from pyarrow.lib import _restore_array
+
+    _check_arrow_data(data)
+    array = _restore_array(data)
+    try:
+        array.validate()  # buffer sizes against length and offset: O(1), before any element is touched
+        array.validate(full=True)  # every offset, every UTF-8 string
+    except pa.ArrowInvalid as exc:
+        raise UnsafePickle(f"Arrow array fails validation: {exc}") from exc
+    return array
+
+
+def _replacement(module: str, name: str, budget: int, found: Any) -> Any:
+    """What the unpickler gets for an admitted global: the safe stand-in where one exists."""
+    if (module, name) in _RECONSTRUCT:
+        array_type = type("_CheckedArray", (_CheckedArray,), {"budget": budget})
+
+        def reconstruct(subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
+            if subtype is not np.ndarray:
+                raise UnsafePickle(f"array subtype {subtype!r} is not numpy.ndarray")
+            dtype = np.dtype(dtype)
+            _check_count(shape, dtype, budget)
+            return np.ndarray.__new__(array_type, shape, dtype)
+
+        return reconstruct
+    if (module, name) == _RESTORE_ARRAY:
+        return _restore_array_checked
+    if (module, name) in _ARRAY_CONSUMERS:
+        return _plain_args(found)
+    return found
+
+
 class _FastUnpickler(pickle.Unpickler):
     """The C unpickler with a restricted ``find_class`` (handles pickles of current pandas)."""
 
     source = "<pickle>"
+    budget = 0
 
     def find_class(self, module: str, name: str) -> Any:
-        module, name = _checked(module, name, self.source)
+        resolved = _checked(module, name, self.source)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            return super().find_class(module, name)
+            return _replacement(module, name, self.budget, super().find_class(*resolved))
 
 
 def _compat_unpickler_class():
@@ -162,37 +326,92 @@ def _compat_unpickler_class():
         """pandas' pure-Python compat unpickler (old block/timestamp layouts), same restriction."""
 
         source = "<pickle>"
+        budget = 0
 
         def find_class(self, module: str, name: str) -> Any:
             _checked(module, name, self.source)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                return super().find_class(module, name)
+                return _replacement(module, name, self.budget, super().find_class(module, name))
 
     return _CompatUnpickler
+
+
+def _check_opcodes(data: bytes, source: str) -> None:
+    """Walk the opcode stream once: every counted length must fit in the file (nothing is built)."""
+    try:
+        for _ in pickletools.genops(data):
+            pass
+    except (ValueError, EOFError, OverflowError, MemoryError, UnicodeDecodeError) as exc:
+        raise UnsafePickle(f"{source} is not a well-formed pickle: {str(exc)[:200]}") from exc
+
+
+def _rebuilt_frame(frame: Any) -> Any:
+    """A new DataFrame from the columns of an unpickled one, after checking its block layout."""
+    import pandas as pd
+
+    manager = frame._mgr
+    columns, index = manager.axes[0], manager.axes[1]
+    width, length = len(columns), len(index)
+    found: dict[int, Any] = {}
+    for block in manager.blocks:
+        if len(block.mgr_locs) > width:
+            raise UnsafePickle("a block claims more columns than the frame has")
+        locs = np.asarray(block.mgr_locs.as_array)
+        values = block.values
+        if (
+            locs.dtype.kind not in "iu"
+            or ((locs < 0) | (locs >= width)).any()
+            or len(set(locs.tolist()) | set(found)) != len(locs) + len(found)
+        ):
+            raise UnsafePickle("the frame's blocks do not map one-to-one onto its columns")
+        if getattr(values, "ndim", 1) == 2:
+            if tuple(values.shape) != (len(locs), length):
+                raise UnsafePickle(f"a block of shape {values.shape} in a frame of {length} rows")
+            found.update({int(loc): values[i] for i, loc in enumerate(locs)})
+        else:
+            if len(locs) != 1 or len(values) != length:
+                raise UnsafePickle(f"a column of {len(values)} values in a frame of {length} rows")
+            found[int(locs[0])] = values
+    if len(found) != width:
+        raise UnsafePickle("some of the frame's columns are in no block")
+    rebuilt = pd.DataFrame({i: found[i] for i in range(width)}, index=index, copy=False)
+    rebuilt.columns = columns
+    return rebuilt
+
+
+def _load(unpickler_class: type, data: bytes, source: str) -> Any:
+    import pandas as pd
+
+    unpickler = unpickler_class(io.BytesIO(data))
+    unpickler.source, unpickler.budget = source, len(data)
+    loaded = _plain(unpickler.load())
+    return _rebuilt_frame(loaded) if isinstance(loaded, pd.DataFrame) else loaded
 
 
 def restricted_loads(data: bytes, *, source: str = "<pickle>") -> Any:
     """Unpickle ``data`` admitting only ``ALLOWED_GLOBALS``; raise RefusedGlobal (a FinefakeError) otherwise.
 
     The fast C unpickler is tried first; a pickle written by an older pandas whose objects need pandas'
-    compatibility hooks is retried with pandas' compat unpickler under the same allow-list.
+    compatibility hooks is retried with pandas' compat unpickler under the same allow-list. Every other
+    failure, MemoryError included, is a FinefakeError: the file is refused, the process goes on.
     """
-    fast = _FastUnpickler(io.BytesIO(data))
-    fast.source = source
+    _check_opcodes(data, source)
     try:
-        return fast.load()
-    except RefusedGlobal:
+        return _load(_FastUnpickler, data, source)
+    except (RefusedGlobal, UnsafePickle):
         raise
     except (TypeError, AttributeError, ImportError, ValueError, pickle.UnpicklingError) as first:
-        compat = _compat_unpickler_class()(io.BytesIO(data))
-        compat.source = source
         try:
-            return compat.load()
-        except RefusedGlobal:
+            return _load(_compat_unpickler_class(), data, source)
+        except (RefusedGlobal, UnsafePickle):
             raise
-        except Exception as exc:
+        except (Exception, RecursionError) as exc:
             raise FinefakeError(f"cannot unpickle {source}: {exc} (first attempt: {first})") from exc
+    except MemoryError as exc:
+        raise FinefakeError(f"cannot unpickle {source}: it asks for more memory than there is") from exc
+    except Exception as exc:
+        raise FinefakeError(f"cannot unpickle {source}: {type(exc).__name__}: {exc}") from exc
 
 
 def load_release_frame(path: str | Path, *, trust_pickle: bool = False, max_bytes: int = MAX_PICKLE_BYTES):

@@ -327,6 +327,7 @@ def stage_features(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig) -> d
 
 def stage_bench(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig) -> dict[str, Any]:
     from finefake.benchmarks.runner import BenchConfig, run_benchmark
+    from finefake.benchmarks.splits import official_split
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
     from finefake.features.pipeline import FeatureConfig, compute_features
 
@@ -345,6 +346,7 @@ def stage_bench(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig) -> dict
             models=models,
             seeds=list(range(config.bench_seeds)),
             out=ws.stage_dir("bench"),
+            splits=[official_split(ws.root)],
             hparams=hparams,
         ),
     )

@@ -24,6 +24,11 @@ class FeatureSet:
     image_mask: np.ndarray  # (N,) bool
     kg_mask: np.ndarray  # (N,) bool
     meta: dict[str, Any] = field(default_factory=dict)  # encoder names, versions, dataset fingerprint
+    #: Further row-aligned model inputs (token states, sentences, entities, ...; see
+    #: ``finefake.features.inputs``), often memory-mapped; and the non-row tables they refer to (the word
+    #: embedding table). Empty unless a model asked for them.
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    tables: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -31,6 +36,9 @@ class FeatureSet:
             array = getattr(self, name)
             if array.shape[0] != n:
                 raise ValueError(f"FeatureSet.{name} has {array.shape[0]} rows for {n} ids")
+        for name, array in self.inputs.items():
+            if array.shape[0] != n:
+                raise ValueError(f"FeatureSet input {name} has {array.shape[0]} rows for {n} ids")
         for name in ("text", "image", "kg"):
             if not np.isfinite(getattr(self, name)).all():
                 raise ValueError(f"FeatureSet.{name} holds NaN or inf")
@@ -52,6 +60,8 @@ class FeatureSet:
             self.image_mask[rows],
             self.kg_mask[rows],
             dict(self.meta),
+            {name: array[rows] for name, array in self.inputs.items()},
+            dict(self.tables),
         )
 
     def save(self, folder: str | Path) -> Path:

@@ -13,10 +13,6 @@ runs the same network in torch. Both give the same features to ~1e-5.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,17 +21,12 @@ import numpy as np
 from PIL import Image
 
 from finefake.errors import FinefakeError
+from finefake.features.onnx_export import cpu_session, default_cache_dir, export_once
 from finefake.features.registry import weights_fingerprint
 from finefake.features.text import LocalTransformer, _features, _to_numpy
 
 #: TF EfficientNet-Lite normalisation: (pixel - 127) / 128 on RGB in [0, 255].
 LITE_MEAN, LITE_STD = 127.0, 128.0
-
-
-def default_cache_dir() -> Path:
-    """Where exported ONNX graphs go when the caller names no folder (the pipeline uses the workspace)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "finefake" / "onnx"
 
 
 def preprocess_lite(image: Image.Image, size: int = 224) -> np.ndarray:
@@ -121,39 +112,20 @@ class EfficientNetLite0Encoder:
 
     def _onnx_session(self) -> Any:
         if self._session is None:
-            import onnxruntime
-
-            path = self.onnx_path()
-            if not path.exists():
-                self._export(path)
-            self._session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+            path = export_once(
+                self.onnx_path(),
+                self._export_sample,
+                input_names=["pixels"],
+                output_names=["features"],
+                dynamic_axes={"pixels": {0: "batch"}, "features": {0: "batch"}},
+            )
+            self._session = cpu_session(path)
         return self._session
 
-    def _export(self, path: Path) -> None:
-        """Export the pooled network once (to a temporary name, then an atomic rename)."""
+    def _export_sample(self) -> tuple[Any, tuple[Any, ...]]:
         import torch
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        sample = torch.zeros(2, 3, self.image_size, self.image_size)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                torch.onnx.export(
-                    _pooled_lite0(self.weights),
-                    (sample,),
-                    tmp,
-                    input_names=["pixels"],
-                    output_names=["features"],
-                    dynamic_axes={"pixels": {0: "batch"}, "features": {0: "batch"}},
-                    opset_version=17,
-                    dynamo=False,
-                )
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        return _pooled_lite0(self.weights), (torch.zeros(2, 3, self.image_size, self.image_size),)
 
     def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
         """Features of already preprocessed ``(N, 3, size, size)`` pixels."""

@@ -109,8 +109,7 @@ def transe_features(
     records: Sequence[dict[str, Any]], config: TransEConfig = TransEConfig()
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Per-item knowledge vectors (mean of sub-graph node embeddings), the mask, and a small report."""
-    names, relations, triples = collect_triples(records)
-    vectors = train_transe(triples, len(names), len(relations), config)
+    names, vectors, triples, n_relations = entity_table(records, config)
     index = {qid: i for i, qid in enumerate(names)}
     kg = np.zeros((len(records), config.dim), dtype=np.float32)
     mask = np.zeros(len(records), dtype=bool)
@@ -119,8 +118,32 @@ def transe_features(
         if nodes:
             kg[row] = vectors[nodes].mean(axis=0)
             mask[row] = True
-    info = {"entities": len(names), "relations": len(relations), "triples": int(len(triples))}
+    info = {"entities": len(names), "relations": n_relations, "triples": int(len(triples))}
     return kg, mask, info
+
+
+def entity_table(
+    records: Sequence[dict[str, Any]], config: TransEConfig = TransEConfig()
+) -> tuple[list[str], np.ndarray, np.ndarray, int]:
+    """TransE over all items' triples: entity ids, their ``(n, dim)`` vectors, the index triples and the
+    number of relations (the per-entity view that ``transe_features`` pools per item)."""
+    names, relations, triples = collect_triples(records)
+    vectors = train_transe(triples, len(names), len(relations), config)
+    return names, vectors, triples, len(relations)
+
+
+def neighbour_means(vectors: np.ndarray, triples: np.ndarray) -> np.ndarray:
+    """Each entity's context: the mean vector of its one-hop neighbours in the triple graph (either
+    direction), zeros for an entity without neighbours (KAN's entity context)."""
+    sums = np.zeros_like(vectors)
+    counts = np.zeros(len(vectors), dtype=np.float32)
+    if len(triples):
+        heads, tails = triples[:, 0], triples[:, 2]
+        np.add.at(sums, heads, vectors[tails])
+        np.add.at(sums, tails, vectors[heads])
+        np.add.at(counts, heads, 1.0)
+        np.add.at(counts, tails, 1.0)
+    return sums / np.maximum(counts, 1.0)[:, None]
 
 
 def release_features(records: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:

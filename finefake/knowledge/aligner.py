@@ -29,10 +29,13 @@ class AlignConfig:
     """Options of the align-knowledge stage (defaults: offline linker and the shipped store)."""
 
     linker: str = "local"
-    """``local`` (spaCy NER + store) or ``tagme`` (TagMe API; token in TAGME_TOKEN)."""
+    """``local`` (spaCy NER + store or a ``build-kb`` index), ``tagme`` (TagMe API; token in TAGME_TOKEN) or
+    ``wikidata`` (candidates from Wikidata's wbsearchentities)."""
     knowledge: str = "local"
     """``local`` (pyoxigraph store) or ``wikidata`` (query.wikidata.org)."""
     store_path: str | None = None
+    kb_path: str | None = None
+    """A ``build-kb`` folder: the local linker looks names up in its index (millions of entities)."""
     keep_threshold: float = 0.5
     review_threshold: float = 0.3
     max_triples_per_entity: int | None = 200
@@ -44,6 +47,9 @@ class AlignConfig:
     wikidata_endpoint: str = WIKIDATA_SPARQL
     tagme_endpoint: str = "https://tagme.d4science.org/tagme/tag"
     mediawiki_endpoint: str = "https://en.wikipedia.org/w/api.php"
+    wikidata_api: str = "https://www.wikidata.org/w/api.php"
+    wikidata_rate: float = 5.0
+    """Requests per second to the Wikidata API (``--linker wikidata``)."""
 
     def thresholds(self) -> Thresholds:
         return Thresholds(keep=self.keep_threshold, review=self.review_threshold)
@@ -95,6 +101,10 @@ def make_fetcher(
 
 
 def make_linker(ws: Workspace, config: AlignConfig, fetcher: KnowledgeFetcher) -> Any:
+    if config.linker == "local" and config.kb_path:
+        from finefake.knowledge.linking.indexed import IndexedLinker
+
+        return IndexedLinker(config.kb_path)
     if config.linker == "local":
         from finefake.knowledge.linking.local import LocalLinker
         from finefake.knowledge.store import store_entities
@@ -110,7 +120,16 @@ def make_linker(ws: Workspace, config: AlignConfig, fetcher: KnowledgeFetcher) -
         return TagMeLinker(
             TagMeClient(endpoint=config.tagme_endpoint), mediawiki, fetcher.info, config.thresholds()
         )
-    raise FinefakeError(f"unknown linker {config.linker!r}; use local or tagme")
+    if config.linker == "wikidata":
+        from finefake.knowledge.linking.wikidata import WikidataLinker, WikidataSearch
+
+        search = WikidataSearch(
+            config.wikidata_api,
+            rate=config.wikidata_rate,
+            cache_path=ws.stage_dir("aligned") / "cache" / "wbsearch.jsonl",
+        )
+        return WikidataLinker(search)
+    raise FinefakeError(f"unknown linker {config.linker!r}; use local, tagme or wikidata")
 
 
 def _chunks(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -1,17 +1,17 @@
 """An append-only on-disk cache of JSON values, one JSON line per key, kept in the workspace.
 
 Why lines and not a database: appends are atomic enough for a single writer (a torn last line from a killed run
-is skipped on load), the file is readable by anything, and the whole cache of a dataset (a few thousand
-entities) loads in milliseconds.
+is skipped on load and dropped before the next append), the file is readable by anything, and the whole cache
+of a dataset (a few thousand entities) loads in milliseconds.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from finefake.workspace import append_jsonl, read_jsonl, warn_bad_line
 
 
 class JsonLinesCache:
@@ -21,14 +21,9 @@ class JsonLinesCache:
         self.path = Path(path)
         self._data: dict[str, Any] = {}
         if self.path.exists():
-            with open(self.path, encoding="utf-8") as fh:
-                for line in fh:
-                    try:
-                        entry = json.loads(line)
-                    except json.JSONDecodeError:
-                        continue  # a torn last line of a killed run
-                    if isinstance(entry, dict) and "k" in entry:
-                        self._data[str(entry["k"])] = entry.get("v")
+            for entry in read_jsonl(self.path, on_bad=warn_bad_line):
+                if "k" in entry:
+                    self._data[str(entry["k"])] = entry.get("v")
 
     def __contains__(self, key: str) -> bool:
         return key in self._data
@@ -44,17 +39,11 @@ class JsonLinesCache:
 
     def put_many(self, items: Iterable[tuple[str, Any]]) -> None:
         """Store several values with one append + fsync."""
-        lines = []
+        rows = []
         for key, value in items:
             self._data[key] = value
-            lines.append(json.dumps({"k": key, "v": value}, ensure_ascii=False, separators=(",", ":")))
-        if not lines:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            rows.append({"k": key, "v": value})
+        append_jsonl(self.path, rows)
 
     def put(self, key: str, value: Any) -> None:
         self.put_many([(key, value)])

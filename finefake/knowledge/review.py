@@ -9,14 +9,21 @@ key wins). A candidate with a decision is never queued again. Decisions reach th
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from finefake.errors import FinefakeError
 from finefake.knowledge.linking.base import Candidate
-from finefake.workspace import Workspace, atomic_write_json, atomic_write_text, read_jsonl, utcnow
+from finefake.workspace import (
+    Workspace,
+    append_jsonl,
+    atomic_write_json,
+    atomic_write_text,
+    read_jsonl,
+    utcnow,
+    warn_bad_line,
+)
 
 DECISIONS = ("accept", "reject")
 CONTEXT_CHARS = 160
@@ -54,28 +61,17 @@ class ReviewQueue:
         self.queue_path = self.dir / "queue.jsonl"
         self.decisions_path = self.dir / "decisions.jsonl"
 
-    def _append(self, path: Path, rows: Iterable[dict[str, Any]]) -> int:
-        lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows]
-        if not lines:
-            return 0
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        return len(lines)
+    @staticmethod
+    def _append(path: Path, rows: Iterable[dict[str, Any]]) -> int:
+        """Append rows (a torn last line of a killed run is dropped first, so nothing new is glued to it)."""
+        return append_jsonl(path, rows)
 
     @staticmethod
     def _read(path: Path) -> list[dict[str, Any]]:
+        """Every readable row; a bad line (torn, hand-edited) is reported and skipped, never hides the rest."""
         if not path.exists():
             return []
-        rows = []
-        try:
-            for row in read_jsonl(path):
-                rows.append(row)
-        except ValueError:
-            pass  # a torn last line from a killed run: keep what was complete
-        return rows
+        return [row for row in read_jsonl(path, on_bad=warn_bad_line) if isinstance(row.get("key"), str)]
 
     def entries(self) -> dict[str, dict[str, Any]]:
         """Every queued candidate by key (first occurrence)."""

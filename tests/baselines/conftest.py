@@ -17,7 +17,8 @@ def tiny_records(synthetic_workspace):
 
 @pytest.fixture(scope="session")
 def tiny_features(tiny_records, synthetic_workspace):
-    return featurize(tiny_records, synthetic_workspace)
+    # 256 word buckets: with 64, cue words share buckets with topic words (collisions, not signal)
+    return featurize(tiny_records, synthetic_workspace, d_text=256, d_kg=64)
 
 
 @pytest.fixture(scope="session")

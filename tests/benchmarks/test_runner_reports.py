@@ -42,8 +42,9 @@ def test_runs_reports_and_resumes(data, tmp_path, monkeypatch):
     # Both models are seed-invariant: one fit per (model, setting), the other seed reuses it.
     assert n_first == 2 * (1 + 6)  # models x (binary + 6 platform settings on 240 items)
     assert all(seed == 0 for *_, seed in calls)
-    reused = json.loads((tmp_path / "binary" / "runs" / "logreg" / "all" / "seed-1.json").read_text())
-    trained = json.loads((tmp_path / "binary" / "runs" / "logreg" / "all" / "seed-0.json").read_text())
+    runs = tmp_path / "binary" / "runs" / "logreg" / "all" / "split-0"  # the default: a re-split, seed 0
+    reused = json.loads((runs / "seed-1.json").read_text())
+    trained = json.loads((runs / "seed-0.json").read_text())
     assert reused["seed"] == 1 and reused["reused_from_seed"] == 0 and "reused_from_seed" not in trained
     assert reused["metrics"] == trained["metrics"]
     results = json.loads(paths["platform-da"].read_text())
@@ -61,6 +62,7 @@ def test_runs_reports_and_resumes(data, tmp_path, monkeypatch):
     assert (tmp_path / "platform-da" / "heatmap.png").exists()
     md = (tmp_path / "binary" / "table.md").read_text()
     assert "| Model | Acc | Prec | Rec | F1 |" in md and "majority" in md and "±" in md
+    assert "re-split with seed 0" in md and results["splits"] == [{"kind": "resplit", "seed": 0}]
     tex = (tmp_path / "platform-da" / "table.tex").read_text()
     assert "\\begin{tabular}" in tex and "\\multicolumn{2}{c}{FC $\\rightarrow$ ST}" in tex
 
@@ -68,7 +70,7 @@ def test_runs_reports_and_resumes(data, tmp_path, monkeypatch):
     # for a seed-invariant model copies it from the seed that survived.
     run_benchmark(features, items, config)
     assert len(calls) == n_first
-    lost = tmp_path / "binary" / "runs" / "logreg" / "all" / "seed-0.json"
+    lost = runs / "seed-0.json"
     before = json.loads(lost.read_text())["metrics"]
     lost.unlink()
     run_benchmark(features, items, config)
@@ -94,7 +96,7 @@ def test_results_from_another_configuration_are_not_mixed(data, tmp_path):
     features, items = data
     run_benchmark(features, items, BenchConfig(["binary"], ["logreg"], seeds=[0], out=tmp_path))
     changed = BenchConfig(["binary"], ["logreg"], seeds=[0], out=tmp_path, hparams={"logreg": {"C": 0.1}})
-    with pytest.raises(FinefakeError, match="other features, hyper-parameters"):
+    with pytest.raises(FinefakeError, match="other data .*, hyper-parameters or seed"):
         run_benchmark(features, items, changed)
     with pytest.raises(FinefakeError, match="unknown model"):
         run_benchmark(features, items, BenchConfig(["binary"], ["nope"], out=tmp_path))
@@ -116,7 +118,10 @@ def test_cli_bench_all_end_to_end(synthetic_workspace, data, tmp_path):
     kean_runs = sorted((out / "dual-da" / "runs" / "kean").glob("conflict-*/seed-0.json"))
     assert kean_runs
     kean = json.loads(kean_runs[0].read_text())
-    assert "bbse" in kean["fit_info"] and kean["params"]["epochs"] == 2
+    assert kean["params"]["epochs"] == 2
+    for path in kean_runs:  # every adaptation run either reweighted or says why not (tiny sources here)
+        info = json.loads(path.read_text())["fit_info"]
+        assert "bbse" in info or info["reweighting"].startswith("skipped: ")
 
 
 def test_cli_reports_unknown_models(synthetic_workspace, tmp_path):

@@ -68,7 +68,9 @@ def test_target_batch_carries_no_labels(items, synthetic_workspace):
     assert target.y is None and target.ids == test.ids
     assert not set(train.ids) & set(test.ids) and not set(val.ids) & set(test.ids)
     binary = make_batches(get_task("binary"), build_settings("binary", aligned)[0], features, aligned)
-    assert binary[0].kg is None and binary[3] is None  # no knowledge, no target
+    # no knowledge (all masked, as the paper runs knowledge models in its "without knowledge" column), no target
+    assert not binary[0].has_knowledge and not binary[0].kg_mask.any() and not binary[0].kg.any()
+    assert binary[3] is None
 
 
 def test_missing_domains_are_skipped_with_a_reason(items):

@@ -24,16 +24,21 @@ def _bucket(token: str, size: int) -> int:
     return zlib.crc32(token.encode("utf-8")) % size
 
 
-def featurize(records: list[dict[str, Any]], ws: Workspace) -> FeatureSet:
+def featurize(
+    records: list[dict[str, Any]], ws: Workspace, d_text: int = D_TEXT, d_kg: int = D_KG
+) -> FeatureSet:
+    """``d_text`` / ``d_kg`` hash buckets for words / entities. The small defaults collide: a word or entity
+    of one topic shares a bucket with another topic's, a cross-topic link the data does not have; adaptation
+    checks use large ones (1024 / 256)."""
     n = len(records)
-    text = np.zeros((n, D_TEXT), dtype=np.float32)
+    text = np.zeros((n, d_text), dtype=np.float32)
     image = np.zeros((n, 9), dtype=np.float32)
-    kg = np.zeros((n, D_KG), dtype=np.float32)
+    kg = np.zeros((n, d_kg), dtype=np.float32)
     image_mask = np.zeros(n, dtype=bool)
     kg_mask = np.zeros(n, dtype=bool)
     for i, record in enumerate(records):
         for token in record["text"].lower().split():
-            text[i, _bucket(token, D_TEXT)] += 1.0
+            text[i, _bucket(token, d_text)] += 1.0
         text[i] = np.log1p(text[i])
         if record["images"]:
             with Image.open(ws.images.path(record["images"][0]["path"])) as im:
@@ -43,7 +48,7 @@ def featurize(records: list[dict[str, Any]], ws: Workspace) -> FeatureSet:
             image_mask[i] = True
         if record["entities"]:
             for entity in record["entities"]:
-                kg[i, _bucket(entity["qid"], D_KG)] += 1.0
+                kg[i, _bucket(entity["qid"], d_kg)] += 1.0
             kg[i] /= len(record["entities"])
             kg_mask[i] = True
     return FeatureSet(

@@ -99,9 +99,9 @@ def test_news_from_snopes_links(workspace, httpserver, news_server):
     one, two = items[f"{news}/2023/03/01/politics/rally-1"], items[f"{news}/2023/03/01/politics/rally-2"]
     assert one["platform"] == "cnn" and one["metadata"]["jsonld"] is True
     assert one["title"] == "Rally report 1" and one["authors"] == ["Ann Writer"]
-    assert one["published"] == "2023-03-01T15:00:00Z" and "Paragraph 2 of article 1" in one["text"]
+    assert one["published"] == "2023-03-01T10:00:00-05:00" and "Paragraph 2 of article 1" in one["text"]
     assert two["metadata"]["jsonld"] is False  # OpenGraph / meta fallback
-    assert two["title"] == "OG title 2" and two["authors"] == ["Jane Reporter"]
+    assert two["title"] == "Rally report 2" and two["authors"] == ["Jane Reporter"]  # its h1, not og:title
     assert two["published"] == "2023-03-02T08:00:00Z"
     assert one["fact_check"]["url"] == f"{base}/fact-check/modern-1/" and one["topic"] == "society"
     assert one["images"][0]["path"] and one["images"][0]["url"] == f"{news}/media/1.png"

@@ -13,15 +13,15 @@ from finefake.workspace import Workspace
 
 
 @pytest.fixture(scope="session")
-def minilm():
-    from finefake.features.registry import get_encoder
-
-    return get_encoder("minilm")
+def onnx_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("onnx")
 
 
 @pytest.fixture(scope="session")
-def onnx_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("onnx")
+def minilm(onnx_dir):
+    from finefake.features.registry import get_encoder
+
+    return get_encoder("minilm", cache_dir=onnx_dir)
 
 
 @pytest.fixture(scope="session")

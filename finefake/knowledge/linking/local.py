@@ -278,8 +278,12 @@ class LocalLinker:
 
     def link_many(self, texts: Iterable[str]) -> list[list[Candidate]]:
         """The best candidate of every mention in each text (rho not yet thresholded)."""
+        return self.link_docs(self.nlp.pipe(texts, batch_size=self.config.batch_size))
+
+    def link_docs(self, docs: Iterable[Any]) -> list[list[Candidate]]:
+        """:meth:`link_many` on texts spaCy has already read (linkers that search candidates per batch)."""
         out: list[list[Candidate]] = []
-        for doc in self.nlp.pipe(texts, batch_size=self.config.batch_size):
+        for doc in docs:
             context = Counter(tokens(doc.text))
             found = []
             for start, end, label in self._mentions(doc):

@@ -1,0 +1,450 @@
+"""``finefake knowledge build-kb DUMP``: the offline linker's index and triple store from a Wikidata JSON dump.
+
+The dump (``latest-all.json.gz`` / ``.bz2`` / plain) is one JSON array with one entity per line. It is read as a
+stream, one line at a time, so memory stays bounded whatever its size; two files come out in ``OUT``:
+
+``index.sqlite``
+    what :class:`~finefake.knowledge.linking.indexed.IndexedLinker` needs: every item's English label,
+    description and kind (person / place / organisation from its ``instance of``), every English label and
+    alias as a lookup key, and each item's context profile (IDF-weighted, unit-length word vector of its label,
+    description and aliases) with the IDF table.
+``store.nt``
+    N-Triples in Wikidata's own RDF vocabulary (labels, descriptions, aliases, best-rank direct statements,
+    property types), which :class:`~finefake.knowledge.store.LocalStore` loads as the embedded triple store.
+
+Resumable: rows and the N-Triples file advance together; every ``commit_every`` entities the SQLite transaction
+commits the number of dump lines done and the N-Triples size, so a killed run restarts from its last commit
+(the N-Triples file is cut back to the recorded size). ``types`` keeps only items that are an instance of one
+of the given classes (direct ``P31``); properties are always kept for their labels and types.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import json
+import math
+import os
+import re
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from finefake.errors import FinefakeError
+from finefake.knowledge.linking.local import (
+    ORG_CLASSES,
+    PERSON_CLASSES,
+    PLACE_CLASSES,
+    surface_key,
+    tokens,
+)
+
+WD = "http://www.wikidata.org/entity/"
+WDT = "http://www.wikidata.org/prop/direct/"
+RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+SCHEMA_DESCRIPTION = "<http://schema.org/description>"
+SKOS_ALT = "<http://www.w3.org/2004/02/skos/core#altLabel>"
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+WIKIBASE = "http://wikiba.se/ontology#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PROPERTY_TYPES = {
+    "wikibase-item": "WikibaseItem",
+    "external-id": "ExternalId",
+    "string": "String",
+    "time": "Time",
+    "quantity": "Quantity",
+    "monolingualtext": "Monolingualtext",
+    "url": "Url",
+    "commonsMedia": "CommonsMedia",
+    "globe-coordinate": "GlobeCoordinate",
+    "wikibase-property": "WikibaseProperty",
+    "math": "Math",
+}
+#: Wikidata classes whose instances are people, places or organisations (the linker's type check).
+KIND_CLASSES = {
+    "Q5": "person",
+    **dict.fromkeys(
+        [
+            "Q6256",
+            "Q3624078",
+            "Q515",
+            "Q1549591",
+            "Q5119",
+            "Q35657",
+            "Q23442",
+            "Q4022",
+            "Q486972",
+            "Q1637706",
+        ],
+        "place",
+    ),
+    **dict.fromkeys(
+        [
+            "Q43229",
+            "Q4830453",
+            "Q891723",
+            "Q327333",
+            "Q7278",
+            "Q484652",
+            "Q11032",
+            "Q192283",
+            "Q476028",
+            "Q3918",
+        ],
+        "org",
+    ),
+}
+_IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entity (qid TEXT PRIMARY KEY, label TEXT, description TEXT, kind TEXT,
+                                   bag TEXT, vector TEXT);
+CREATE TABLE IF NOT EXISTS surface (key TEXT, qid TEXT, exact TEXT, weight REAL);
+CREATE TABLE IF NOT EXISTS df (token TEXT PRIMARY KEY, n INTEGER);
+CREATE TABLE IF NOT EXISTS idf (token TEXT PRIMARY KEY, value REAL);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
+"""
+_ = (PERSON_CLASSES, PLACE_CLASSES, ORG_CLASSES)  # the in-memory linker's class names for the same kinds
+
+
+@dataclass
+class BuildKbConfig:
+    """What ``build-kb`` reads and writes."""
+
+    dump: Path
+    out: Path
+    types: tuple[str, ...] = ()
+    language: str = "en"
+    alias_weight: float = 0.6
+    max_aliases: int = 30
+    commit_every: int = 20000
+    limit: int | None = None
+    """Read at most this many dump lines in this run, then stop (resumable; finished when the dump ends)."""
+    restart: bool = False
+
+
+@dataclass
+class BuildKbReport:
+    lines_read: int = 0
+    entities: int = 0
+    properties: int = 0
+    skipped_type: int = 0
+    skipped_bad: int = 0
+    surfaces: int = 0
+    triples: int = 0
+    resumed_from: int = 0
+    finished: bool = False
+    seconds: float = 0.0
+    peak_rss_mb: float | None = None
+    out: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def open_dump(path: Path) -> IO[bytes]:
+    """The dump as a byte stream (gzip, bzip2 or plain, by suffix)."""
+    if not path.is_file():
+        raise FinefakeError(f"dump file not found: {path}")
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    if path.suffix == ".bz2":
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
+def iter_dump_lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """Entity lines of a dump: the array brackets dropped, each line's trailing comma stripped."""
+    for raw in stream:
+        line = raw.strip()
+        if line in (b"[", b"]", b""):
+            continue
+        yield line[:-1] if line.endswith(b",") else line
+
+
+def _text(value: Any, language: str) -> str:
+    return str(value.get(language, {}).get("value") or "") if isinstance(value, dict) else ""
+
+
+def _lit(text: str, language: str | None = None, datatype: str | None = None) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if language:
+        return f'"{escaped}"@{language}'
+    if datatype:
+        return f'"{escaped}"^^<{datatype}>'
+    return f'"{escaped}"'
+
+
+def _iri(value: str) -> str | None:
+    return None if _IRI_BAD.search(value) else f"<{value}>"
+
+
+def _best(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Wikidata's "truthy" statements: the preferred ones if any, else the normal ones (never deprecated)."""
+    preferred = [s for s in statements if s.get("rank") == "preferred"]
+    return preferred or [s for s in statements if s.get("rank", "normal") == "normal"]
+
+
+def _value_term(snak: dict[str, Any], language: str) -> str | None:
+    """The N-Triples object of a statement's main snak (None when it has no simple RDF form here)."""
+    if snak.get("snaktype") != "value":
+        return None
+    dv = snak.get("datavalue") or {}
+    kind, value = dv.get("type"), dv.get("value")
+    if kind == "wikibase-entityid" and isinstance(value, dict):
+        eid = value.get("id") or (f"Q{value['numeric-id']}" if value.get("numeric-id") else None)
+        return f"<{WD}{eid}>" if eid and re.fullmatch(r"[QP][1-9][0-9]*", str(eid)) else None
+    if kind == "string" and isinstance(value, str):
+        if snak.get("datatype") == "url":
+            return _iri(value)
+        return _lit(value)
+    if kind == "time" and isinstance(value, dict) and isinstance(value.get("time"), str):
+        stamp = value["time"].lstrip("+")
+        if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp):
+            return _lit(stamp.replace("-00", "-01"), datatype=XSD + "dateTime")
+        return None
+    if kind == "quantity" and isinstance(value, dict):
+        amount = str(value.get("amount", "")).lstrip("+")
+        return _lit(amount, datatype=XSD + "decimal") if re.fullmatch(r"-?\d+(\.\d+)?", amount) else None
+    if kind == "monolingualtext" and isinstance(value, dict) and value.get("language") == language:
+        return _lit(str(value.get("text", "")), language)
+    return None
+
+
+def entity_rows(entity: dict[str, Any], language: str, max_aliases: int) -> dict[str, Any] | None:
+    """Label, description, aliases, kind, word bag and N-Triples lines of one dump entity (None if unusable)."""
+    eid = str(entity.get("id") or "")
+    etype = entity.get("type")
+    if not re.fullmatch(r"[QP][1-9][0-9]*", eid) or etype not in ("item", "property"):
+        return None
+    label = _text(entity.get("labels"), language)
+    description = _text(entity.get("descriptions"), language)
+    aliases = [
+        str(a.get("value"))
+        for a in (entity.get("aliases") or {}).get(language, [])[:max_aliases]
+        if isinstance(a, dict) and a.get("value")
+    ]
+    subject = f"<{WD}{eid}>"
+    lines = []
+    if label:
+        lines.append(f"{subject} {RDFS_LABEL} {_lit(label, language)} .")
+    if description:
+        lines.append(f"{subject} {SCHEMA_DESCRIPTION} {_lit(description, language)} .")
+    lines += [f"{subject} {SKOS_ALT} {_lit(a, language)} ." for a in aliases]
+    classes: list[str] = []
+    claims = entity.get("claims") if isinstance(entity.get("claims"), dict) else {}
+    for pid, statements in claims.items():
+        if not re.fullmatch(r"P[1-9][0-9]*", pid) or not isinstance(statements, list):
+            continue
+        for statement in _best([s for s in statements if isinstance(s, dict)]):
+            term = _value_term(statement.get("mainsnak") or {}, language)
+            if term is None:
+                continue
+            lines.append(f"{subject} <{WDT}{pid}> {term} .")
+            if pid == "P31" and term.startswith(f"<{WD}Q"):
+                classes.append(term[len(WD) + 1 : -1])
+    if etype == "property":
+        lines.append(f"{subject} {RDF_TYPE} <{WIKIBASE}Property> .")
+        lines.append(f"{subject} <{WIKIBASE}directClaim> <{WDT}{eid}> .")
+        ptype = PROPERTY_TYPES.get(str(entity.get("datatype")))
+        if ptype:
+            lines.append(f"{subject} <{WIKIBASE}propertyType> <{WIKIBASE}{ptype}> .")
+    kind = next((KIND_CLASSES[c] for c in classes if c in KIND_CLASSES), None)
+    return {
+        "id": eid,
+        "type": etype,
+        "label": label,
+        "description": description,
+        "aliases": aliases,
+        "classes": classes,
+        "kind": kind,
+        "bag": Counter(tokens(" ".join([label, description, *aliases]))),
+        "lines": lines,
+    }
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    except (ImportError, OSError):
+        return None
+
+
+def _fingerprint(config: BuildKbConfig) -> str:
+    stat = config.dump.stat()
+    key = json.dumps(
+        [str(config.dump.resolve()), stat.st_size, sorted(config.types), config.language, config.max_aliases]
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def build_kb(config: BuildKbConfig) -> BuildKbReport:
+    """Stream the dump into ``index.sqlite`` and ``store.nt`` under ``config.out`` (see the module docstring)."""
+    started = time.perf_counter()
+    config.out.mkdir(parents=True, exist_ok=True)
+    db_path, nt_path = config.out / "index.sqlite", config.out / "store.nt"
+    if config.restart:
+        for path in (db_path, nt_path):
+            path.unlink(missing_ok=True)
+    db = sqlite3.connect(db_path)
+    db.create_function("ln", 1, math.log, deterministic=True)
+    try:
+        return _build(config, db, nt_path, started)
+    finally:
+        db.close()
+
+
+def _build(config: BuildKbConfig, db: sqlite3.Connection, nt_path: Path, started: float) -> BuildKbReport:
+    db.executescript(SCHEMA)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    meta = dict(db.execute("SELECT k, v FROM meta"))
+    fingerprint = _fingerprint(config)
+    if meta and meta.get("fingerprint") != fingerprint:
+        raise FinefakeError(
+            f"{config.out} holds a knowledge base built from another dump or other options; "
+            "use --restart to replace it"
+        )
+    report = BuildKbReport(resumed_from=int(meta.get("lines_done", 0)))
+    if meta.get("finished") == "1":
+        report.entities, report.finished = int(meta.get("entities", 0)), True
+        report.out = {"index": str(config.out / "index.sqlite"), "store": str(nt_path)}
+        return report
+    types = {t.strip() for t in config.types if t.strip()}
+    counts = Counter(
+        {k: int(v) for k, v in meta.items() if k in ("entities", "properties", "surfaces", "triples")}
+    )
+    nt_size = int(meta.get("nt_bytes", 0))
+    with open(nt_path, "ab") as nt:
+        nt.truncate(nt_size)
+    df: Counter[str] = Counter()
+    pending_entities: list[tuple[Any, ...]] = []
+    pending_surfaces: list[tuple[Any, ...]] = []
+    lines_done = report.resumed_from
+    with open_dump(config.dump) as stream, open(nt_path, "ab") as nt:
+
+        def commit() -> None:
+            nonlocal pending_entities, pending_surfaces
+            nt.flush()
+            os.fsync(nt.fileno())
+            with db:
+                db.executemany("INSERT OR REPLACE INTO entity VALUES (?, ?, ?, ?, ?, NULL)", pending_entities)
+                db.executemany("INSERT INTO surface VALUES (?, ?, ?, ?)", pending_surfaces)
+                db.executemany(
+                    "INSERT INTO df VALUES (?, ?) ON CONFLICT(token) DO UPDATE SET n = n + excluded.n",
+                    list(df.items()),
+                )
+                state = {
+                    "fingerprint": fingerprint,
+                    "lines_done": lines_done,
+                    "nt_bytes": nt.tell(),
+                    **{k: counts[k] for k in ("entities", "properties", "surfaces", "triples")},
+                }
+                db.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in state.items()]
+                )
+            pending_entities, pending_surfaces = [], []
+            df.clear()
+
+        stopped = False
+        for index, line in enumerate(iter_dump_lines(stream)):
+            if index < report.resumed_from:
+                continue
+            if config.limit is not None and report.lines_read >= config.limit:
+                stopped = True
+                break
+            lines_done = index + 1
+            report.lines_read += 1
+            try:
+                entity = json.loads(line)
+            except ValueError:
+                report.skipped_bad += 1
+                continue
+            rows = (
+                entity_rows(entity, config.language, config.max_aliases) if isinstance(entity, dict) else None
+            )
+            if rows is None:
+                report.skipped_bad += 1
+                continue
+            if rows["type"] == "item" and types and not types.intersection(rows["classes"]):
+                report.skipped_type += 1
+                continue
+            nt.write(("\n".join(rows["lines"]) + "\n").encode("utf-8") if rows["lines"] else b"")
+            counts["triples"] += len(rows["lines"])
+            if rows["type"] == "property":
+                counts["properties"] += 1
+            elif rows["label"]:
+                counts["entities"] += 1
+                bag = " ".join(f"{t}:{c}" for t, c in sorted(rows["bag"].items()))
+                pending_entities.append((rows["id"], rows["label"], rows["description"], rows["kind"], bag))
+                df.update(rows["bag"].keys())
+                seen: set[str] = set()
+                for surface, weight in [(rows["label"], 1.0)] + [
+                    (a, config.alias_weight) for a in rows["aliases"]
+                ]:
+                    key = surface_key(surface)
+                    if len(key) >= 2 and key not in seen:
+                        seen.add(key)
+                        pending_surfaces.append((key, rows["id"], surface, weight))
+                        counts["surfaces"] += 1
+            if (
+                len(pending_entities) >= config.commit_every
+                or report.lines_read % (config.commit_every * 5) == 0
+            ):
+                commit()
+        commit()
+    if not stopped:
+        _finish(db, counts["entities"])
+        report.finished = True
+    report.entities, report.properties = counts["entities"], counts["properties"]
+    report.surfaces, report.triples = counts["surfaces"], counts["triples"]
+    report.seconds = round(time.perf_counter() - started, 3)
+    report.peak_rss_mb = _peak_rss_mb()
+    report.out = {"index": str(config.out / "index.sqlite"), "store": str(nt_path)}
+    return report
+
+
+def _finish(db: sqlite3.Connection, n_entities: int) -> None:
+    """IDF table, unit-length profile vectors (streamed in pages) and the lookup index; marks the KB finished."""
+    with db:
+        db.execute("DELETE FROM idf")
+        db.execute("INSERT INTO idf SELECT token, ln((? + 1.0) / (n + 1.0)) + 1.0 FROM df", (n_entities,))
+        db.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('idf_unknown', ?)", (str(math.log(n_entities + 1) + 1.0),)
+        )
+    idf: dict[str, float] = {}
+    last = ""
+    while True:
+        page = db.execute(
+            "SELECT qid, bag FROM entity WHERE qid > ? ORDER BY qid LIMIT 20000", (last,)
+        ).fetchall()
+        if not page:
+            break
+        tokens_needed = {t.rsplit(":", 1)[0] for _, bag in page for t in (bag or "").split()}
+        missing = [t for t in tokens_needed if t not in idf]
+        for start in range(0, len(missing), 900):
+            chunk = missing[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            idf.update(db.execute(f"SELECT token, value FROM idf WHERE token IN ({marks})", chunk))
+        updates = []
+        for qid, bag in page:
+            vec = {}
+            for item in (bag or "").split():
+                token, count = item.rsplit(":", 1)
+                vec[token] = int(count) * idf.get(token, 1.0)
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            updates.append((" ".join(f"{t}:{v / norm:.4f}" for t, v in vec.items()), qid))
+        with db:
+            db.executemany("UPDATE entity SET vector = ? WHERE qid = ?", updates)
+        last = page[-1][0]
+        if len(idf) > 2_000_000:
+            idf.clear()  # bounded memory on very large vocabularies: re-read what the next pages need
+    with db:
+        db.execute("CREATE INDEX IF NOT EXISTS surface_key ON surface(key)")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('finished', '1')")
