@@ -32,7 +32,10 @@ def heatmap(summary: dict[str, Any], title: str, path: str | Path) -> Path:
     ax.set_yticks(range(len(names)), names)
     for i in range(len(names)):
         for j in range(len(names)):
-            ax.text(j, i, _fmt(summary["cohen_pairwise"][i][j]), ha="center", va="center", fontsize=8)
+            value = summary["cohen_pairwise"][i][j]
+            # RdYlGn is dark at both ends: white numbers there, black in the light middle and on blanks
+            colour = "white" if value is not None and abs(value) > 0.55 else "black"
+            ax.text(j, i, _fmt(value), ha="center", va="center", fontsize=9, color=colour)
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label="Cohen's kappa")
     fig.tight_layout()

@@ -87,3 +87,22 @@ def get_model(name: str, **hparams: Any) -> Model:
         return cls(**hparams)
     except TypeError as exc:
         raise FinefakeError(f"bad hyper-parameters for model {name!r}: {exc}") from exc
+
+
+def parse_model_names(text: str) -> list[str]:
+    """``"kean,logreg"`` -> registered model names in the given order; ``"all"`` -> every registered model.
+
+    Every unknown name is reported at once (one FinefakeError), so a list with two typos needs one fix, not two.
+    """
+    names = list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    if names == ["all"]:
+        return list_models()
+    if not names:
+        raise FinefakeError("give at least one model name, e.g. --models logreg,kean (or --models all)")
+    known = list_models()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise FinefakeError(
+            f"unknown model(s) {', '.join(map(repr, unknown))}; registered models: {', '.join(known)} (or all)"
+        )
+    return names

@@ -115,10 +115,13 @@ def summarise(task: TaskSpec, runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _fmt(cell: Cell | None, bold: bool, latex: bool) -> str:
+    """A cell in percent: mean ± std when several runs back it, the mean alone for a single run."""
     if cell is None:
         return "--" if latex else "n/a"
     pm = " $\\pm$ " if latex else " ± "
-    text = f"{100 * cell.mean:.2f}{pm}{100 * cell.std:.2f}"
+    text = f"{100 * cell.mean:.2f}"
+    if cell.n > 1:
+        text += f"{pm}{100 * cell.std:.2f}"
     if cell.std_split is not None:
         text += f"{pm}{100 * cell.std_split:.2f}"
     if bold:
@@ -128,11 +131,31 @@ def _fmt(cell: Cell | None, bold: bool, latex: bool) -> str:
     return text
 
 
+def _count(values: Sequence[int], noun: str) -> str:
+    low, high = min(values), max(values)
+    return f"{low} {noun}s" if low == high else f"{low}-{high} {noun}s"
+
+
 def variance_note(cells: Sequence[Cell]) -> str:
-    """Which variance the ± shows (model seeds on one split, or also over re-splits)."""
+    """What a cell shows, with the number of runs behind it: the reader must know n to read a ± (or its
+    absence: with one run per cell there is no spread to show)."""
+    runs = [c.n for c in cells] or [0]
     if any(c.std_split is not None for c in cells):
-        return "mean ± std over model seeds ± std over splits"
-    return "mean ± std over model seeds on one split"
+        return f"mean ± std over model seeds ± std over splits, {_count(runs, 'run')} per cell"
+    if max(runs) <= 1:
+        return "one seed: single runs, no std"
+    return f"mean ± std over {_count(runs, 'model seed')} on one split"
+
+
+def format_cell(summary: dict[str, Any] | None, metric: str) -> str:
+    """One result cell as the Markdown tables write it (without bold): for the terminal tables."""
+    return _fmt(_cell_from(summary, metric), False, False)
+
+
+def variance_caption(results: Sequence[dict[str, Any]], metrics: Sequence[str]) -> str:
+    """``variance_note`` of the rows of a results.json."""
+    cells = [c for row in results for m in metrics if (c := _cell_from(row, m)) is not None]
+    return variance_note(cells)
 
 
 def render_tables(
@@ -247,59 +270,122 @@ def _cell_from(summary: dict[str, Any] | None, metric: str) -> Cell | None:
     )
 
 
+def _wrapped(title: str, width_inches: float) -> str:
+    """The title broken into lines that fit the figure (about nine characters per inch at the default size)."""
+    import textwrap
+
+    return textwrap.fill(title, width=max(30, int(9 * width_inches)))
+
+
 def plot_bars(
     path: Path,
     title: str,
     models: Sequence[str],
     groups: Sequence[str],
-    metric: str,
+    metrics: Sequence[str],
     cell,
     reference: Callable[[str, str], float | None] | None = None,
 ) -> Path:
-    """Grouped bars (one bar per model in each group) with std error bars; degenerate bars hatched and marked
-    with a dagger, the majority reference of each group drawn as a black line across its bars."""
+    """One panel per metric of the task, bars with the std over seeds as error bars (none for a single run).
+
+    Classification (one group): the models are the x axis of each panel. Adaptation: one group of bars per
+    setting, one bar per model. Degenerate bars are hatched and marked with a dagger; the majority reference of
+    each group is a dashed black line across its bars. The title is wrapped to the figure's width.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    width = 0.8 / max(len(models), 1)
-    x = np.arange(len(groups))
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(groups) * max(1, len(models)) * 0.6 + 2), 3.6))
-    for k, model in enumerate(models):
-        cells = [cell(model, g, metric) for g in groups]
-        means = [c[0] * 100 if c else np.nan for c in cells]
-        stds = [c[1] * 100 if c else 0.0 for c in cells]
-        positions = x + (k - (len(models) - 1) / 2) * width
-        bars = ax.bar(positions, means, width, yerr=stds, capsize=3, label=model)
-        for bar, c, pos, mean in zip(bars, cells, positions, means, strict=True):
-            if c is not None and c.degenerate:
-                bar.set_hatch("//")
-                bar.set_alpha(0.5)
-                ax.text(pos, min(mean + 2, 95), DEGENERATE_MARK, ha="center", va="bottom")
-    if reference:
-        for i, g in enumerate(groups):
-            value = reference(g, metric)
-            if value is not None:
-                ax.hlines(100 * value, i - 0.45, i + 0.45, colors="black", linestyles="--", linewidth=1.2,
-                          label=REFERENCE_ROW if i == 0 else None)  # fmt: skip
-    if any(
-        c is not None and c.degenerate for model in models for c in (cell(model, g, metric) for g in groups)
-    ):
-        ax.text(0.0, -0.02, f"{DEGENERATE_MARK} hatched: a run predicts one class", transform=fig.transFigure,
-                fontsize="small", va="bottom")  # fmt: skip
-    ax.set_xticks(
-        x, groups, rotation=20 if len(groups) > 3 else 0, ha="right" if len(groups) > 3 else "center"
-    )
-    ax.set_ylabel(f"{METRIC_HEADERS[metric]} (%)")
-    ax.set_ylim(0, 100)
-    ax.set_title(title)
-    ax.legend(fontsize="small", ncols=min(len(models), 4))
-    fig.tight_layout()
+    single = len(groups) == 1
+    colours = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(models)}
+    if single:
+        width_in = max(6.0, 1.0 + len(metrics) * (0.55 * len(models) + 1.2))
+        fig, axes = plt.subplots(
+            1, len(metrics), figsize=(width_in, 3.8), squeeze=False, layout="constrained"
+        )
+    else:
+        width_in = max(7.0, 2.0 + 0.45 * len(groups) * max(1, len(models)))
+        fig, axes = plt.subplots(
+            len(metrics), 1, figsize=(width_in, 2.9 * len(metrics) + 1.2), squeeze=False, layout="constrained"
+        )
+    flagged = False
+    for ax, metric in zip(axes.flat, metrics, strict=True):
+        if single:
+            cells = [cell(model, groups[0], metric) for model in models]
+            x = np.arange(len(models))
+            series = [(x, cells, [colours[m] for m in models], None)]
+        else:
+            x = np.arange(len(groups))
+            bar_width = 0.8 / max(len(models), 1)
+            series = [
+                (x + (k - (len(models) - 1) / 2) * bar_width, [cell(model, g, metric) for g in groups],
+                 colours[model], model)
+                for k, model in enumerate(models)
+            ]  # fmt: skip
+        for positions, cells, colour, label in series:
+            means = [c.mean * 100 if c else np.nan for c in cells]
+            errors = [c.std * 100 if c and c.n > 1 else 0.0 for c in cells]
+            width = 0.7 if single else 0.8 / max(len(models), 1)
+            bars = ax.bar(positions, means, width, yerr=errors, capsize=3, color=colour, label=label)
+            for bar, c, pos, mean in zip(bars, cells, positions, means, strict=True):
+                if c is not None and c.degenerate:
+                    flagged = True
+                    bar.set_hatch("//")
+                    bar.set_alpha(0.5)
+                    ax.text(pos, min(mean + 2, 95), DEGENERATE_MARK, ha="center", va="bottom")
+        if reference:
+            spans = (
+                [(-0.5, len(models) - 0.5)] if single else [(i - 0.45, i + 0.45) for i in range(len(groups))]
+            )
+            for (lo, hi), g in zip(spans, groups, strict=True):
+                value = reference(g, metric)
+                if value is not None:
+                    ax.hlines(100 * value, lo, hi, colors="black", linestyles="--", linewidth=1.2,
+                              label=REFERENCE_ROW if g == groups[0] else None)  # fmt: skip
+        if single:
+            ax.set_xticks(
+                x, models, rotation=30 if len(models) > 3 else 0, ha="right" if len(models) > 3 else "center"
+            )
+        else:
+            ax.set_xticks(
+                x, groups, rotation=20 if len(groups) > 3 else 0, ha="right" if len(groups) > 3 else "center"
+            )
+        ax.set_ylabel(f"{METRIC_HEADERS[metric]} (%)")
+        ax.set_ylim(0, 100)
+        if single:
+            ax.set_title(METRIC_HEADERS[metric])
+    handles, labels = axes.flat[-1 if single else 0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5), fontsize="small")
+    note = f"   {DEGENERATE_MARK} hatched: a run predicts one class" if flagged else ""
+    runs = [c.n for m in metrics for model in models for g in groups if (c := cell(model, g, m)) is not None]
+    caption = ("error bars: std over seeds" if runs and max(runs) > 1 else "one seed: no error bars") + note
+    fig.suptitle(_wrapped(title, width_in) + f"\n({caption})", fontsize="medium")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def _heatmap_axes(settings: Sequence[Setting]) -> tuple[list[str], list[str], dict[str, tuple[int, int]]]:
+    """Row and column names as the tables name them (the two sides of each setting's name), the columns in the
+    rows' order when both name the same groups, and each setting's (row, column)."""
+    sides = {}
+    for s in settings:
+        source, _, target = s.name.partition(" -> ")
+        sides[s.name] = (source, target) if target else (s.source, s.target)
+    rows = list(dict.fromkeys(a for a, _ in sides.values()))
+    cols = list(dict.fromkeys(b for _, b in sides.values()))
+    order = [_group_of(r) for r in rows]
+    if {_group_of(c) for c in cols} == set(order):
+        cols.sort(key=lambda c: order.index(_group_of(c)))
+    return rows, cols, {name: (rows.index(a), cols.index(b)) for name, (a, b) in sides.items()}
+
+
+def _group_of(side: str) -> str:
+    """'politics@FC' -> 'FC': the platform group a side of a setting name refers to."""
+    return side.split("@")[-1]
 
 
 def plot_heatmaps(
@@ -311,26 +397,27 @@ def plot_heatmaps(
     references: dict[str, dict[str, float]] | None = None,
 ) -> Path:
     """One source x target heatmap of mean accuracy per model (degenerate cells marked with a dagger), and a
-    last panel with the majority reference (the target prior) of each setting when ``references`` is given."""
+    last panel with the majority reference (the target prior) of each setting when ``references`` is given.
+
+    Rows and columns carry the tables' names, in the same order; a diagonal cell (source = target, which no
+    setting trains and tests on) is grey and marked "same" rather than left blank.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
-    sources = list(dict.fromkeys(s.source for s in settings))
-    targets = list(dict.fromkeys(s.target for s in settings))
+    rows, cols, position = _heatmap_axes(settings)
     panels = list(models) + ([REFERENCE_ROW] if references else [])
-    fig, axes = plt.subplots(
-        1,
-        len(panels),
-        figsize=(2.2 + 1.1 * len(targets) * len(panels) + len(panels), 1.0 + 0.8 * len(sources)),
-    )
-    axes = np.atleast_1d(axes)
-    for k, (ax, model) in enumerate(zip(axes, panels, strict=True)):
-        grid = np.full((len(sources), len(targets)), np.nan)
+    width_in = 2.4 + (1.1 * len(cols) + 0.9) * len(panels)
+    fig, axes = plt.subplots(1, len(panels), figsize=(width_in, 1.6 + 0.8 * len(rows)), squeeze=False)
+    image = None
+    for k, (ax, model) in enumerate(zip(axes.flat, panels, strict=True)):
+        grid = np.full((len(rows), len(cols)), np.nan)
         flagged = np.zeros(grid.shape, dtype=bool)
         for s in settings:
-            at = sources.index(s.source), targets.index(s.target)
+            at = position[s.name]
             if model == REFERENCE_ROW and references and s.name in references:
                 grid[at] = 100 * references[s.name]["accuracy"]
             summary = summaries.get((model, s.name))
@@ -341,23 +428,22 @@ def plot_heatmaps(
         for (i, j), value in np.ndenumerate(grid):
             if np.isfinite(value):
                 mark = f" {DEGENERATE_MARK}" if flagged[i, j] else ""
-                ax.text(
-                    j,
-                    i,
-                    f"{value:.1f}{mark}",
-                    ha="center",
-                    va="center",
-                    color="white" if value < 60 else "black",
+                colour = "white" if value < 60 else "black"
+                ax.text(j, i, f"{value:.1f}{mark}", ha="center", va="center", color=colour)
+            elif _group_of(rows[i]) == _group_of(cols[j]):
+                ax.add_patch(
+                    Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#d9d9d9", hatch="//", edgecolor="white")
                 )
-        ax.set_xticks(range(len(targets)), targets, rotation=30, ha="right")
+                ax.text(j, i, "same", ha="center", va="center", color="#444444", fontsize="small")
+        ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
         # Source names only on the first panel: they would overlap the panel to the left otherwise.
-        ax.set_yticks(range(len(sources)), sources if k == 0 else [""] * len(sources))
+        ax.set_yticks(range(len(rows)), rows if k == 0 else [""] * len(rows))
         ax.set_xlabel("target")
         if k == 0:
             ax.set_ylabel("source")
         ax.set_title(model)
-    fig.colorbar(image, ax=list(axes), shrink=0.8, label="Acc (%)")
-    fig.suptitle(title, y=1.04)
+    fig.colorbar(image, ax=list(axes.flat), shrink=0.8, label="Acc (%)")
+    fig.suptitle(_wrapped(title, width_in), y=1.02 + 0.04 * _wrapped(title, width_in).count("\n"))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
@@ -415,7 +501,7 @@ def write_task_reports(
     plots = []
     if groups and summaries:
         plots.append(
-            plot_bars(folder / "bars.png", caption, models, groups, "accuracy", cell, reference).name
+            plot_bars(folder / "bars.png", caption, models, groups, task.metrics, cell, reference).name
         )
         if task.is_da:
             plots.append(

@@ -9,6 +9,7 @@ of the pipeline packages; they hold no logic and import heavy libraries inside t
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import sys
 from dataclasses import dataclass, field
@@ -16,17 +17,59 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
+from rich.markup import escape
+from typer._click.exceptions import NoArgsIsHelpError
+from typer.core import TyperGroup, TyperOption
 
 from finefake import __version__
+from finefake.config import load_config
 from finefake.console import console, setup_logging
 from finefake.errors import FinefakeError
 from finefake.records import RecordError
 from finefake.workspace import Workspace
 
+#: ``--help`` lists the verbs in the order a dataset is built; verbs not named here follow, alphabetically.
+PIPELINE_ORDER = (
+    "crawl",
+    "clean",
+    "align-knowledge",
+    "review",
+    "annotate",
+    "import",
+    "synthesize",
+    "package",
+    "features",
+    "bench",
+    "evaluate",
+    "stats",
+    "report",
+    "demo",
+)
+
+
+class PipelineGroup(TyperGroup):
+    """The root command group: verbs listed in pipeline order rather than in registration order."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(PIPELINE_ORDER)}
+        return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+
+def _display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+    """Flags (``--help``, ``--force``) and counters (``-v``) take no value: show no ``<bool>``/``<int>``."""
+    if self.is_flag or self.count:
+        return None
+    return _typer_display_type_rich(self, ctx)
+
+
+_typer_display_type_rich = TyperOption.display_type_rich
+TyperOption.display_type_rich = _display_type_rich  # type: ignore[method-assign]
+
 app = typer.Typer(
     name="finefake",
     help="Build and benchmark FineFake-style multimodal fake-news datasets.",
+    cls=PipelineGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -57,18 +100,6 @@ def get_context(ctx: typer.Context) -> CliContext:
     return root.obj
 
 
-def _load_config(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise FinefakeError(f"cannot read config file {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise FinefakeError(f"config file {path} must hold a mapping of sections, got {type(data).__name__}")
-    return data
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"finefake {__version__}")
@@ -91,7 +122,8 @@ def root(
         "-c",
         exists=True,
         dir_okay=False,
-        help="YAML file with one section per stage (crawl, clean, align, ...).",
+        help="YAML file with one section per stage (crawl, clean, align, package, features); every key is "
+        "checked.",
     ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging (-vv for debug)."),
     version: bool = typer.Option(
@@ -100,7 +132,33 @@ def root(
 ) -> None:
     """Build and benchmark FineFake-style multimodal fake-news datasets."""
     setup_logging(verbose)
-    ctx.obj = CliContext(Workspace(workspace), _load_config(config), verbose)
+    console.soft_wrap = True  # never break a path or a table row at 80 columns: the terminal wraps
+    ctx.obj = CliContext(Workspace(workspace), load_config(config), verbose)
+
+
+def _reflow(text: str) -> str:
+    """One line per paragraph, so the help re-flows to the terminal instead of breaking where the source did."""
+    return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(text).split("\n\n"))
+
+
+def _absolute_paths(callback: Any) -> None:
+    """Path options and arguments resolve to absolute paths, so every path a command prints is absolute."""
+    for parameter in inspect.signature(callback).parameters.values():
+        info = parameter.default
+        if isinstance(info, typer.models.ParameterInfo) and "Path" in str(parameter.annotation):
+            info.resolve_path = True
+
+
+def _polish(typer_app: typer.Typer) -> None:
+    """Help paragraphs re-flowed and path parameters resolved, for every command of every group."""
+    for info in typer_app.registered_commands:
+        doc = info.help or inspect.getdoc(info.callback)
+        if doc:
+            info.help = _reflow(doc)
+        if info.callback is not None:
+            _absolute_paths(info.callback)
+    for group in typer_app.registered_groups:
+        _polish(group.typer_instance)
 
 
 def _register_commands() -> None:
@@ -109,18 +167,54 @@ def _register_commands() -> None:
         register = getattr(module, "register", None)
         if callable(register):
             register(app)
+    _absolute_paths(root)
+    _polish(app)
 
 
 _register_commands()
 
 
-def main() -> None:
-    """Console-script entry point: runs the app and turns expected failures into readable messages."""
-    verbose = any(arg.startswith("-v") or arg == "--verbose" for arg in sys.argv[1:])
+#: Failures that are the user's to fix (bad input, missing stage output, unreadable files): one line, status 2.
+USER_ERRORS = (FinefakeError, RecordError, OSError)
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        text = f"{exc.strerror}: {exc.filename}"
+    elif isinstance(exc, typer.TyperException):
+        ctx = getattr(exc, "ctx", None)
+        text = (f"{ctx.command_path}: " if ctx is not None else "") + exc.format_message()
+    else:
+        text = str(exc)
+    return " ".join(text.split())
+
+
+def run(args: list[str] | None = None) -> int:
+    """Run the CLI on ``args`` (default: sys.argv) and return its exit status instead of exiting.
+
+    Every mistake a user can make ends in one line ``error: ...`` and status 2: usage errors (unknown option,
+    bad value), FinefakeError from the stages, unreadable files, a prompt that got no input. ``-v`` adds the
+    traceback. Anything else is a bug and keeps its traceback.
+    """
+    args = sys.argv[1:] if args is None else list(args)
+    verbose = any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in args)
     try:
-        app()
-    except (FinefakeError, RecordError, FileNotFoundError) as exc:
-        if verbose:
+        result = app(args=args, prog_name="finefake", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # a bare group (`finefake bench`): its help, as click does
+        exc.show()
+        return 2
+    except (typer.TyperException, typer.Abort, *USER_ERRORS) as exc:
+        if verbose and not isinstance(exc, typer.TyperException):
             console.print_exception()
-        console.print(f"[bold red]error:[/] {exc}")
-        sys.exit(2)
+        if isinstance(exc, typer.Abort):
+            text = "no answer on standard input; give the value as an option instead (see --help)"
+        else:
+            text = _message(exc)
+        console.print(f"[bold red]error:[/] {escape(text)}", soft_wrap=True)
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

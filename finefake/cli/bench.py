@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -63,14 +64,9 @@ def bench_root(
 
 
 def _parse_models(text: str) -> list[str]:
-    from finefake.baselines.registry import model_class
+    from finefake.baselines.registry import parse_model_names
 
-    models = [m.strip() for m in text.split(",") if m.strip()]
-    if not models:
-        raise typer.BadParameter("give at least one model, e.g. --models kean,logreg")
-    for model in models:
-        model_class(model)
-    return models
+    return parse_model_names(text)
 
 
 def _load_features(ctx: typer.Context, features_dir: Path | None, inputs: set[str] | None = None):
@@ -128,12 +124,14 @@ def run_task(
     from finefake.benchmarks.specs import FINEFAKE, DatasetItems, dataset_of, dataset_tasks, find_task
     from finefake.benchmarks.splits import BenchSplit, load_split_file, official_split
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
+    from finefake.benchmarks.terminal import terminal_table
     from finefake.cli import get_context
     from finefake.dataset.specs import load_spec
+    from finefake.errors import RECORDS_HINT
 
     ws = get_context(ctx).workspace
     model_names = _parse_models(models)
-    ws.require("records", "finefake synthesize`, `finefake import NAME PATH` or `finefake package")
+    ws.require("records", RECORDS_HINT)
     from finefake.baselines.registry import required_inputs
 
     records = list(ws.read("records"))
@@ -172,12 +170,12 @@ def run_task(
     )
     paths = run_benchmark(features, items, config)
     for name, path in paths.items():
-        console.print(f"{name}: results in {path.parent}")
-        console.print((path.parent / "table.md").read_text(encoding="utf-8"))
+        console.print(terminal_table(json.loads(path.read_text(encoding="utf-8"))))
+        console.print(f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}")
     if task == "all" and dataset == "finefake":
         overview = write_overview(config.out, tasks)
         if overview:
-            console.print(f"classification overview: {overview}")
+            console.print(f"classification overview: {overview.resolve()}")
 
 
 def _make_command(task: str, help_text: str):

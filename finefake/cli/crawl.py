@@ -303,7 +303,8 @@ def clean_command(
     report = clean(cli.workspace, _build(CleanConfig, values))
     console.print(
         f"clean: kept {report.totals['kept']} of {report.totals['input']}; dropped "
-        f"{report.totals['dropped']}; {report.clusters} duplicate cluster(s); see clean/report.json"
+        f"{report.totals['dropped']}; {report.clusters} duplicate cluster(s); see "
+        f"{cli.workspace.root / 'clean' / 'report.json'}"
     )
 
 

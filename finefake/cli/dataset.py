@@ -19,7 +19,9 @@ def package_command(
     seed: int = typer.Option(None, "--seed", help="Seed of the stratified split (default 0, or config)."),
     splits: str = typer.Option(None, "--splits", help="train:validation:test ratios (default 6:2:2)."),
     license: str = typer.Option(
-        None, "--license", help="License id for the dataset card (default 'unknown')."
+        None,
+        "--license",
+        help="License id for the dataset card and croissant.json, e.g. cc-by-4.0 (config: package.license).",
     ),
     rows_per_shard: int = typer.Option(
         None, "--rows-per-shard", min=1, help="Rows per Parquet shard (5000)."
@@ -53,6 +55,8 @@ def package_command(
     report = package(cli.workspace, config)
     sizes = ", ".join(f"{name} {n}" for name, n in report.splits.items())
     console.print(f"packaged {report.total} records ({sizes}) into {report.output}")
+    if config.license == "unknown":
+        console.print("[yellow]no license given: the card says 'license: unknown' (use --license ID)[/]")
     if report.missing_images:
         console.print(f"[yellow]{report.missing_images} record(s) have no lead image file[/]")
     for reason, n in report.excluded.items():

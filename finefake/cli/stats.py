@@ -34,8 +34,8 @@ def stats(
     from finefake.stats.report import StatsConfig, write_stats
 
     cli = get_context(ctx)
-    source = dataset or cli.workspace.root / "dataset"
-    target = out or cli.workspace.stage_dir("stats")
+    source = (dataset or cli.workspace.root / "dataset").resolve()
+    target = (out or cli.workspace.stage_dir("stats")).resolve()
     config = StatsConfig(
         top_words=top_words,
         top_entities=top_entities,

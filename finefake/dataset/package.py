@@ -31,14 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from finefake.console import make_progress, track
-from finefake.dataset.card import render_card, table3
+from finefake.dataset.card import croissant_metadata, render_card, table3
 from finefake.dataset.features import record_features, records_to_columns
 from finefake.dataset.splits import DEFAULT_RATIOS, SPLIT_NAMES, package_split
 from finefake.errors import FinefakeError
 from finefake.records import iter_errors
 from finefake.workspace import RunManifest, Workspace, atomic_write_json, atomic_write_text
 
-OUTPUTS: tuple[str, ...] = ("hf", "parquet", "README.md", "splits.json", "settings.json")
+OUTPUTS: tuple[str, ...] = ("hf", "parquet", "README.md", "croissant.json", "splits.json", "settings.json")
 
 
 @dataclass
@@ -249,6 +249,10 @@ def _build_package(ws: Workspace, config: PackageConfig, run: RunManifest) -> Pa
                 missing_images=missing_images,
                 pretty_name=config.pretty_name,
             ),
+        )
+        atomic_write_json(
+            build / "croissant.json",
+            croissant_metadata(sizes, license=config.license, pretty_name=config.pretty_name),
         )
         published = {r["id"]: config.split_names[s] for r, s in zip(records, assignment, strict=True)}
         atomic_write_json(build / "splits.json", published)

@@ -428,10 +428,25 @@ def load_release_frame(path: str | Path, *, trust_pickle: bool = False, max_byte
     size = path.stat().st_size
     if size > max_bytes:
         raise FinefakeError(f"release file {path} is {size} bytes, over the {max_bytes}-byte cap")
-    if trust_pickle:
-        frame = pd.read_pickle(path)
-    else:
-        frame = restricted_loads(path.read_bytes(), source=str(path))
+    with path.open("rb") as handle:
+        head = handle.read(2)
+    if not head:
+        raise FinefakeError(f"release file {path} is empty, not a pickle file")
+    if head[:1] != b"\x80":  # every pickle protocol >= 2 opens with PROTO; pandas writes protocol 4/5
+        raise FinefakeError(
+            f"release file {path} is not a pickle file (expected the release's pickled DataFrame)"
+        )
+    try:
+        if trust_pickle:
+            frame = pd.read_pickle(path)
+        else:
+            frame = restricted_loads(path.read_bytes(), source=str(path))
+    except FinefakeError:
+        raise
+    except Exception as exc:  # truncated or damaged: whatever the unpickler tripped over, say so in one line
+        raise FinefakeError(
+            f"release file {path} is a damaged or truncated pickle ({type(exc).__name__}: {exc})"
+        ) from exc
     if not isinstance(frame, pd.DataFrame):
         raise FinefakeError(f"{path} holds a {type(frame).__name__}, not a pandas DataFrame")
     return frame

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from finefake.console import track
-from finefake.errors import FinefakeError
+from finefake.errors import RECORDS_HINT, FinefakeError
 from finefake.features.cache import FeatureCache, Part, cache_key
 from finefake.features.chunks import fill_chunked
 from finefake.features.featureset import FeatureSet
@@ -76,7 +76,7 @@ class FeatureInput:
 
 def read_items(ws: Workspace, stage: str) -> list[FeatureInput]:
     """Read a stage's records in order; a missing id, a duplicate id or a non-string text names the item."""
-    ws.require(stage, "finefake synthesize` or `finefake package")
+    ws.require(stage, RECORDS_HINT)
     items: list[FeatureInput] = []
     seen: set[str] = set()
     for record in ws.read(stage):

@@ -17,9 +17,10 @@ def _plt():
     return plt
 
 
-def _save(fig: Any, path: Path) -> Path:
+def _save(fig: Any, path: Path, *, layout: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
+    if layout:
+        fig.tight_layout()
     fig.savefig(path, dpi=110)
     _plt().close(fig)
     return path
@@ -30,29 +31,36 @@ def _grid(n: int) -> tuple[int, int]:
     return (n + cols - 1) // cols, cols
 
 
-def top_words(top: dict[str, list[tuple[str, int]]], path: Path) -> Path:
-    """One horizontal bar chart of the most frequent content words per domain."""
+def top_words(top: dict[str, list[tuple[str, int, float]]], path: Path) -> Path:
+    """Per domain, a horizontal bar chart of its most distinctive words (z-score; the count beside each bar)."""
     plt = _plt()
     rows, cols = _grid(len(top))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
     for ax, (domain, words) in zip(axes.flat, top.items(), strict=False):
-        names = [w for w, _ in words][::-1]
-        ax.barh(names, [c for _, c in words][::-1], color="#4c72b0")
+        names = [w[0] for w in words][::-1]
+        scores = [w[2] for w in words][::-1]
+        bars = ax.barh(names, scores, color="#4c72b0")
+        for bar, (_, count, _) in zip(bars, words[::-1], strict=True):
+            ax.annotate(
+                f" {count}", (bar.get_width(), bar.get_y() + bar.get_height() / 2), va="center", fontsize=7
+            )
         ax.set_title(domain)
+        ax.set_xlabel("z-score vs other topics", fontsize=8)
+        ax.margins(x=0.15)
         ax.tick_params(axis="y", labelsize=8)
     for ax in list(axes.flat)[len(top) :]:
         ax.axis("off")
-    fig.suptitle("Most frequent words per domain")
+    fig.suptitle("Words that distinguish each topic (count beside each bar)")
     return _save(fig, path)
 
 
 def emotion(scores: dict[str, dict[str, dict[str, float]]], emotions: list[str], path: Path) -> Path:
-    """Per domain, the mean emotion scores of real and of fake items side by side."""
+    """Per domain, the mean emotion scores of real and of fake items side by side, on one shared scale."""
     import numpy as np
 
     plt = _plt()
     rows, cols = _grid(len(scores))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows + 0.4), squeeze=False, sharey=True)
     x = np.arange(len(emotions))
     for ax, (domain, by_label) in zip(axes.flat, scores.items(), strict=False):
         for offset, (name, colour) in ((-0.2, ("real", _REAL)), (0.2, ("fake", _FAKE))):
@@ -60,11 +68,15 @@ def emotion(scores: dict[str, dict[str, dict[str, float]]], emotions: list[str],
             ax.bar(x + offset, values, width=0.4, color=colour, label=name)
         ax.set_xticks(x, emotions, rotation=45, ha="right", fontsize=8)
         ax.set_title(domain)
+    for row in axes:
+        row[0].set_ylabel("mean emotion score")
     for ax in list(axes.flat)[len(scores) :]:
         ax.axis("off")
-    axes.flat[0].legend()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.suptitle("Emotion tendency per domain: real vs fake")
-    return _save(fig, path)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.legend(handles, labels, loc="upper right", ncol=2, frameon=False)
+    return _save(fig, path, layout=False)
 
 
 def proportions(counts: dict[str, int], title: str, path: Path) -> Path:

@@ -135,7 +135,7 @@ def test_degenerate_runs_are_flagged_never_bold_and_the_majority_reference_is_sh
     assert majority and all(r["degenerate_runs"] == 1 for r in majority)
     md = (tmp_path / "platform-da" / "table.md").read_text()
     assert "majority (ref.)" in md and "wF1" in md and "weighted F1" in md and "†" in md
-    assert "std over model seeds on one split" in md
+    assert "one seed: single runs, no std" in md and "±" not in md.split("\n", 1)[1]  # n = 1: no ± (issue 17)
     assert all(s["majority_reference"] for s in results["settings"] if not s["skipped"])
     # a constant predictor with the best mean is not bold; the best non-degenerate model is
     cells = {"constant": Cell(0.88, 0.0, 3, True), "model": Cell(0.80, 0.01, 3, False)}
@@ -161,7 +161,7 @@ def test_cli_uses_the_official_split_or_resplits_explicitly(synthetic_workspace,
     assert result.exit_code == 0, result.output
     results = json.loads((tmp_path / "b" / "binary" / "results.json").read_text())
     assert results["splits"] == [{"kind": "resplit", "seed": s} for s in (0, 1, 2)]
-    assert results["variance"] == "mean ± std over model seeds ± std over splits"
+    assert results["variance"] == "mean ± std over model seeds ± std over splits, 3 runs per cell"
     (row,) = results["results"]
     assert row["splits"] == ["split-0", "split-1", "split-2"] and "std_split" in row["metrics"]["accuracy"]
     result = CliRunner().invoke(app, base + ["--out", str(tmp_path / "c"), "--split-seed", "4"])

@@ -26,7 +26,7 @@ STAGE_KINDS = {
 
 @pytest.mark.slow
 def test_demo_end_to_end_and_resume(tmp_path):
-    config = DemoConfig(out=tmp_path / "demo", items=48, seed=2)
+    config = DemoConfig(out=tmp_path / "demo", items=48, seed=2, bench_seeds=2)
     seen: list[str] = []
     result = run_demo(config, report=lambda name, summary: seen.append(name))
     ws = Workspace(tmp_path / "demo" / "workspace")
@@ -52,9 +52,17 @@ def test_demo_end_to_end_and_resume(tmp_path):
 
     dataset = load_from_disk(str(ws.root / "dataset" / "hf"))
     assert sum(len(split) for split in dataset.values()) == result.stages["package"]["records"]
+    from finefake.benchmarks.tasks import TASK_NAMES
+    from finefake.demo.pipeline import DEMO_MODELS
+
+    assert sorted(result.stages["bench"]["tables"]) == sorted(TASK_NAMES)  # all six tasks
+    assert result.stages["bench"]["models"] == [m for m in DEMO_MODELS if m in list_models()]
     for table in result.stages["bench"]["tables"].values():
         text = open(table, encoding="utf-8").read()
-        assert all(model in text for model in list_models())
+        assert all(model in text for model in DEMO_MODELS)
+    page = (ws.root / "report" / "report.html").read_text(encoding="utf-8")
+    assert result.stages["report"]["sections"] == ["dataset", "stats", "agreement", "bench", "sample"]
+    assert page.count("<h3>") >= len(TASK_NAMES)
     kappas = [v for v in result.stages["annotate"]["agreement"].values() if isinstance(v, float)]
     assert kappas and all(0 < k < 1 for k in kappas)
     again = run_demo(config)
@@ -63,4 +71,15 @@ def test_demo_end_to_end_and_resume(tmp_path):
 
 def test_demo_verb_is_registered():
     result = CliRunner().invoke(app, ["demo", "--help"])
-    assert result.exit_code == 0 and "--items" in result.output
+    assert result.exit_code == 0 and "--items" in result.output and "--models" in result.output
+
+
+def test_demo_models_default_to_the_budget_set_and_all_means_the_registry(tmp_path, capsys):
+    from finefake.baselines.registry import list_models, parse_model_names
+    from finefake.cli import run
+    from finefake.demo.pipeline import DEMO_MODELS, demo_models
+
+    assert demo_models(DemoConfig()) == [m for m in DEMO_MODELS if m in list_models()]
+    assert demo_models(DemoConfig(models=tuple(parse_model_names("all")))) == list_models()
+    assert run(["demo", "-o", str(tmp_path), "--models", "logreg,nope,nada"]) == 2
+    assert "unknown model(s) 'nope', 'nada'" in capsys.readouterr().err

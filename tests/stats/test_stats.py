@@ -13,7 +13,7 @@ from finefake.contract import FINE_GRAINED_NAMES, PLATFORM_GROUPS, TOPICS
 from finefake.dataset.package import PackageConfig, package
 from finefake.dataset.synthetic import write_synthetic
 from finefake.stats.emotion import EMOTIONS, LEXICON, lexicon_scores
-from finefake.stats.report import StatsConfig, compute_stats, load_package, write_stats
+from finefake.stats.report import StatsConfig, compute_stats, distinctive_words, load_package, write_stats
 from finefake.workspace import Workspace
 
 
@@ -77,15 +77,26 @@ def test_lexicon_scorer_counts_shares():
     assert all(words for words in LEXICON.values())
 
 
-def test_top_words_are_counted_without_stopwords(packaged):
+def test_top_words_are_distinctive_counted_and_never_stop_words(packaged):
     ws, records = packaged
     stats = compute_stats(load_package(ws.root / "dataset"), StatsConfig(top_words=3))
-    word, count = stats["top_words"]["health"][0]
+    word, count, z = stats["top_words"]["health"][0]
     expected = sum(
         r["text"].lower().replace(".", " ").split().count(word) for r in records if r["topic"] == "health"
     )
-    assert count == expected
-    assert word not in ("the", "and", "with")
+    assert count == expected and z > 0
+    shown = {w for words in stats["top_words"].values() for w, *_ in words}
+    assert not shown & {"the", "and", "with", "while", "because", "reported"}
+
+
+def test_distinctive_words_prefer_domain_words_over_frequent_shared_ones():
+    counts = {
+        "health": Counter({"vaccine": 30, "common": 200, "rare": 1}),
+        "politics": Counter({"senate": 30, "common": 200}),
+    }
+    top = distinctive_words(counts, top=2)
+    assert [w for w, *_ in top["health"]] == ["vaccine"]  # "common" is everywhere, "rare" lacks evidence
+    assert top["politics"][0][:2] == ("senate", 30) and top["politics"][0][2] > 5 * top["politics"][1][2]
 
 
 def test_write_stats_files_and_cli(packaged, tmp_path):
