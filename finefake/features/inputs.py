@@ -220,7 +220,7 @@ def emotion_and_style(
         out.update(
             fill_chunked(cache.root / "inputs" / f"style-{key}", len(items), 2048, styles, "style cues")
         )
-    return out
+    return out, keys
 
 
 def shared_pairs(text_encoders: dict[str, Any], image_encoders: dict[str, Any]) -> list[list[str]]:
