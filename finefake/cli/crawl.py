@@ -64,15 +64,14 @@ def _build(cls, values: dict[str, Any]):
     return cls(**known)
 
 
-def _print(report, source: str) -> None:
+def _print(report, source: str, ws) -> None:
+    stage = (ws.root / report.stage).resolve()
     console.print(
-        f"{source}: {report.items_written} new item(s), {report.items_total} in stage {report.stage}; "
+        f"{source}: {report.items_written} new item(s), {report.items_total} in {stage}; "
         f"tasks {report.tasks}; {report.network_requests} network request(s)"
     )
     if report.failure_reasons:
-        console.print(
-            f"[yellow]failures:[/] {report.failure_reasons} (details in {report.stage}/manifest.json)"
-        )
+        console.print(f"[yellow]failures:[/] {report.failure_reasons} (details in {stage / 'manifest.json'})")
     if report.image_errors:
         console.print(f"[yellow]images not stored:[/] {report.image_errors}")
 
@@ -116,7 +115,7 @@ def snopes_command(
             "http": _http(rate, user_agent, allow_host),
         },
     )
-    _print(crawl_snopes(ws, _build(SnopesConfig, values)), "snopes")
+    _print(crawl_snopes(ws, _build(SnopesConfig, values)), "snopes", ws)
 
 
 @crawl_app.command("news")
@@ -163,7 +162,7 @@ def news_command(
             "http": _http(rate, user_agent, allow_host),
         },
     )
-    _print(crawl_news(ws, _build(NewsConfig, values)), "news")
+    _print(crawl_news(ws, _build(NewsConfig, values)), "news", ws)
 
 
 @crawl_app.command("reddit")
@@ -215,7 +214,7 @@ def reddit_command(
             "http": _http(rate, None, allow_host),
         },
     )
-    _print(crawl_reddit(ws, _build(RedditConfig, values)), "reddit")
+    _print(crawl_reddit(ws, _build(RedditConfig, values)), "reddit", ws)
 
 
 @crawl_app.command("twitter")
@@ -255,7 +254,7 @@ def twitter_command(
             "http": _http(rate, None, allow_host),
         },
     )
-    _print(crawl_twitter(ws, _build(TwitterConfig, values)), "twitter")
+    _print(crawl_twitter(ws, _build(TwitterConfig, values)), "twitter", ws)
 
 
 def clean_command(
@@ -349,7 +348,8 @@ def claimreview_command(
     values.pop("http", None)
     report = crawl_claimreview(ws, _build(ClaimReviewConfig, values))
     console.print(
-        f"claimreview: {report.written} fact-check(s) in {STAGE_CLAIMREVIEW} (verdicts {report.verdicts}); "
+        f"claimreview: {report.written} fact-check(s) in {(ws.root / STAGE_CLAIMREVIEW).resolve()} "
+        f"(verdicts {report.verdicts}); "
         f"{report.skipped_publisher} other publisher(s), {report.skipped_duplicate} duplicate(s), "
         f"{report.skipped_bad} unusable; {report.api_pages} API page(s)"
     )
