@@ -1,8 +1,10 @@
 """CroMe: cross-modal Tri-Transformer and metric learning.
 
 E. Choi, J. Ahn, X. Piao and J.-K. Kim, "CroMe: Multimodal Fake News Detection using Cross-Modal
-Tri-Transformer and Metric Learning" (IEEE Access). No code has been published; this follows the paper's
-section III. What is implemented:
+Tri-Transformer and Metric Learning" (IEEE Access; the text carries no date, its funding is grant
+RS-2024-00466496, so 2024 or later). No code has been published; this follows the paper's section III.
+Every deviation (the encoders' stand-ins, the ambiguous points and what we chose, model selection) is listed
+below. What is implemented:
 
 * five encodings (III-B), each a trainable head over a frozen encoder's output: ``Z_t1`` (BERT), ``Z_t2``
   (BLIP-2 text), ``Z_i1`` (MAE), ``Z_i2`` (BLIP-2 image), ``Z_b`` (BLIP-2 image-text); ``Z_t = [Z_t1; Z_t2]``
