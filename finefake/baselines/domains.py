@@ -1,5 +1,9 @@
 """Which domain id a domain-aware detector reads (topic, platform or platform group) and how many there are.
 
+A shared helper, not a detector: it serves EANN (Wang et al., 2018), MDFEND (Nan et al., 2021) and M3FEND
+(Zhu et al., 2022). It holds no deviation from those papers; mapping their single domain label onto
+FineFake's domain kinds is each detector's documented deviation, listed in its own module docstring.
+
 The multi-domain detectors (EANN's events, MDFEND's and M3FEND's domain gates) are written for one domain
 label per item. FineFake gives three kinds through the ``domain`` input; the detector's ``domain`` keyword
 picks one. Kept free of torch so that constructors and tests can check a kind without importing it.

@@ -1,6 +1,9 @@
 """Encoder views for the multimodal detectors (MMFND, COOLANT, CroMe): which arrays, which pair shares a space,
 and their standardisation with training statistics.
 
+A shared helper, not a detector: it serves MMFND (Ma et al., 2025), COOLANT (Wang et al., 2023) and CroMe
+(Choi et al.); the stand-ins for their encoders are deviations listed in each detector's module docstring.
+
 The papers join the outputs of several frozen encoders per modality (BERT + CLIP-text, ResNet + CLIP-image,
 BERT + BLIP-2, ...). Here each configured encoder is one view, ``text_view:<name>`` / ``image_view:<name>``
 (``Batch.info["text_views"]`` / ``["image_views"]`` give their order), and ``info["shared_space"]`` lists the

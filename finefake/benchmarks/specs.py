@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from finefake.benchmarks.splits import BenchSplit, source_split, split_indices
-from finefake.benchmarks.tasks import Setting, TaskSpec, _domain_setting
+from finefake.benchmarks.tasks import Setting, TaskSpec, _domain_setting, feature_rows
 from finefake.dataset.specs import DatasetSpec, load_spec
 from finefake.errors import FinefakeError
 from finefake.features.featureset import FeatureSet
@@ -276,13 +276,7 @@ class DatasetItems:
 
     def aligned_to(self, features: FeatureSet) -> DatasetItems:
         """This table reordered to the FeatureSet's rows; every feature row must have a record."""
-        position = {item_id: i for i, item_id in enumerate(self.ids)}
-        missing = [i for i in features.ids if i not in position]
-        if missing:
-            raise FinefakeError(
-                f"{len(missing)} feature rows have no record (first: {missing[0]}); recompute the features"
-            )
-        rows = np.asarray([position[i] for i in features.ids], dtype=np.int64)
+        rows = feature_rows(self.ids, features)
         return DatasetItems(
             list(features.ids),
             {k: v[rows] for k, v in self.labels.items()},

@@ -95,6 +95,19 @@ def get_task(name: str) -> TaskSpec:
         raise FinefakeError(f"unknown task {name!r}; expected one of {', '.join(TASKS)}") from None
 
 
+def feature_rows(ids: list[str], features: FeatureSet) -> np.ndarray:
+    """For each FeatureSet row, the position of its item in ``ids``; a feature row without a record is an
+    error (the features belong to another workspace or an older version of its records)."""
+    position = {item_id: i for i, item_id in enumerate(ids)}
+    missing = [i for i in features.ids if i not in position]
+    if missing:
+        raise FinefakeError(
+            f"{len(missing)} feature rows have no record (first: {missing[0]}); "
+            "recompute the features for this workspace"
+        )
+    return np.asarray([position[i] for i in features.ids], dtype=np.int64)
+
+
 @dataclass
 class ItemTable:
     """The per-item facts the harness needs (labels and domains), row-aligned with a FeatureSet."""
@@ -142,14 +155,7 @@ class ItemTable:
 
     def aligned_to(self, features: FeatureSet) -> ItemTable:
         """This table reordered to the FeatureSet's rows; every feature row must have a record."""
-        position = {item_id: i for i, item_id in enumerate(self.ids)}
-        missing = [i for i in features.ids if i not in position]
-        if missing:
-            raise FinefakeError(
-                f"{len(missing)} feature rows have no record (first: {missing[0]}); "
-                "recompute the features for this workspace"
-            )
-        rows = np.asarray([position[i] for i in features.ids], dtype=np.int64)
+        rows = feature_rows(self.ids, features)
         return ItemTable(
             list(features.ids),
             self.label[rows],
