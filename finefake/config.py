@@ -38,6 +38,7 @@ SECTIONS: dict[str, Any] = {
     "align": "finefake.knowledge.aligner:AlignConfig",
     "package": "finefake.dataset.package:PackageConfig",
     "features": "finefake.features.pipeline:FeatureConfig",
+    "engine": "finefake.engine:EngineConfig",
 }
 #: Options that exist only in the file (the command turns them into dataclass fields) or never come from it.
 EXTRA_KEYS: dict[str, dict[str, Any]] = {"PackageConfig": {"splits": str}}

@@ -27,3 +27,14 @@ def synthetic_workspace(tmp_path_factory) -> Workspace:
     ws = Workspace(tmp_path_factory.mktemp("synthetic") / "ws")
     write_synthetic(ws, 240, seed=7)
     return ws
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray with 2 CPUs, started once for the whole session (the stages' ``ray_session`` then uses it
+    as it is and leaves it running); shut down at the end."""
+    ray = pytest.importorskip("ray")
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    yield ray
+    ray.shutdown()
