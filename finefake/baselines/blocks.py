@@ -150,6 +150,12 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor | None, dim: int = 1) -> tor
     return (x * m).sum(dim=dim) / m.sum(dim=dim).clamp_min(1.0)
 
 
+def masked_max(x: torch.Tensor, mask: torch.Tensor, dim: int = 1) -> torch.Tensor:
+    """Max over ``dim`` (a sequence of vectors) of the present positions (zeros for a row with none)."""
+    top = x.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=dim).values
+    return torch.where(mask.any(dim, keepdim=True), top, torch.zeros_like(top))
+
+
 class MoEGate(nn.Module):
     """Softmax weights over ``n_experts`` from ``[domain embedding ; pooled input]`` (MDFEND's domain gate).
 

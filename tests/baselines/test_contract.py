@@ -33,7 +33,7 @@ FAST = {
         "memory_slots": 3, "lr": 3e-3,
     },
     "canmd": {"hidden": 32, "epochs": 5, "adapt_epochs": 3, "batch_size": 32},
-    "kan": {"hidden": 16, "heads": 2, "epochs": 8, "batch_size": 32},
+    "kan": {"hidden": 16, "heads": 2, "feedforward": 32, "epochs": 8, "batch_size": 32},
     "kdcn": {"feature_dim": 32, "epochs": 10, "batch_size": 32},
     "comparenet": {"hidden": 16, "n_topics": 4, "lda_max_iter": 3, "epochs": 8},
     "mvae": {"epochs": 20, "patience": 0, "batch_size": 32, "lstm_hidden": 8, "image_hidden": 32, "lr": 3e-3},

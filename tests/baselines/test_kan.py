@@ -18,7 +18,16 @@ from finefake.baselines.kan import Kan
 
 def small(**extra) -> Kan:
     return Kan(
-        **{"hidden": 16, "heads": 2, "epochs": 8, "batch_size": 32, "num_threads": 1, "seed": 1, **extra}
+        **{
+            "hidden": 16,
+            "heads": 2,
+            "feedforward": 32,
+            "epochs": 8,
+            "batch_size": 32,
+            "num_threads": 1,
+            "seed": 1,
+            **extra,
+        }
     )
 
 

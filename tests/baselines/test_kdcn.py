@@ -55,13 +55,20 @@ def test_top_pairs_are_the_most_similar_present_entities():
     assert not none.any()
 
 
-def test_orthogonality_penalty_is_zero_for_orthogonal_spaces():
-    # the penalty compares feature columns over the mini-batch: shared features live on items 0-1, unique
-    # features on items 2-3, so no shared feature correlates with a unique one
-    s = torch.tensor([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0], [0.0, 0.0]])
-    u = torch.tensor([[0.0, 0.0], [0.0, 0.0], [3.0, 0.0], [0.0, 1.0]])
-    assert float(orthogonality(s, u)) == 0.0
-    assert float(orthogonality(s, s)) > 0.4  # a space against itself
+def test_orthogonality_penalty_is_zero_for_orthogonal_projections():
+    # as in the official code, the penalty is on the projection weights (rows = output directions): a unique
+    # space spanned by directions orthogonal to the shared space's costs nothing
+    shared = torch.tensor([[1.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0]])
+    unique = torch.tensor([[0.0, 0.0, 3.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
+    assert float(orthogonality(unique, shared)) == 0.0
+    assert float(orthogonality(shared, shared)) == float(torch.tensor([[1.0, 0.0], [0.0, 4.0]]).norm())
+
+
+def test_orthogonality_is_trained_down():
+    b = declared(Kdcn, n=200, signal="image")
+    model = small(epochs=6).fit(b["train"], b["validation"])
+    history = model.fit_info()["training"]["history"]
+    assert history[-1]["orthogonality"] < history[0]["orthogonality"]
 
 
 def test_posts_without_images_use_the_no_image_token():
