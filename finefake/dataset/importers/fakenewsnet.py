@@ -33,6 +33,7 @@ from finefake.dataset.importers.common import (
     Converted,
     ImportReport,
     Row,
+    SourceInfo,
     count_lines,
     find_files,
     new_record,
@@ -44,6 +45,16 @@ from finefake.ids import item_id
 from finefake.workspace import Workspace
 
 DATASET = "fakenewsnet"
+SOURCE = SourceInfo(
+    title="FakeNewsNet (PolitiFact, GossipCop)",
+    citation=(
+        "Kai Shu, Deepak Mahudeswaran, Suhang Wang, Dongwon Lee and Huan Liu. 2020. FakeNewsNet: A Data "
+        "Repository with News Content, Social Context, and Spatiotemporal Information for Studying Fake News "
+        "on Social Media. Big Data 8(3):171-188."
+    ),
+    homepage="https://github.com/KaiDMML/FakeNewsNet",
+    terms="Articles belong to their outlets and tweets fall under X (Twitter) developer terms.",
+)
 SOURCE_TOPICS = {"politifact": "politics", "gossipcop": "entertainment"}
 _FILE = re.compile(r"^(politifact|gossipcop)_(fake|real)\.csv$", re.IGNORECASE)
 _ID = re.compile(r"^[A-Za-z0-9._-]+$")
