@@ -654,11 +654,10 @@ class DatasetLayout:
         """Invert ``columns`` for a row read back from the dataset: the record as it was packaged."""
         record = _blank_import()
         record.pop("language", None)
-        features = self.features()
         record.update({name: row[name] for name in DATASET_COLUMNS if name != "image"})
-        for name in ("platform_group", "topic"):
+        for name, names in (("platform_group", PLATFORM_GROUPS), ("topic", TOPICS)):
             if row[name] is not None:
-                record[name] = features[name].int2str(row[name])
+                record[name] = names[row[name]]
         record["dataset"] = self.dataset
         record["labels"] = {s: row[s] for s in self.label_spaces if row[s] is not None}
         record["domains"] = {k: row[k] for k in self.domain_kinds if row[k] is not None}

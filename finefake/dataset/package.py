@@ -8,6 +8,10 @@ Output, all under ``<workspace>/dataset/``::
     splits.json                       item id -> split, for stages that split raw records the same way
     manifest.json                     what this run did
 
+Records of an imported dataset (``finefake import mediaeval|fakenewsnet|liar|fakeddit``) are packaged with
+features of that dataset's own spec (its label spaces as ClassLabels, its domains and metadata columns), the
+split its import published, and a card naming the source dataset; FineFake records as below.
+
 Everything is built in a temporary folder and swapped in at the end, so a failed run leaves the previous
 package intact. Records are validated when they are written to a stage; here they are only re-validated when
 asked to, or to name the culprit when Arrow rejects a row.
