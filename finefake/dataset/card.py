@@ -551,8 +551,10 @@ ds = load_from_disk("hf")  # the same rows, memory-mapped Arrow
 
 ## Splits
 
-`splits.json` (item id -> split) and `settings.json` (every task setting's items) beside this card are the
-split files `finefake bench --splits` reuses.
+`splits.json` (item id -> split) beside this card is the split file `finefake bench --splits` reuses;
+`settings.json` gives the items of every setting of every task (each id once in `ids`, each part a
+zlib-compressed, base64 bitset over them, most significant bit first; `finefake.benchmarks.specs.part_ids`
+reads one).
 
 {chr(10).join(lines)}
 {missing}

@@ -167,3 +167,31 @@ def test_cli_package_of_an_import(tmp_path, capsys):
     assert result.exit_code == 0, result.output
     assert "packaged 10 records (train 8, validation 1, test 1)" in result.output
     assert "license: cc-by-4.0" in (ws.root / "dataset" / "README.md").read_text()
+
+
+def test_settings_file_lists_each_setting_compactly(tmp_path):
+    from finefake.benchmarks.specs import part_ids
+
+    ws, _, _ = _packaged("fakeddit", tmp_path)
+    records = list(ws.read("records"))
+    split = json.loads((ws.root / "dataset" / "splits.json").read_text())
+    content = json.loads((ws.root / "dataset" / "settings.json").read_text())
+    assert content["format"] == "finefake-settings/2" and sorted(content["ids"]) == sorted(split)
+    (two_way,) = content["tasks"]["two-way"]["settings"]
+    assert {part: sorted(part_ids(content, two_way[part])) for part in ("train", "validation", "test")} == {
+        part: sorted(i for i, s in split.items() if s == part) for part in ("train", "validation", "test")
+    }
+    for setting in content["tasks"]["subreddit-da"]["settings"]:
+        if setting["skipped"]:
+            assert all(setting[p]["n"] == 0 for p in ("train", "validation", "test"))
+            continue
+        target = setting["target"]
+        subreddit = {r["id"]: r["domains"].get("subreddit") for r in records}
+        assert sorted(part_ids(content, setting["test"])) == sorted(
+            i for i, s in subreddit.items() if s == target
+        )
+        train = part_ids(content, setting["train"])
+        assert train and all(split[i] == "train" and subreddit[i] != target for i in train)
+    broken = dict(two_way["test"], bits="not base64!")
+    with pytest.raises(FinefakeError, match="not a bitset"):
+        part_ids(content, broken)
