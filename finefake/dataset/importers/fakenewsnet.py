@@ -110,9 +110,14 @@ def source_and_label(path: Path) -> tuple[str, int]:
 
 
 def host_of(url: str) -> str | None:
-    """The outlet of an article URL (lower case, without ``www.``), or None when the URL names no host."""
+    """The outlet of an article URL (lower case, without ``www.``), or None when the URL names no host.
+
+    The release links many articles through the Wayback Machine; their outlet is the archived page's host.
+    """
+    from finefake.crawlers.snopes import unwrap_archive
+
     try:
-        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        host = (urlsplit(unwrap_archive(url) or url).hostname or "").lower().rstrip(".")
     except ValueError:  # a malformed netloc (e.g. an unclosed IPv6 bracket) in a release row
         return None
     return host.removeprefix("www.") or None
