@@ -36,7 +36,9 @@ def package_command(
     """Package the final records as a Hugging Face dataset (save_to_disk + Parquet + dataset card).
 
     Reads stage `records`, writes stage `dataset`: dataset/hf, dataset/parquet/<split>-*.parquet and
-    dataset/README.md with the Table-3 statistics. Config section: `package`.
+    dataset/README.md with the Table-3 statistics. An imported dataset (LIAR, MediaEval, FakeNewsNet,
+    Fakeddit) is packaged with its own label spaces and domains on the split its import published (--splits
+    and --seed re-cut FineFake records only). Config section: `package`.
     """
     from finefake.cli import get_context
     from finefake.dataset.package import PackageConfig, package
