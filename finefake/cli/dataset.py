@@ -6,6 +6,9 @@ from pathlib import Path
 
 import typer
 
+from finefake.cli.crawl import ALLOW as CRAWL_ALLOW
+from finefake.cli.crawl import RATE as CRAWL_RATE
+from finefake.cli.crawl import USER_AGENT as CRAWL_USER_AGENT
 from finefake.console import console
 
 import_app = typer.Typer(
@@ -33,7 +36,9 @@ def package_command(
     """Package the final records as a Hugging Face dataset (save_to_disk + Parquet + dataset card).
 
     Reads stage `records`, writes stage `dataset`: dataset/hf, dataset/parquet/<split>-*.parquet and
-    dataset/README.md with the Table-3 statistics. Config section: `package`.
+    dataset/README.md with the Table-3 statistics. An imported dataset (LIAR, MediaEval, FakeNewsNet,
+    Fakeddit) is packaged with its own label spaces and domains on the split its import published (--splits
+    and --seed re-cut FineFake records only). Config section: `package`.
     """
     from finefake.cli import get_context
     from finefake.dataset.package import PackageConfig, package
@@ -170,16 +175,45 @@ def import_fakenewsnet_command(
     path: Path = typer.Argument(
         ..., help="The release's dataset folder (politifact_fake.csv, ...) or one CSV."
     ),
+    crawl: bool = typer.Option(
+        False,
+        "--crawl",
+        help="Then fetch the articles (any news host; polite, resumable, Wayback fallback) and, with "
+        "TWITTER_BEARER_TOKEN set, the sharing tweets.",
+    ),
+    tweets: bool = typer.Option(True, "--tweets/--no-tweets", help="With --crawl: fetch the tweets too."),
+    rate: float = CRAWL_RATE,
+    user_agent: str = CRAWL_USER_AGENT,
+    allow_host: list[str] = CRAWL_ALLOW,
 ) -> None:
     """Import FakeNewsNet (politifact / gossipcop, fake / real CSVs: id, news_url, title, tweet_ids).
 
-    The label comes from the file name; politifact -> topic politics, gossipcop -> entertainment.
+    The label comes from the file name; politifact -> topic politics, gossipcop -> entertainment; the
+    outlet's host is the `host` domain. --crawl fills in the articles and tweets (a rerun resumes).
     """
     from finefake.cli import get_context
-    from finefake.dataset.importers.fakenewsnet import FakeNewsNetConfig, import_fakenewsnet
+    from finefake.cli.crawl import _http, _settings
+    from finefake.dataset.importers.fakenewsnet import (
+        CrawlConfig,
+        FakeNewsNetConfig,
+        crawl_articles,
+        import_fakenewsnet,
+    )
 
     ws = get_context(ctx).workspace
     _print_import(ctx, import_fakenewsnet(ws, FakeNewsNetConfig(path=path)))
+    if not crawl:
+        return
+    values, _ = _settings(ctx, "news", {"http": _http(rate, user_agent, allow_host)})
+    summary = crawl_articles(ws, CrawlConfig(http=values["http"], tweets=tweets))
+    console.print(
+        f"crawled: {summary.articles_filled} article(s) filled, {summary.tweets_attached} tweet(s) attached "
+        f"to {summary.records_with_tweets} record(s)"
+    )
+    if summary.not_crawled:
+        console.print(f"[yellow]not crawled:[/] {dict(summary.not_crawled)} (see metadata.crawl per record)")
+    if summary.tweets_skipped:
+        console.print(f"[yellow]tweets skipped:[/] {summary.tweets_skipped}")
 
 
 @import_app.command("liar")

@@ -30,6 +30,8 @@ from finefake.ids import item_id
 from finefake.workspace import Workspace
 
 STAGE = "crawl/news"
+#: Platform of an article at a host that is no FineFake platform, crawled for an imported dataset.
+WEB = "web"
 NEWS_PLATFORMS = ("apnews", "cnn", "nytimes", "washingtonpost", "cdc")
 #: Registered domains of the news platforms (sub-domains match too).
 DOMAIN_PLATFORMS = {
@@ -73,6 +75,10 @@ class NewsConfig:
     wayback_api: str = WAYBACK_API
     wayback_web: str = WAYBACK_WEB
     http: HttpConfig = field(default_factory=HttpConfig)
+    dataset: str | None = None
+    """Crawl ``urls`` for an imported dataset (``import fakenewsnet --crawl``): an article at a host that is no
+    FineFake platform is kept as platform ``web`` marked with this dataset, instead of being refused; the
+    URLs come from the dataset's files, not from the user, so private hosts among them stay refused."""
 
 
 def platform_for(url: str, host_platforms: dict[str, str] | None = None) -> str | None:
@@ -286,9 +292,11 @@ class NewsHandler:
         if snapshot is not None:
             metadata["archived_from"] = snapshot.url
             metadata["archived_at"] = ex.parse_date(snapshot.timestamp[:8])
+        dataset = {"dataset": task.context["dataset"]} if task.context.get("dataset") else {}
         return Outcome(
             items=[
                 {
+                    **dataset,
                     "id": item_id(platform, url=original),
                     "platform": platform,
                     "url": original,
@@ -329,10 +337,11 @@ def seed_tasks(ws: Workspace, config: NewsConfig) -> tuple[list[Task], Counter[s
     tasks: list[Task] = []
     ignored: Counter[str] = Counter()
     for url in config.urls:
-        platform = platform_for(url, config.host_platforms)
+        platform = platform_for(url, config.host_platforms) or (WEB if config.dataset else None)
         if platform is None:
             raise FinefakeError(f"cannot tell the news platform of {url}; map its host with host_platforms")
-        tasks.append(Task(url, "article", {"platform": platform, "via": "url"}))
+        dataset = {"dataset": config.dataset} if platform == WEB else {}
+        tasks.append(Task(url, "article", {"platform": platform, "via": "url", **dataset}))
     for url in config.sitemaps:
         tasks.append(Task(url, "sitemap", {"platform": platform_for(url, config.host_platforms)}))
     if config.from_snopes and ws.has_records(SNOPES_STAGE):
@@ -384,6 +393,7 @@ def _custom_wayback(config: NewsConfig) -> list[str]:
 def crawl_news(ws: Workspace, config: NewsConfig) -> CrawlReport:
     """Crawl news articles into ``crawl/news`` (resumable; ``config.replay`` rebuilds from a WARC)."""
     tasks, ignored = seed_tasks(ws, config)
+    typed_urls = config.urls if config.dataset is None else ()
     return run_crawl(
         ws,
         STAGE,
@@ -394,7 +404,7 @@ def crawl_news(ws: Workspace, config: NewsConfig) -> CrawlReport:
         + [CLAIMREVIEW_STAGE] * (config.from_claimreview and ws.has_records(CLAIMREVIEW_STAGE)),
         settings=config_dict(config),
         replay=config.replay,
-        allow_hosts=hosts_of([*config.urls, *config.sitemaps, *_custom_wayback(config)]),
+        allow_hosts=hosts_of([*typed_urls, *config.sitemaps, *_custom_wayback(config)]),
         finish=lambda handler, report: {f"links_{k}": v for k, v in ignored.items()},
         limit=config.limit,
         workers=config.workers,

@@ -355,11 +355,15 @@ def croissant_metadata(
     pretty_name: str,
     parquet_dir: str = "parquet",
     url: str = "https://github.com/finefake/finefake",
+    description: str | None = None,
+    cite_as: str | None = None,
+    fields: tuple[tuple[str, str, str], ...] = CROISSANT_FIELDS,
 ) -> dict[str, Any]:
     """Croissant 1.0 JSON-LD describing the packaged Parquet files, one record set with the main columns.
 
     Written beside the dataset card (``croissant.json``) so that dataset search engines and loaders that read
-    Croissant (mlcroissant, TFDS, Hugging Face) find the files, their columns and the license.
+    Croissant (mlcroissant, TFDS, Hugging Face) find the files, their columns and the license. An imported
+    dataset's package passes its own ``description``, ``cite_as`` (the source's citation) and ``fields``.
     """
     from datetime import date
 
@@ -370,14 +374,16 @@ def croissant_metadata(
         "@context": _CROISSANT_CONTEXT,
         "@type": "sc:Dataset",
         "name": pretty_name,
-        "description": (
+        "description": description
+        or (
             "A multimodal, multi-domain, knowledge-enriched, fine-grained fake-news dataset in the format of "
             f"FineFake (Zhou et al., 2024); {sum(split_sizes.values())} items in splits "
             + ", ".join(f"{name} ({n})" for name, n in split_sizes.items())
             + "."
         ),
         "conformsTo": "http://mlcommons.org/croissant/1.0",
-        "citeAs": (
+        "citeAs": cite_as
+        or (
             "Zhou et al. FineFake: A Knowledge-Enriched Dataset for Fine-Grained Multi-Domain Fake News "
             "Detection. 2024."
         ),
@@ -407,12 +413,163 @@ def croissant_metadata(
                         "@type": "cr:Field",
                         "@id": f"items/{name}",
                         "name": name,
-                        "description": description,
+                        "description": text,
                         "dataType": kind,
                         "source": {"fileSet": {"@id": file_set}, "extract": {"column": name}},
                     }
-                    for name, kind, description in CROISSANT_FIELDS
+                    for name, kind, text in fields
                 ],
             }
         ],
     }
+
+
+# --- Imported datasets: the card names the source dataset, its citation, label spaces and official split ---
+
+
+def label_counts(
+    records: list[dict[str, Any]], split: dict[str, str], label_spaces: dict[str, tuple[str, ...]]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """Items per class of each label space, per split: ``{space: {split: {class name: n}}}``."""
+    counts: dict[str, dict[str, dict[str, int]]] = {space: {} for space in label_spaces}
+    for record in records:
+        part = split[record["id"]]
+        for space, value in (record.get("labels") or {}).items():
+            per = counts[space].setdefault(part, {c: 0 for c in label_spaces[space]})
+            per[label_spaces[space][value]] += 1
+    return counts
+
+
+def dataset_croissant_fields(spec: Any, layout: Any) -> tuple[tuple[str, str, str], ...]:
+    """The Croissant fields of an imported dataset: shared columns, its label spaces and its domains."""
+    fields = [
+        ("id", "sc:Text", f"Item id ({spec.name}:<the release's own id>)."),
+        (
+            "platform",
+            "sc:Text",
+            "Where the item was published (twitter, reddit, politifact, gossipcop, ...).",
+        ),
+        ("url", "sc:URL", "The item's URL where the release gives one."),
+        ("title", "sc:Text", "Headline or post title."),
+        ("text", "sc:Text", "Body text, statement or post text."),
+        ("split", "sc:Text", "The release's own split of the item (null where it has none)."),
+        ("label", "sc:Integer", "Binary label: 0 = fake, 1 = real (null where the class has no mapping)."),
+    ]
+    fields += [
+        (
+            space,
+            "sc:Integer",
+            f"{spec.name} label space {space}: " + ", ".join(f"{i} = {c}" for i, c in enumerate(names)),
+        )
+        for space, names in layout.label_spaces.items()
+    ]
+    fields += [(kind, "sc:Text", f"Domain: the item's {kind}.") for kind in layout.domain_kinds]
+    return tuple(fields)
+
+
+def render_dataset_card(
+    spec: Any,
+    source: Any,
+    split_sizes: dict[str, int],
+    counts: dict[str, dict[str, dict[str, int]]],
+    layout: Any,
+    *,
+    official: list[str],
+    license: str,
+    missing_images: int = 0,
+    pretty_name: str,
+) -> str:
+    """The ``README.md`` of a packaged import: YAML front matter, the source, splits, label spaces, columns.
+
+    ``source`` is the importer's ``SourceInfo`` (citation, homepage, license as far as the importer knows);
+    ``official`` names the splits the release itself defines, so the card tells them from parts finefake
+    added (a validation part cut from the official training part, or a 6:2:2 split where none exists).
+    """
+    from finefake import __version__
+
+    meta = card_metadata(split_sizes, license=license, pretty_name=pretty_name)
+    meta["tags"] = ["fake-news", "misinformation", spec.name]
+    if source is not None:
+        meta["source_datasets"] = [source.homepage]
+    header = yaml.safe_dump(meta, sort_keys=False)
+    lines = ["| split | items | origin |", "| --- | ---: | --- |"]
+    for name, n in split_sizes.items():
+        if name in official:
+            origin = "the release's own"
+        elif "train" in official:
+            origin = (
+                "cut by finefake: 10% of the release's train part (stratified by label and platform, seed 0)"
+            )
+        else:
+            origin = (
+                "cut by finefake (stratified 6:2:2 by label and platform, seed 0): the release has no split"
+            )
+        lines.append(f"| {name} | {n} | {origin} |")
+    spaces = []
+    for space, names in spec.label_spaces.items():
+        spaces.append(f"- `{space}`: " + ", ".join(f"{i} = {c}" for i, c in enumerate(names)) + ".")
+        table = ["| class | " + " | ".join(split_sizes) + " |", "| --- |" + " ---: |" * len(split_sizes)]
+        for index, name in enumerate(names):
+            row = [str(counts.get(space, {}).get(part, {}).get(name, 0)) for part in split_sizes]
+            table.append(f"| {index} {name} | " + " | ".join(row) + " |")
+        spaces.append("\n" + "\n".join(table) + "\n")
+    domains = ", ".join(f"`{k}`" for k in layout.domain_kinds) or "none"
+    metadata = ", ".join(f"`{k}`" for k in layout.metadata_columns) or "none"
+    missing = (
+        f"\n{missing_images} item(s) name an image whose file is missing (`image` is null).\n"
+        if missing_images
+        else ""
+    )
+    cite = f"{source.citation}\n\nRelease: {source.homepage}" if source is not None else spec.title
+    terms = f" {source.terms}" if source is not None and source.terms else ""
+    license_text = (
+        license
+        if license != "unknown"
+        else "unknown: the release states none as far as finefake knows (set one with "
+        "`finefake package --license ID` once you know it)"
+    )
+    return f"""---
+{header}---
+
+# {pretty_name}
+
+{source.title if source is not None else spec.title}, imported from its release files by
+`finefake import {spec.name}` and packaged by finefake
+{__version__}. Not FineFake: the columns follow this dataset's own label spaces and domains.
+
+## Source and citation
+
+{cite}
+
+## Loading
+
+```python
+from datasets import load_dataset, load_from_disk
+ds = load_dataset("parquet", data_files={{{", ".join(f'"{n}": "parquet/{n}-*.parquet"' for n in split_sizes)}}})
+ds = load_from_disk("hf")  # the same rows, memory-mapped Arrow
+```
+
+## Splits
+
+`splits.json` (item id -> split) beside this card is the split file `finefake bench --splits` reuses;
+`settings.json` gives the items of every setting of every task (each id once in `ids`, each part a
+zlib-compressed, base64 bitset over them, most significant bit first; `finefake.benchmarks.specs.part_ids`
+reads one).
+
+{chr(10).join(lines)}
+{missing}
+## Labels
+
+`label` is the binary label in FineFake's encoding (0 = fake, 1 = real). The dataset's own label spaces:
+
+{chr(10).join(spaces)}
+## Columns
+
+Domains: {domains} (strings). Metadata columns: {metadata}; the remaining metadata is the JSON string
+`metadata`. `image` holds the lead image where the release has one; `images` lists every stored image.
+
+## License
+
+License: {license_text}.{terms}
+`croissant.json` beside this card describes the files and columns in Croissant 1.0 (MLCommons).
+"""

@@ -8,6 +8,10 @@ Output, all under ``<workspace>/dataset/``::
     splits.json                       item id -> split, for stages that split raw records the same way
     manifest.json                     what this run did
 
+Records of an imported dataset (``finefake import mediaeval|fakenewsnet|liar|fakeddit``) are packaged with
+features of that dataset's own spec (its label spaces as ClassLabels, its domains and metadata columns), the
+split its import published, and a card naming the source dataset; FineFake records as below.
+
 Everything is built in a temporary folder and swapped in at the end, so a failed run leaves the previous
 package intact. Records are validated when they are written to a stage; here they are only re-validated when
 asked to, or to name the culprit when Arrow rejects a row.
@@ -38,6 +42,7 @@ from finefake.errors import FinefakeError
 from finefake.records import iter_errors
 from finefake.workspace import RunManifest, Workspace, atomic_write_json, atomic_write_text
 
+FINEFAKE = "finefake"
 OUTPUTS: tuple[str, ...] = ("hf", "parquet", "README.md", "croissant.json", "splits.json", "settings.json")
 
 
@@ -204,6 +209,9 @@ def _build_package(ws: Workspace, config: PackageConfig, run: RunManifest) -> Pa
         raise FinefakeError(
             f"{len(duplicates)} duplicate record id(s) in {config.input_stage}, e.g. {duplicates[0]!r}"
         )
+    dataset_name = _dataset_of(records)
+    if dataset_name != FINEFAKE:
+        return _build_imported_package(ws, config, run, records, dataset_name, excluded)
     assignment = package_split(records, config.ratios, config.seed)
     features = record_features()
     per_split: list[list[dict[str, Any]]] = [[] for _ in config.split_names]
@@ -267,6 +275,119 @@ def _build_package(ws: Workspace, config: PackageConfig, run: RunManifest) -> Pa
     return PackageReport(
         len(records), sizes, missing_images, stage_dir, parquet_files, stats.as_dict(), excluded
     )
+
+
+def _dataset_of(records: list[dict[str, Any]]) -> str:
+    """The one dataset the records belong to (``finefake`` for FineFake's own); mixing is an error."""
+    names = Counter(r.get("dataset") or FINEFAKE for r in records)
+    if len(names) > 1:
+        (first, n), (second, m) = names.most_common(2)
+        raise FinefakeError(
+            f"the records mix datasets ({first}: {n}, {second}: {m}); package one dataset per workspace"
+        )
+    return next(iter(names), FINEFAKE)
+
+
+def _build_imported_package(
+    ws: Workspace,
+    config: PackageConfig,
+    run: RunManifest,
+    records: list[dict[str, Any]],
+    dataset_name: str,
+    excluded: dict[str, int],
+) -> PackageReport:
+    """Package an imported dataset (MediaEval, FakeNewsNet, LIAR, Fakeddit) with features of its own spec.
+
+    The split is the import's (``benchmark_split``): the release's official split, never re-cut, completed
+    the documented way where the release lacks a part; so ``dataset/splits.json`` equals the
+    ``records/splits.json`` the import wrote, and ``bench`` gives the same numbers before and after packaging.
+    """
+    from datasets import DatasetDict
+
+    from finefake.benchmarks.specs import write_settings_file
+    from finefake.dataset.card import (
+        croissant_metadata,
+        dataset_croissant_fields,
+        label_counts,
+        render_dataset_card,
+    )
+    from finefake.dataset.features import DatasetLayout
+    from finefake.dataset.importers.common import benchmark_split, source_info, split_stratum
+    from finefake.dataset.specs import load_spec
+
+    if tuple(config.ratios) != DEFAULT_RATIOS or config.seed != 0:
+        raise FinefakeError(
+            f"{dataset_name} keeps the split its import published (records/splits.json): "
+            "drop --splits/--seed (they re-cut FineFake records only)"
+        )
+    spec = load_spec(dataset_name)
+    source = source_info(dataset_name)
+    layout = DatasetLayout.of(spec, records)
+    features = layout.features()
+    published = benchmark_split({r["id"]: split_stratum(r) for r in records})
+    names = [name for name in config.split_names if name in set(published.values())]
+    unknown = set(published.values()) - set(names)
+    if unknown:
+        raise FinefakeError(f"split(s) {sorted(unknown)} are not among the package's {config.split_names}")
+    per_split = {name: [r for r in records if published[r["id"]] == name] for name in names}
+    license = config.license if config.license != "unknown" else (source.license if source else "unknown")
+    pretty_name = spec.title if config.pretty_name == PackageConfig.pretty_name else config.pretty_name
+    stage_dir = ws.stage_dir(config.output_stage)
+    build = stage_dir / f".build-{uuid.uuid4().hex[:8]}"
+    build.mkdir(parents=True)
+    try:
+        schema = features.arrow_schema
+        missing_images, splits = 0, {}
+        for name, split_records in track(list(per_split.items()), "converting splits"):
+            columns = layout.columns(split_records, ws.root)
+            missing_images += sum(
+                1
+                for r, gone in zip(split_records, columns["image"].is_null().to_pylist(), strict=True)
+                if gone and r["images"]
+            )
+            splits[name] = _build_split(columns, split_records, features, schema, name)
+        dataset = DatasetDict(splits)
+        tables = {name: split.data.table for name, split in dataset.items()}
+        parquet_files = _write_parquet(tables, schema.metadata, build / "parquet", config.rows_per_shard)
+        dataset.save_to_disk(str(build / "hf"))
+        sizes = {name: len(ds) for name, ds in dataset.items()}
+        counts = label_counts(records, published, spec.label_spaces)
+        official = sorted({r["split"] for r in records if r.get("split")})
+        atomic_write_text(
+            build / "README.md",
+            render_dataset_card(
+                spec,
+                source,
+                sizes,
+                counts,
+                layout,
+                official=official,
+                license=license,
+                missing_images=missing_images,
+                pretty_name=pretty_name,
+            ),
+        )
+        atomic_write_json(
+            build / "croissant.json",
+            croissant_metadata(
+                sizes,
+                license=license,
+                pretty_name=pretty_name,
+                description=f"{pretty_name}, imported and packaged by finefake; "
+                f"{sum(sizes.values())} items in splits " + ", ".join(f"{k} ({v})" for k, v in sizes.items()),
+                cite_as=source.citation if source else spec.title,
+                fields=dataset_croissant_fields(spec, layout),
+            ),
+        )
+        atomic_write_json(build / "splits.json", published)
+        write_settings_file(build / "settings.json", dataset_name, records, published, "splits.json")
+        _swap_in(build, stage_dir)
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
+    run.counts.update({"records": len(records), "missing_images": missing_images, **sizes, **excluded})
+    run.extra["dataset"] = dataset_name
+    run.extra["label_counts"] = counts
+    return PackageReport(len(records), sizes, missing_images, stage_dir, parquet_files, counts, excluded)
 
 
 def _write_parquet(tables: dict[str, Any], metadata: dict, folder: Path, rows_per_shard: int) -> list[str]:

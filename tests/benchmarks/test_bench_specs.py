@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from benchmarks.tinydata import featurize
 from finefake.benchmarks.runner import BenchConfig, run_benchmark
-from finefake.benchmarks.specs import DatasetItems, dataset_tasks
+from finefake.benchmarks.specs import DatasetItems, dataset_tasks, part_ids
 from finefake.benchmarks.splits import BenchSplit
 from finefake.benchmarks.tasks import ItemTable
 from finefake.cli import app
@@ -65,7 +65,8 @@ def test_bench_runs_a_liar_task_on_its_official_split_with_provenance(tmp_path):
     assert run["metrics"]["accuracy"] > 0.7  # the planted signal is learnt on LIAR's own train split
     settings_file = json.loads((ws.root / "records" / "settings.json").read_text())
     published = settings_file["tasks"]["six-class"]["settings"][0]
-    assert sorted(published["test"]) == sorted(r["id"] for r in records if r["split"] == "test")
+    test_ids = part_ids(settings_file, published["test"])
+    assert sorted(test_ids) == sorted(r["id"] for r in records if r["split"] == "test")
 
 
 def test_finefake_tasks_as_specs_give_the_same_numbers(tmp_path):
@@ -95,9 +96,10 @@ def test_package_publishes_setting_ids_and_bench_reuses_the_split_file(tmp_path)
     settings = json.loads((ws.root / "dataset" / "settings.json").read_text())
     assert set(settings["tasks"]) == set(dataset_tasks("finefake"))
     (binary,) = settings["tasks"]["binary"]["settings"]
-    assert sorted(binary["test"]) == sorted(i for i, part in split.items() if part == "test")
+    binary_test = part_ids(settings, binary["test"])
+    assert sorted(binary_test) == sorted(i for i, part in split.items() if part == "test")
     for setting in settings["tasks"]["topic-da"]["settings"]:
-        assert all(split[i] == "train" for i in setting["train"])  # source train items only
+        assert all(split[i] == "train" for i in part_ids(settings, setting["train"]))  # source train only
     records = list(ws.read("records"))
     featurize(records, ws).save(tmp_path / "features")
     out = tmp_path / "out"
@@ -106,4 +108,4 @@ def test_package_publishes_setting_ids_and_bench_reuses_the_split_file(tmp_path)
     result = CliRunner().invoke(app, [*args, "--features", str(tmp_path / "features"), "--splits", splits])
     assert result.exit_code == 0, result.output
     (row,) = json.loads((out / "binary" / "results.json").read_text())["settings"]
-    assert row["sizes"]["test"] == len(binary["test"])
+    assert row["sizes"]["test"] == len(binary_test)

@@ -87,6 +87,37 @@ class ImportReport:
         }
 
 
+@dataclass(frozen=True)
+class SourceInfo:
+    """What an importer knows about its release, for the dataset card of a packaged import.
+
+    ``license`` is a Hugging Face license id, or ``"unknown"`` where the release states none (none of the
+    four releases ships a license file); ``terms`` says whose terms the items themselves fall under.
+    """
+
+    title: str
+    citation: str
+    homepage: str
+    license: str = "unknown"
+    terms: str = ""
+
+
+def source_info(dataset: str) -> SourceInfo | None:
+    """The ``SOURCE`` of the importer module named after ``dataset``, or None for a dataset without one."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"finefake.dataset.importers.{dataset}")
+    except ImportError:
+        return None
+    return getattr(module, "SOURCE", None)
+
+
+def split_stratum(record: dict[str, Any]) -> tuple[str, Any, Any]:
+    """(official split or "", label, platform) of a record: what :func:`benchmark_split` cuts by."""
+    return record.get("split") or "", record.get("label"), record.get("platform")
+
+
 @dataclass
 class Row:
     """One data row of an input file: the values by header name and where it came from."""
@@ -352,11 +383,7 @@ def write_import(
                     )
                     continue
                 seen[record["id"]] = (row.file.name, row.line)
-                strata[record["id"]] = (
-                    record.get("split") or "",
-                    record.get("label"),
-                    record.get("platform"),
-                )
+                strata[record["id"]] = split_stratum(record)
                 writer.write(record)
                 report.written += 1
                 report.splits[record.get("split") or "none"] += 1

@@ -27,6 +27,7 @@ from finefake.dataset.importers.common import (
     ImageFolder,
     ImportReport,
     Row,
+    SourceInfo,
     count_lines,
     find_files,
     header_of,
@@ -39,6 +40,16 @@ from finefake.dataset.specs import load_spec
 from finefake.workspace import Workspace
 
 DATASET = "fakeddit"
+SOURCE = SourceInfo(
+    title="Fakeddit (multimodal subset)",
+    citation=(
+        "Kai Nakamura, Sharon Levy and William Yang Wang. 2020. r/Fakeddit: A New Multimodal Benchmark "
+        "Dataset for Fine-grained Fake News Detection. In Proceedings of the 12th Language Resources and "
+        "Evaluation Conference (LREC 2020), pages 6149-6157."
+    ),
+    homepage="https://github.com/entitize/Fakeddit",
+    terms="The posts and images are Reddit submissions: Reddit's terms apply to them.",
+)
 IMAGE_STAGE = "crawl/fakeddit-images"
 LABEL_COLUMNS = {"2_way_label": "two_way", "3_way_label": "three_way", "6_way_label": "six_way"}
 REQUIRED = ("id", "title", "subreddit", *LABEL_COLUMNS)

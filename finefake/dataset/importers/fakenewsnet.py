@@ -10,6 +10,9 @@ gossipcop -> entertainment). FakeNewsNet has no official split: its tasks use st
 
 The CSVs carry titles and URLs only; ``crawl_articles`` (``finefake import fakenewsnet --crawl``) fetches the
 article bodies with finefake's own news crawler and the tweets with its tweepy client, then fills the records.
+The articles sit at hundreds of outlets, not only FineFake's eight platforms: an article at any other host is
+crawled all the same (polite, resumable, Wayback fallback) and kept in ``crawl/news`` as platform ``web`` for
+dataset ``fakenewsnet``. The outlet's host is each record's ``host`` domain (from ``news_url``, at import).
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from finefake.contract import LABEL_NAMES
 from finefake.crawlers.http import HttpConfig
+from finefake.crawlers.wayback import WAYBACK_API, WAYBACK_WEB
 from finefake.dataset.importers.common import (
     Converted,
     ImportReport,
     Row,
+    SourceInfo,
     count_lines,
     find_files,
     new_record,
@@ -39,6 +45,16 @@ from finefake.ids import item_id
 from finefake.workspace import Workspace
 
 DATASET = "fakenewsnet"
+SOURCE = SourceInfo(
+    title="FakeNewsNet (PolitiFact, GossipCop)",
+    citation=(
+        "Kai Shu, Deepak Mahudeswaran, Suhang Wang, Dongwon Lee and Huan Liu. 2020. FakeNewsNet: A Data "
+        "Repository with News Content, Social Context, and Spatiotemporal Information for Studying Fake News "
+        "on Social Media. Big Data 8(3):171-188."
+    ),
+    homepage="https://github.com/KaiDMML/FakeNewsNet",
+    terms="Articles belong to their outlets and tweets fall under X (Twitter) developer terms.",
+)
 SOURCE_TOPICS = {"politifact": "politics", "gossipcop": "entertainment"}
 _FILE = re.compile(r"^(politifact|gossipcop)_(fake|real)\.csv$", re.IGNORECASE)
 _ID = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -53,9 +69,11 @@ class FakeNewsNetConfig:
 class CrawlConfig:
     """How ``--crawl`` reaches the web: finefake's news crawler and tweepy client, with their settings.
 
-    ``host_platforms`` maps further hosts to news platforms (as ``crawl news`` does); ``api_base`` points the
-    Twitter client elsewhere (a local server in tests). Tweets are fetched only when ``TWITTER_BEARER_TOKEN``
-    is set (or ``twitter_replay`` gives an archive); without it the articles are still crawled.
+    ``host_platforms`` maps further hosts to FineFake's news platforms (as ``crawl news`` does); every other
+    host is crawled as platform ``web``. ``api_base`` points the Twitter client elsewhere and ``wayback_api`` /
+    ``wayback_web`` the dead-link fallback (local servers in tests). Tweets are fetched only when
+    ``TWITTER_BEARER_TOKEN`` is set (or ``twitter_replay`` gives an archive); without it the articles are still
+    crawled.
     """
 
     http: HttpConfig = field(default_factory=HttpConfig)
@@ -63,8 +81,11 @@ class CrawlConfig:
     api_base: str | None = None
     tweets: bool = True
     max_tweets_per_item: int = 100
+    max_images: int = 10
     news_replay: str | None = None
     twitter_replay: str | None = None
+    wayback_api: str = WAYBACK_API
+    wayback_web: str = WAYBACK_WEB
 
 
 @dataclass
@@ -86,6 +107,20 @@ def source_and_label(path: Path) -> tuple[str, int]:
             f"{path.name} is not a FakeNewsNet file name (expected politifact|gossipcop _ fake|real .csv)"
         )
     return match.group(1).lower(), LABEL_NAMES.index(match.group(2).lower())
+
+
+def host_of(url: str) -> str | None:
+    """The outlet of an article URL (lower case, without ``www.``), or None when the URL names no host.
+
+    The release links many articles through the Wayback Machine; their outlet is the archived page's host.
+    """
+    from finefake.crawlers.snopes import unwrap_archive
+
+    try:
+        host = (urlsplit(unwrap_archive(url) or url).hostname or "").lower().rstrip(".")
+    except ValueError:  # a malformed netloc (e.g. an unclosed IPv6 bracket) in a release row
+        return None
+    return host.removeprefix("www.") or None
 
 
 def convert(row: Row, report: ImportReport, source: str, label: int):
@@ -119,7 +154,7 @@ def convert(row: Row, report: ImportReport, source: str, label: int):
         topic=SOURCE_TOPICS[source],
         labels={"binary": label},
         label=label,
-        domains={"source": source},
+        domains={"source": source, **({"host": host} if (host := host_of(url)) else {})},
         split=None,
         metadata={
             "tweet_ids": tweet_ids,
@@ -164,7 +199,7 @@ def crawl_articles(ws: Workspace, config: CrawlConfig) -> CrawlSummary:
     Filled in: text, authors, date and images from the article; the tweets as the item's social context
     (``comments``). Each record notes in ``metadata.crawl`` what happened to its article. Rerunning resumes.
     """
-    from finefake.crawlers.news import NewsConfig, crawl_news, platform_for
+    from finefake.crawlers.news import WEB, NewsConfig, crawl_news, platform_for
     from finefake.crawlers.twitter import TwitterConfig, crawl_twitter
 
     ws.require("records", "finefake import fakenewsnet PATH")
@@ -174,18 +209,19 @@ def crawl_articles(ws: Workspace, config: CrawlConfig) -> CrawlSummary:
     summary = CrawlSummary()
     article_of: dict[str, str] = {}
     for record in records:
-        platform = platform_for(record["url"], config.host_platforms) if record["url"] else None
-        if platform is None:
-            record["metadata"]["crawl"] = "not a news platform the crawler knows (host_platforms maps more)"
-            summary.not_crawled["host_not_a_news_platform" if record["url"] else "no_url"] += 1
+        if not host_of(record["url"]):
+            record["metadata"]["crawl"] = "no article URL"
+            summary.not_crawled["no_url"] += 1
             continue
+        platform = platform_for(record["url"], config.host_platforms) or WEB
         article_of[record["id"]] = item_id(platform, url=record["url"])
     news_items: dict[str, dict[str, Any]] = {}
     if article_of:
         urls = tuple(dict.fromkeys(r["url"] for r in records if r["id"] in article_of))
         news = NewsConfig(
-            from_snopes=False, urls=urls, host_platforms=config.host_platforms, http=config.http,
-            replay=config.news_replay,
+            from_snopes=False, from_claimreview=False, urls=urls, host_platforms=config.host_platforms,
+            http=config.http, replay=config.news_replay, wayback_api=config.wayback_api,
+            wayback_web=config.wayback_web, max_images=config.max_images, dataset=DATASET,
         )  # fmt: skip
         report = crawl_news(ws, news)
         failures = {f.get("url"): f.get("error") for f in report.failures}
@@ -218,6 +254,9 @@ def crawl_articles(ws: Workspace, config: CrawlConfig) -> CrawlSummary:
             record["published"] = article["published"]
             record["images"] = [i for i in map(_image, article["images"]) if i]
             record["metadata"]["crawl"] = "article fetched"
+            record["metadata"]["article_id"] = article["id"]
+            if article["metadata"].get("archived_from"):
+                record["metadata"]["archived_from"] = article["metadata"]["archived_from"]
             summary.articles_filled += 1
         shared = [
             tweets[f"twitter:{t}"]

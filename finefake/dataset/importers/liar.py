@@ -24,6 +24,7 @@ from finefake.dataset.importers.common import (
     Converted,
     ImportReport,
     Row,
+    SourceInfo,
     count_lines,
     find_files,
     new_record,
@@ -35,6 +36,16 @@ from finefake.errors import FinefakeError
 from finefake.workspace import Workspace
 
 DATASET = "liar"
+SOURCE = SourceInfo(
+    title="LIAR v1.0 (PolitiFact statements)",
+    citation=(
+        'William Yang Wang. 2017. "Liar, Liar Pants on Fire": A New Benchmark Dataset for Fake News Detection. '
+        "In Proceedings of the 55th Annual Meeting of the Association for Computational Linguistics "
+        "(Volume 2: Short Papers), pages 422-426."
+    ),
+    homepage="https://www.cs.ucsb.edu/~william/data/liar_dataset.zip",
+    terms="Statements and ratings were collected from PolitiFact.com; PolitiFact's terms apply to them.",
+)
 COLUMNS = [
     "id",
     "label",

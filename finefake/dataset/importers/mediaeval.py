@@ -30,6 +30,7 @@ from finefake.dataset.importers.common import (
     ImageFolder,
     ImportReport,
     Row,
+    SourceInfo,
     count_lines,
     find_files,
     header_of,
@@ -43,6 +44,16 @@ from finefake.errors import FinefakeError
 from finefake.workspace import Workspace
 
 DATASET = "mediaeval"
+SOURCE = SourceInfo(
+    title='MediaEval "Verifying Multimedia Use" corpus (2015, 2016)',
+    citation=(
+        "Christina Boididou, Symeon Papadopoulos, Markos Zampoglou, Lazaros Apostolidis, Olga Papadopoulou "
+        "and Yiannis Kompatsiaris. 2018. Detection and visualization of misleading content on Twitter. "
+        "International Journal of Multimedia Information Retrieval 7(1):71-86."
+    ),
+    homepage="https://github.com/MKLab-ITI/image-verification-corpus",
+    terms="The posts are tweets: X (Twitter) developer terms apply to their text and images.",
+)
 FILE_NAMES = ("tweets.txt", "posts.txt", "posts_groundtruth.txt")
 #: Header spellings of the two editions -> our column names.
 COLUMN_ALIASES: dict[str, str] = {

@@ -34,13 +34,16 @@ def test_crawl_fills_articles_and_attaches_tweets(tmp_path, httpserver, monkeypa
         "id,news_url,title,tweet_ids\n"
         f'politifact1,{base}/2018/story-1,Story one,"700\t701\t404"\n'
         f"politifact2,{base}/gone,Gone story,\n"
-        "politifact3,www.some-blog.example/post,Blog post,\n",
+        "politifact3,,Blog post without a URL,\n",
         encoding="utf-8",
     )
     ws = Workspace(tmp_path / "ws")
     import_fakenewsnet(ws, FakeNewsNetConfig(folder))
     config = CrawlConfig(
-        http=fast_http(allowed_private_hosts=(host,)), host_platforms={host: "cnn"}, api_base=base
+        http=fast_http(allowed_private_hosts=(host,)),
+        host_platforms={host: "cnn"},
+        api_base=base,
+        wayback_api=f"{base}/wayback/available",  # not served: the dead link has no capture
     )
     summary = crawl_articles(ws, config)
     records = {r["id"]: r for r in ws.read("records", "record")}
@@ -54,9 +57,9 @@ def test_crawl_fills_articles_and_attaches_tweets(tmp_path, httpserver, monkeypa
     assert one["comments"][0]["text"].startswith("Photo of the senator") and one["label"] == 0
     gone = records["fakenewsnet:politifact2"]["metadata"]["crawl"]  # the crawler's Wayback fallback tried too
     assert gone.startswith("article not fetched: ") and "http_404" in gone
-    assert records["fakenewsnet:politifact3"]["text"] == ""  # a host the crawler has no platform for
+    assert records["fakenewsnet:politifact3"]["text"] == ""  # nothing to crawl
     assert summary.articles_filled == 1 and summary.tweets_attached == 2
-    assert summary.not_crawled == {"article_failed": 1, "host_not_a_news_platform": 1}
+    assert summary.not_crawled == {"article_failed": 1, "no_url": 1}
     # rerun: resumes from the frontiers and archives, asks the web for nothing new
     before = len(httpserver.log)
     crawl_articles(ws, config)
@@ -69,7 +72,7 @@ def test_crawl_without_token_still_fetches_articles(tmp_path, monkeypatch):
     folder = tmp_path / "fnn"
     folder.mkdir()
     (folder / "gossipcop_real.csv").write_text(
-        'id,news_url,title,tweet_ids\ngossipcop-1,www.blog.example/x,T,"1\t2"\n', encoding="utf-8"
+        'id,news_url,title,tweet_ids\ngossipcop-1,,T,"1\t2"\n', encoding="utf-8"
     )
     ws = Workspace(tmp_path / "ws")
     import_fakenewsnet(ws, FakeNewsNetConfig(folder))

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from finefake.cli import app
 from finefake.dataset.importers.fakeddit import FakedditConfig, import_fakeddit
-from finefake.dataset.importers.fakenewsnet import FakeNewsNetConfig, import_fakenewsnet
+from finefake.dataset.importers.fakenewsnet import FakeNewsNetConfig, host_of, import_fakenewsnet
 from finefake.dataset.importers.liar import LiarConfig, import_liar, subject_topics
 from finefake.dataset.importers.mediaeval import MediaEvalConfig, event_of, import_mediaeval
 from finefake.errors import FinefakeError
@@ -140,9 +140,12 @@ def test_fakenewsnet_labels_from_file_names_topics_and_bad_rows(tmp_path):
     skipped = sorted((p.file, p.line) for p in report.problems if p.action == "skipped")
     assert skipped == [("gossipcop_fake.csv", 3), ("politifact_fake.csv", 4)]
     first = records["fakenewsnet:politifact15014"]
-    assert (first["label"], first["topic"], first["domains"]) == (0, "politics", {"source": "politifact"})
+    assert (first["label"], first["topic"]) == (0, "politics")
+    assert first["domains"] == {"source": "politifact", "host": "speedtalk.com"}  # the outlet, any host
     assert first["metadata"]["tweet_ids"] == ["937349434668498944", "937379378006282240"]
     assert first["url"].startswith("http://speedtalk.com/")
+    assert host_of("https://web.archive.org/web/20171101000000/http://www.cnn.com/2017/x") == "cnn.com"
+    assert host_of("http://[::1") is None and host_of("") is None
     gossip = records["fakenewsnet:gossipcop-882573"]
     assert (gossip["label"], gossip["topic"]) == (1, "entertainment")
     assert records["fakenewsnet:politifact12944"]["title"] == 'A title with a "quote"\nand a newline'
