@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from crawlers.test_clean import encode, english, picture, planted, raw  # noqa: F401 (planted: a fixture)
 
+from crawlers.test_clean import encode, english, picture, planted, raw  # noqa: F401 (planted: a fixture)
 from finefake.crawlers.clean import CleanConfig, clean
 from finefake.engine import EngineConfig
 from finefake.errors import FinefakeError
