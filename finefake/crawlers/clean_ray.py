@@ -494,18 +494,17 @@ def clean_ray(ws: Workspace, config: CleanConfig, engine: EngineConfig) -> Clean
         folder = ws.stage_dir(STAGE) / CHECKPOINTS / _config_key(config)
         folder.mkdir(parents=True, exist_ok=True)
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
+        logging.getLogger("ray.data").setLevel(logging.ERROR)  # its progress lines would drown the CLI's
+        ray.data.DataContext.get_current().enable_progress_bars = False
+        root, actors = str(ws.root), max(1, min(cpus, len(files)))
+
+        class Filter(FilterBlocks):  # bound here: arguments in the class, not in the object store
+            def __init__(self) -> None:
+                super().__init__(root, config, str(folder))
+
         dataset = ray.data.from_items(  # one crawl shard per block and per call
             [{"rank": k, "path": str(p)} for k, p in enumerate(files)], override_num_blocks=max(1, len(files))
-        ).map_batches(
-            FilterBlocks,
-            fn_constructor_kwargs={"root": str(ws.root), "config": config, "folder": str(folder)},
-            batch_size=1,
-            concurrency=max(1, min(cpus, len(files))),
-            num_cpus=1,
-        )
+        ).map_batches(Filter, batch_size=1, compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=1)
         done = sorted(dataset.take_all(), key=lambda row: row["rank"]) if files else []
         errors = [row["error"] for row in done if row["error"]]
         if errors:
