@@ -49,13 +49,19 @@ def extra_cases(ws, rng: random.Random) -> None:
         "categories": ["politics"],
     }
     items += [fact_checked, raw(ws, "cnn", 340, english(rng), [])]
+    stock = encode(picture(rng))  # one photo, many stories: image candidates are capped per item
+    items += [raw(ws, "apnews", 350 + k, english(rng), [stock, encode(picture(rng))]) for k in range(4)]
     ws.write_records("crawl/more", "raw_item", items)
 
 
 @pytest.mark.parametrize(
     "config",
-    [CleanConfig(), CleanConfig(near_duplicates="keep", require_image=False, default_topic="society")],
-    ids=["default", "keep-text-only"],
+    [
+        CleanConfig(),
+        CleanConfig(near_duplicates="keep", require_image=False, default_topic="society"),
+        CleanConfig(image_text_threshold=0.0, max_image_candidates=1, text_threshold=0.8),
+    ],
+    ids=["default", "keep-text-only", "images-capped"],
 )
 def test_ray_output_equals_local(workspace, planted, ray_cluster, config):  # noqa: F811
     extra_cases(workspace, random.Random(5))
@@ -66,6 +72,10 @@ def test_ray_output_equals_local(workspace, planted, ray_cluster, config):  # no
     assert ray_report.totals == local.totals and ray_report.image_rejections == local.image_rejections
     dropped = local.totals["dropped"]
     assert dropped["repeated_id"] == 1 and dropped["exact_duplicate"] >= 3
+    stock = [
+        c for c in json.loads(expected["clusters"]) if {m["platform"] for m in c["members"]} == {"apnews"}
+    ]
+    assert len(stock) == (1 if config.image_text_threshold == 0 else 0)
     if config.require_image:
         assert dropped["no_topic"] == 1 and dropped["text_only"] == 2
     else:
