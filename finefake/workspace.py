@@ -289,13 +289,6 @@ class ShardWriter:
         if len(self._buffer) >= self.shard_size:
             self.flush()
 
-    def write_line(self, line: str) -> None:
-        """Add one record that is already validated and serialised as :meth:`write` does (engines that build
-        records in parallel workers and assemble the shards here)."""
-        self._buffer.append(line)
-        if len(self._buffer) >= self.shard_size:
-            self.flush()
-
     def write_many(self, records: Iterable[dict[str, Any]]) -> None:
         for record in records:
             self.write(record)

@@ -10,7 +10,7 @@ for a user) and prints:
   with Ray the local cluster it starts: GCS, raylet, workers), sampled every 0.2 s; shared object-store pages
   count once per process that maps them, so the Ray figure is an upper bound;
 * recall and precision of the planted duplicate pairs (predicted pairs: all member pairs of each cluster);
-* the ray/local wall-time ratio at the sizes both ran, and the growth exponent of each engine between its
+* the ray/local wall-time ratio at the sizes both ran (and whether their outputs are identical), and the growth exponent of each engine between its
   smallest and largest size (log t2/t1 / log n2/n1: 1 is linear).
 
 Usage: python perf/clean_scale.py [--ray-sizes 100000 300000 1000000] [--local-sizes 100000] [--keep DIR]
@@ -19,6 +19,7 @@ Usage: python perf/clean_scale.py [--ray-sizes 100000 300000 1000000] [--local-s
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import math
@@ -64,7 +65,9 @@ def build(ws: Workspace, total: int, part: int, dup_rate: float, seed: int = 0) 
             group.append(records[-1]["id"])
             n += 1
         rng.shuffle(records)
-        with ws.writer(f"crawl/part{stage:02d}", None, mode="replace") as writer:  # well-formed by construction
+        with ws.writer(
+            f"crawl/part{stage:02d}", None, mode="replace"
+        ) as writer:  # well-formed by construction
             writer.write_many(records)
         groups += [group for _, group in originals if len(group) > 1]
     return groups
@@ -138,6 +141,18 @@ def run_clean(root: Path, stages: list[str], engine: str) -> tuple[float, int]:
     return seconds, peak
 
 
+def fingerprint(root: Path) -> str:
+    """SHA-1 of what must not depend on the engine: the shards, the clusters, the report without seconds."""
+    digest = hashlib.sha1()
+    for shard in sorted((root / "clean/data").glob("part-*.jsonl")):
+        digest.update(shard.name.encode() + shard.read_bytes())
+    digest.update((root / "clean/duplicate_clusters.json").read_bytes())
+    report = json.loads((root / "clean/report.json").read_text())
+    report.pop("seconds")
+    digest.update(json.dumps(report, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
 def quality(root: Path, groups: list[list[str]], ids: set[str]) -> tuple[float, float]:
     planted = {frozenset(p) for g in groups if g[0] in ids for p in itertools.combinations(g, 2)}
     clusters = json.loads((root / "clean/duplicate_clusters.json").read_text())
@@ -152,7 +167,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ray-sizes", type=int, nargs="*", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--local-sizes", type=int, nargs="*", default=[100_000])
-    parser.add_argument("--part", type=int, default=100_000, help="Items per crawl stage (sizes are multiples).")
+    parser.add_argument(
+        "--part", type=int, default=100_000, help="Items per crawl stage (sizes are multiples)."
+    )
     parser.add_argument("--dup-rate", type=float, default=0.05)
     parser.add_argument("--keep", type=Path, help="Build the workspace here and keep it.")
     args = parser.parse_args()
@@ -167,12 +184,14 @@ def main() -> None:
     print(f"load: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} CPUs", flush=True)
     stage_ids = [{r["id"] for r in ws.read(f"crawl/part{k:02d}")} for k in range(max(sizes) // args.part)]
     times: dict[tuple[str, int], float] = {}
+    prints: dict[tuple[str, int], str] = {}
     try:
         for engine, size in [("local", s) for s in args.local_sizes] + [("ray", s) for s in args.ray_sizes]:
             stages = [f"crawl/part{k:02d}" for k in range(size // args.part)]
             seconds, peak = run_clean(root, stages, engine)
             recall, precision = quality(root, groups, set().union(*stage_ids[: len(stages)]))
             times[(engine, size)] = seconds
+            prints[(engine, size)] = fingerprint(root)
             print(
                 f"{engine:5s} {size:>9,} items: {seconds:7.1f} s ({size / seconds:,.0f} items/s), peak memory "
                 f"{peak / 2**30:.2f} GiB, recall {recall:.4f}, precision {precision:.4f}; "
@@ -183,7 +202,11 @@ def main() -> None:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
     for size in sorted(set(args.local_sizes) & set(args.ray_sizes)):
-        print(f"ray/local wall time at {size:,}: {times[('ray', size)] / times[('local', size)]:.2f}x")
+        same = "identical" if prints[("ray", size)] == prints[("local", size)] else "DIFFERENT"
+        print(
+            f"ray/local wall time at {size:,}: {times[('ray', size)] / times[('local', size)]:.2f}x; "
+            f"output (shards, clusters, report) {same}"
+        )
     for engine in ("local", "ray"):
         runs = sorted((n, t) for (e, n), t in times.items() if e == engine)
         if len(runs) > 1:

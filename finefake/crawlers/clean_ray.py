@@ -17,8 +17,9 @@ output is the local engine's, byte for byte):
    with the items) verify the candidate pairs; union-find over the verified edges gives the clusters. Edges
    and clustered items are what remain of the corpus at this point, so the driver's memory grows with the
    duplicates.
-4. **Write** (Ray tasks, one per shard): the kept items of each shard, serialised as news_item lines; the
-   driver concatenates them into the stage's shards in input order and writes the same report.
+4. **Write** (Ray tasks, one per shard): the kept items of each shard, serialised as news_item lines; then
+   one task per output shard copies its line ranges into it, cut where the local engine's writer cuts, and
+   the new shards replace the old ones at once. The driver writes the same report.
 
 Positions are ``shard rank << 32 | line``: the same order as the local engine's reading order.
 """
@@ -26,6 +27,7 @@ Positions are ``shard rank << 32 | line``: the same order as the local engine's 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -68,7 +70,7 @@ from finefake.crawlers.dedup import (
 from finefake.engine import EngineConfig, ray_session
 from finefake.errors import FinefakeError
 from finefake.records import RecordError, check_categories, validate
-from finefake.workspace import Workspace, atomic_write_bytes, read_jsonl, record_line
+from finefake.workspace import Workspace, atomic_write_bytes, atomic_write_text, read_jsonl, record_line
 
 log = logging.getLogger(__name__)
 
@@ -471,6 +473,35 @@ def write_block(
     }
 
 
+def assemble_shard(target: str, pieces: list[tuple[str, int, int]]) -> None:
+    """One output shard from line ranges of the per-block files (bytes as written: no parsing)."""
+    lines: list[str] = []
+    for path, start, stop in pieces:
+        with open(path, encoding="utf-8") as fh:
+            lines.extend(itertools.islice(fh, start, stop))
+    atomic_write_text(target, "".join(lines))
+
+
+def shard_plan(kept: list[int], shard_size: int) -> list[list[tuple[int, int, int]]]:
+    """Which (block, first line, end line) ranges make each output shard, so that the shards are cut exactly
+    where one writer reading the blocks in order would cut them."""
+    plan: list[list[tuple[int, int, int]]] = []
+    current: list[tuple[int, int, int]] = []
+    room = shard_size
+    for block, count in enumerate(kept):
+        start = 0
+        while start < count:
+            take = min(room, count - start)
+            current.append((block, start, start + take))
+            start, room = start + take, room - take
+            if room == 0:
+                plan.append(current)
+                current, room = [], shard_size
+    if current:
+        plan.append(current)
+    return plan
+
+
 # --- the stage --------------------------------------------------------------------------------------------
 
 
@@ -585,11 +616,19 @@ def clean_ray(ws: Workspace, config: CleanConfig, engine: EngineConfig) -> Clean
             for platform, c in result["counts"].items():
                 counts[platform].update(c)
             rejections.update(result["rejections"])
-        with ws.writer(STAGE, None, mode="replace") as writer:
-            for rank, _ in blocks:
-                with open(outputs / f"{rank:06d}.jsonl", encoding="utf-8") as fh:
-                    for line in fh:
-                        writer.write_line(line.rstrip("\n"))
+        with ws.writer(STAGE, None, mode="replace") as writer:  # swaps the new shards in on close
+            fragments = [str(outputs / f"{rank:06d}.jsonl") for rank, _ in blocks]
+            plan = shard_plan([result["kept"] for result in written], writer.shard_size)
+            assemble = ray.remote(assemble_shard)
+            ray.get(
+                [
+                    assemble.remote(
+                        str(writer.target / f"part-{index:05d}.jsonl"),
+                        [(fragments[block], start, stop) for block, start, stop in pieces],
+                    )
+                    for index, pieces in enumerate(plan)
+                ]
+            )
         report = build_report(counts, rejections, len(clusters))
         finish(ws, manifest, report, clusters, t0)
     shutil.rmtree(ws.stage_dir(STAGE) / CHECKPOINTS, ignore_errors=True)

@@ -15,6 +15,7 @@ import pytest
 
 from crawlers.test_clean import encode, english, picture, planted, raw  # noqa: F401 (planted: a fixture)
 from finefake.crawlers.clean import CleanConfig, clean
+from finefake.crawlers.clean_ray import shard_plan
 from finefake.engine import EngineConfig
 from finefake.errors import FinefakeError
 
@@ -81,6 +82,17 @@ def test_ray_output_equals_local(workspace, planted, ray_cluster, config):  # no
     else:
         assert "text_only" not in dropped and "no_topic" not in dropped
     assert not (workspace.root / "clean/ray-checkpoint").exists()
+
+
+def test_output_shards_are_cut_where_one_writer_cuts_them():
+    kept = [3, 0, 5, 1, 0, 7]
+    lines = [(block, line) for block, n in enumerate(kept) for line in range(n)]
+    plan = shard_plan(kept, 4)
+    shards = [
+        [(block, line) for block, start, stop in pieces for line in range(start, stop)] for pieces in plan
+    ]
+    assert shards == [lines[i : i + 4] for i in range(0, len(lines), 4)]
+    assert shard_plan([0, 0], 4) == []
 
 
 def test_ray_reports_bad_input_in_one_line(workspace, ray_cluster):
