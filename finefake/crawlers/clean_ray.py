@@ -66,6 +66,7 @@ from finefake.crawlers.dedup import (
     resolve_clusters,
     signatures,
     similar,
+    text_digest,
 )
 from finefake.engine import EngineConfig, ray_session
 from finefake.errors import FinefakeError
@@ -128,7 +129,7 @@ def filter_block(path: Path, lang: Any, images: ImageChecker, config: CleanConfi
     matrix = signatures(tokens, config.ngram, config.max_words, config.num_perm)
     positions = [i for i, keep in enumerate(rows["survivor"]) if keep]
     for i, toks, sig in zip(positions, tokens, matrix, strict=True):
-        digests[i] = hashlib.sha1(" ".join(toks).encode()).digest()
+        digests[i] = text_digest(toks)
         sigs[i] = sig.tobytes()
     table = pa.table(dict(rows)) if n else _empty_table(config)
     if n:
