@@ -541,7 +541,10 @@ def clean_ray(ws: Workspace, config: CleanConfig, engine: EngineConfig) -> Clean
         errors = [row["error"] for row in done if row["error"]]
         if errors:
             raise FinefakeError(errors[0])
-        manifest.extra.update(engine="ray", blocks=len(done), reused_blocks=sum(r["reused"] for r in done))
+        reused = sum(row["reused"] for row in done)
+        manifest.extra.update(engine="ray", blocks=len(done), reused_blocks=reused)
+        if reused:
+            log.info("clean: %d of %d blocks reused from an earlier, unfinished run", reused, len(done))
         blocks = [(row["rank"], row["block"]) for row in done]
         chunks = _chunks(blocks, 2 * cpus)
         parts = max(2, cpus)
