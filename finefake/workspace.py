@@ -247,6 +247,11 @@ def sweep_leftovers(folder: Path, *, own_folder: bool = True) -> list[Path]:
     return removed
 
 
+def record_line(record: dict[str, Any]) -> str:
+    """A record as one line of a shard (compact JSON, UTF-8 kept as is)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
 class ShardWriter:
     """Buffers records and writes them as complete JSONL shards.
 
@@ -280,7 +285,7 @@ class ShardWriter:
     def write(self, record: dict[str, Any]) -> None:
         if self.kind is not None:
             validate(self.kind, record)
-        self._buffer.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        self._buffer.append(record_line(record))
         if len(self._buffer) >= self.shard_size:
             self.flush()
 

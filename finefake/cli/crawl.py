@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION
 from finefake.console import console
 
 crawl_app = typer.Typer(
@@ -281,9 +282,17 @@ def clean_command(
     ),
     default_topic: str = typer.Option(None, "--default-topic", help="Topic for items without a fact-check."),
     stage: list[str] = typer.Option(None, "--stage", help="Crawl stages to read (default: every crawl/*)."),
+    require_image: bool = typer.Option(
+        None,
+        "--require-image/--allow-text-only",
+        help="Drop items without a usable image (default), or keep them (text-only corpora).",
+    ),
+    engine: str = ENGINE_OPTION,
+    ray_address: str = RAY_ADDRESS_OPTION,
 ) -> None:
     """Keep English multimodal items, drop duplicates and bad images; write stage clean + report.json."""
     from finefake.cli import get_context
+    from finefake.cli.engine import engine_config
     from finefake.crawlers.clean import CleanConfig, clean
 
     cli = get_context(ctx)
@@ -295,11 +304,12 @@ def clean_command(
         "near_duplicates": near_duplicates,
         "default_topic": default_topic,
         "stages": stage,
+        "require_image": require_image,
     }
     values.update(
         {k: (tuple(v) if isinstance(v, list) else v) for k, v in options.items() if v not in (None, [])}
     )
-    report = clean(cli.workspace, _build(CleanConfig, values))
+    report = clean(cli.workspace, _build(CleanConfig, values), engine_config(ctx, engine, ray_address))
     console.print(
         f"clean: kept {report.totals['kept']} of {report.totals['input']}; dropped "
         f"{report.totals['dropped']}; {report.clusters} duplicate cluster(s); see "

