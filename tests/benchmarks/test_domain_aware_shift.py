@@ -26,7 +26,8 @@ the whole grid of 18 settings x 4 models x 3 seeds took minutes per model):
   from the source's: topic-da ``FC: P+B+H+S -> entertainment``, platform-da ``FC -> OF``, dual-da
   ``conflict@FC -> politics@OF``.
 * paper defaults everywhere except the epoch caps of MDFEND and M3FEND (``HPARAMS``: 20 instead of 50, their
-  early stopping unchanged); EANN (100 epochs, patience 5) and CANMD (5 + 5 epochs) run as published.
+  early stopping unchanged); EANN (100 epochs, the best validation accuracy kept) and CANMD (5 + 5
+  epochs) run as published.
 """
 
 from __future__ import annotations
@@ -75,12 +76,13 @@ def shift_runs(tmp_path_factory) -> dict[str, dict[str, dict[str, list]]]:
         key = f"{task_name} {setting_name}"
         runs[key] = {"true": {"classes": sorted(set(items.label[setting.test].tolist()))}}
         for model in ("logreg", *MODELS):
-            row: dict[str, list] = {"f1": [], "classes": []}
+            row: dict[str, list] = {"f1": [], "classes": [], "seconds": []}
             for seed in SEEDS:
                 result = run_one(task, setting, model, seed, features, items, HPARAMS.get(model))
                 predicted = np.asarray(result["metrics"]["confusion_matrix"]).sum(axis=0)
                 row["f1"].append(result["metrics"]["macro_f1"])
                 row["classes"].append(int((predicted > 0).sum()))
+                row["seconds"].append(result["fit_seconds"])
             runs[key][model] = row
     return runs
 
@@ -91,30 +93,61 @@ def seed_noise(a: list[float], b: list[float]) -> float:
 
 
 def table(runs: dict[str, dict[str, dict[str, list]]]) -> str:
-    """setting | logreg F1 mean±std | each model's F1 mean±std and its fewest predicted classes over seeds."""
-    head = ["setting", "logreg", *MODELS]
-    lines = [" | ".join(head)]
+    """setting | logreg F1 mean±std | each model's F1 mean±std and its fewest predicted classes over seeds;
+    then each model's fit seconds summed over settings and seeds."""
+    lines = [" | ".join(["setting", "logreg", *MODELS])]
     for key, row in runs.items():
         cells = [key]
         for model in ("logreg", *MODELS):
             f1 = row[model]["f1"]
             cells.append(f"{np.mean(f1):.3f}±{np.std(f1, ddof=1):.3f} ({min(row[model]['classes'])} cl)")
         lines.append(" | ".join(cells))
+    seconds = {m: sum(sum(row[m]["seconds"]) for row in runs.values()) for m in ("logreg", *MODELS)}
+    lines.append("fit seconds: " + ", ".join(f"{m} {s:.0f}" for m, s in seconds.items()))
     return "\n".join(lines)
 
 
+_DUAL = "dual-da conflict@FC -> politics@OF"
+_SMALL_DUAL = "107 source rows (25 real, 12 validating) and topic + platform shift"
+#: (setting, model) pairs found below the floor on the first run of this check (issue 11's findings; the
+#: numbers are in the table the test prints). Strict: a fix that lifts one fails here until its mark goes.
+SHORTFALLS: dict[tuple[str, str], str] = {
+    ("topic-da FC: P+B+H+S -> entertainment", "mdfend"): "MDFEND, not adaptive: 0.89 vs logreg 1.00",
+    ("platform-da FC -> OF", "eann"): "EANN 0.83 vs logreg 0.91 under the 0.23 -> 0.81 label shift",
+    (
+        "platform-da FC -> OF",
+        "mdfend",
+    ): "MDFEND 0.63: keeps the source's fake majority on a real-majority target",
+    (_DUAL, "eann"): f"EANN 0.53 vs logreg 0.86: {_SMALL_DUAL}",
+    (_DUAL, "mdfend"): f"MDFEND 0.23: {_SMALL_DUAL}",
+    (_DUAL, "m3fend"): f"M3FEND 0.35: {_SMALL_DUAL}",
+    (_DUAL, "canmd"): f"CANMD 0.33: {_SMALL_DUAL}; BBSE on 12 rows sees no shift",
+}
+
+
+def cases() -> list:
+    out = []
+    for task_name, setting_name in SETTINGS.items():
+        key = f"{task_name} {setting_name}"
+        for model in MODELS:
+            reason = SHORTFALLS.get((key, model))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(key, model, marks=marks, id=f"{task_name}-{model}"))
+    return out
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("model", MODELS)
-def test_holds_the_logreg_floor_and_predicts_both_classes(shift_runs, model):
+@pytest.mark.parametrize(("key", "model"), cases())
+def test_holds_the_logreg_floor_and_predicts_both_classes(shift_runs, key, model):
     report = f"target macro F1 over seeds {SEEDS} (fewest predicted classes):\n{table(shift_runs)}"
     print(report)
-    for key, row in shift_runs.items():
-        n_true = len(row["true"]["classes"])
-        assert n_true == 2, f"{key}: the target has one class"
-        assert min(row[model]["classes"]) == n_true, f"{model} predicts one class on {key}\n{report}"
-        ours, floor = row[model]["f1"], row["logreg"]["f1"]
-        bound = np.mean(floor) - K * seed_noise(ours, floor)
-        assert np.mean(ours) >= bound, (
-            f"{model} on {key}: mean F1 {np.mean(ours):.3f} < logreg's {np.mean(floor):.3f} - {K} x noise "
-            f"= {bound:.3f}\n{report}"
-        )
+    row = shift_runs[key]
+    n_true = len(row["true"]["classes"])
+    assert n_true == 2, f"{key}: the target has one class"
+    assert min(row[model]["classes"]) == n_true, f"{model} predicts one class on {key}\n{report}"
+    ours, floor = row[model]["f1"], row["logreg"]["f1"]
+    bound = np.mean(floor) - K * seed_noise(ours, floor)
+    assert np.mean(ours) >= bound, (
+        f"{model} on {key}: mean F1 {np.mean(ours):.3f} < logreg's {np.mean(floor):.3f} - {K} x noise "
+        f"= {bound:.3f}\n{report}"
+    )

@@ -96,8 +96,8 @@ def attach_token_inputs(
     ``word_ids``), ``emotion`` and ``style``. No model download, a fraction of a second per thousand items.
 
     The stand-in encoder hashes each word (``finefake.stats.emotion.tokens``) into ``vocab`` ids and gives
-    every id a fixed random ``d_token``-wide vector (``seed``): the static embedding table, and also the token
-    states (static: no context mixing, so the planted cue words are exactly as visible as in the text).
+    every id a fixed random unit-variance ``d_token``-wide vector (``seed``): the static embedding table, and also
+    the token states (static: no context mixing, so the planted cue words are exactly as visible as in the text).
     ``max_tokens`` keeps the first words as the real encoder keeps the first wordpieces; the synthetic texts
     have at most ~125 words, so 128 keeps every cue. Emotion and style are the project's own cheap
     extractors (``lexicon_scores``, ``style_cues``), exactly what ``finefake features --inputs`` computes.
