@@ -77,3 +77,21 @@ def test_target_events_feed_the_discriminator_target_domains():
     history = model.fit_info()["training"]["history"]
     assert all(np.isfinite(h["event"]) for h in history)
     assert model.streams_target and not make().streams_target
+
+
+def test_discriminator_tells_apart_only_the_events_of_its_training_rows():
+    """A source of one event (platform and dual adaptation: all politics) leaves nothing to discriminate: the
+    event loss is zero. With an output per dataset domain instead, the reversed gradient pushed the features
+    toward events never seen, and on the planted-shift data the detector learnt nothing."""
+    model = make(epochs=3)
+    b = batches_for(model)
+    one = {k: v.subset(np.arange(len(v))) for k, v in b.items()}
+    for batch in one.values():
+        batch.arrays["domain_topic"] = np.full(len(batch), 4, dtype=np.int64)
+    model.fit(one["train"], one["validation"])
+    assert all(h["event"] == 0.0 for h in model.fit_info()["training"]["history"])
+    assert model.fit_info()["events"] == [4]
+    two = make(epochs=1)
+    two.fit(b["train"], b["validation"])
+    assert two.fit_info()["events"] == sorted(set(b["train"].domain_topic.tolist()))
+    assert two.net_.discriminator[-1].out_features == len(two.fit_info()["events"])

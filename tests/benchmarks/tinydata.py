@@ -80,3 +80,49 @@ def gaussian_shift_features(
     kg[~kg_mask] = 0
     ids = [f"item-{i}" for i in range(n)]
     return FeatureSet(ids, text, image, kg, image_mask, kg_mask, {"encoder": "gaussian"}), y, domain
+
+
+def attach_token_inputs(
+    features: FeatureSet,
+    records: list[dict[str, Any]],
+    *,
+    d_token: int = 32,
+    max_tokens: int = 128,
+    vocab: int = 4096,
+    seed: int = 0,
+) -> FeatureSet:
+    """``features`` with the token-level inputs filled in the way ``finefake.features.inputs`` fills them:
+    ``text_tokens`` (+ mask), ``token_ids`` with ``tables["embedding_table"]`` (what the harness turns into
+    ``word_ids``), ``emotion`` and ``style``. No model download, a fraction of a second per thousand items.
+
+    The stand-in encoder hashes each word (``finefake.stats.emotion.tokens``) into ``vocab`` ids and gives
+    every id a fixed random unit-variance ``d_token``-wide vector (``seed``): the static embedding table, and also
+    the token states (static: no context mixing, so the planted cue words are exactly as visible as in the text).
+    ``max_tokens`` keeps the first words as the real encoder keeps the first wordpieces; the synthetic texts
+    have at most ~125 words, so 128 keeps every cue. Emotion and style are the project's own cheap
+    extractors (``lexicon_scores``, ``style_cues``), exactly what ``finefake features --inputs`` computes.
+    """
+    from finefake.features.style import style_cues
+    from finefake.stats.emotion import EMOTIONS, lexicon_scores, tokens
+
+    by_id = {r["id"]: r for r in records}
+    texts = [by_id[i]["text"] for i in features.ids]
+    table = np.random.default_rng(seed).normal(size=(vocab, d_token)).astype(np.float32)
+    n = len(texts)
+    ids = np.zeros((n, max_tokens), dtype=np.int32)
+    mask = np.zeros((n, max_tokens), dtype=bool)
+    for i, text in enumerate(texts):
+        words = tokens(text)[:max_tokens]
+        ids[i, : len(words)] = [_bucket(w, vocab) for w in words]
+        mask[i, : len(words)] = True
+    states = (table[ids] * mask[..., None]).astype(np.float16)
+    emotion = np.asarray([[row[e] for e in EMOTIONS] for row in map(lexicon_scores, texts)], np.float32)
+    features.inputs.update(
+        text_tokens=states,
+        text_tokens_mask=mask,
+        token_ids=ids,
+        emotion=emotion,
+        style=np.stack([style_cues(t) for t in texts]),
+    )
+    features.tables["embedding_table"] = table
+    return features
