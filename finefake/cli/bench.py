@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
+from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION, engine_config
 from finefake.console import console
+from finefake.engine import EngineConfig
 
 bench_app = typer.Typer(
     help="Benchmark baselines on the FineFake tasks (tables shaped like the paper's Tables 4 and 5).",
@@ -118,9 +120,11 @@ def run_task(
     split_seeds: int | None = None,
     device: str | None = None,
     splits_file: Path | None = None,
+    engine: EngineConfig | None = None,
+    cpus_per_run: float | None = None,
 ) -> None:
     from finefake.benchmarks.reports import write_overview
-    from finefake.benchmarks.runner import BenchConfig, run_benchmark
+    from finefake.benchmarks.runner import BenchConfig, RunResources, run_benchmark
     from finefake.benchmarks.specs import FINEFAKE, DatasetItems, dataset_of, dataset_tasks, find_task
     from finefake.benchmarks.splits import BenchSplit, load_split_file, official_split
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
@@ -168,7 +172,9 @@ def run_task(
         hparams=hparams,
         definitions=definitions,
     )
-    paths = run_benchmark(features, items, config)
+    gpus = 1.0 if device is not None and device.startswith("cuda") else 0.0
+    resources = RunResources(cpus=cpus_per_run or 1.0, gpus=gpus)
+    paths = run_benchmark(features, items, config, engine=engine, resources=resources)
     for name, path in paths.items():
         console.print(terminal_table(json.loads(path.read_text(encoding="utf-8"))))
         console.print(f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}")
@@ -225,10 +231,33 @@ def _make_command(task: str, help_text: str):
             "--device",
             help="auto, cpu or cuda for the torch models (auto: a GPU when one is visible; default cpu).",
         ),
+        engine: str | None = ENGINE_OPTION,
+        ray_address: str | None = RAY_ADDRESS_OPTION,
+        cpus_per_run: float | None = typer.Option(
+            None,
+            "--cpus-per-run",
+            min=0.1,
+            help="With --engine ray: CPUs reserved for each (model, setting, seed) run [1]; with --device cuda "
+            "each run also reserves one GPU.",
+        ),
     ) -> None:
         if device is not None and device not in ("auto", "cpu") and not device.startswith("cuda"):
             raise typer.BadParameter(f"--device must be auto, cpu or cuda[:N], not {device!r}")
-        run_task(ctx, task, models, seeds, out, features, split_seed, epochs, split_seeds, device, splits)
+        run_task(
+            ctx,
+            task,
+            models,
+            seeds,
+            out,
+            features,
+            split_seed,
+            epochs,
+            split_seeds,
+            device,
+            splits,
+            engine_config(ctx, engine, ray_address),
+            cpus_per_run,
+        )
 
     command.__doc__ = (
         f"{help_text}\n\nUses the workspace's official split (dataset/splits.json from `package`, else "
