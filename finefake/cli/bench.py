@@ -71,7 +71,12 @@ def _parse_models(text: str) -> list[str]:
     return parse_model_names(text)
 
 
-def _load_features(ctx: typer.Context, features_dir: Path | None, inputs: set[str] | None = None):
+def _load_features(
+    ctx: typer.Context,
+    features_dir: Path | None,
+    inputs: set[str] | None = None,
+    engine: EngineConfig | None = None,
+):
     from finefake.errors import FinefakeError
     from finefake.features.featureset import FeatureSet
 
@@ -90,7 +95,9 @@ def _load_features(ctx: typer.Context, features_dir: Path | None, inputs: set[st
     from finefake.cli import get_context
 
     # the inputs the chosen models declare that are not cached yet are computed now (with progress bars)
-    return compute_features(get_context(ctx).workspace, FeatureConfig(), inputs=sorted(inputs or ()))
+    return compute_features(
+        get_context(ctx).workspace, FeatureConfig(), inputs=sorted(inputs or ()), engine=engine
+    )
 
 
 def _model_overrides(model_names: list[str], **values) -> dict[str, dict]:
@@ -140,7 +147,7 @@ def run_task(
 
     records = list(ws.read("records"))
     dataset = dataset_of(records)
-    features = _load_features(ctx, features_dir, required_inputs(model_names))
+    features = _load_features(ctx, features_dir, required_inputs(model_names), engine)
     hparams = _model_overrides(model_names, epochs=epochs, device=device)
     definitions: dict = {}
     if dataset == FINEFAKE:

@@ -1,0 +1,88 @@
+"""``align-knowledge --engine ray``: linker actors give the local engine's records, triples and review queue,
+each entity is fetched once for the whole run, and a stopped Ray run resumes after its last shard."""
+
+from __future__ import annotations
+
+import pytest
+
+import finefake.knowledge.aligner as aligner_module
+from finefake.engine import EngineConfig
+from finefake.errors import FinefakeError
+from finefake.knowledge import review as rq
+from finefake.knowledge.aligner import AlignConfig, align
+
+from .test_aligner import TEXTS
+
+pytest.importorskip("ray")
+
+RAY = EngineConfig(engine="ray")
+MORE = [
+    "Angela Merkel said Berlin would host NATO talks; Apple and the CDC sent delegates.",
+    "Tim Cook visited Washington as Apple opened an office.",
+]
+CORPUS = (TEXTS + MORE) * 3  # the same entities again and again: each must still be fetched once
+
+
+def _records(ws) -> list[dict]:
+    return list(ws.read("aligned", "aligned_item"))
+
+
+def _queue(ws) -> list[dict]:
+    return [{k: v for k, v in e.items() if k != "queued_at"} for e in rq.ReviewQueue(ws).entries().values()]
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory):
+    """The local engine's output on CORPUS (chunks of 2 items)."""
+    from finefake.workspace import Workspace
+
+    from .conftest import news_item
+
+    ws = Workspace(tmp_path_factory.mktemp("local") / "ws")
+    ws.write_records("clean", "news_item", [news_item(i, t) for i, t in enumerate(CORPUS)])
+    report = align(ws, AlignConfig(chunk_size=2))
+    return ws, report
+
+
+def test_ray_alignment_equals_local(ray_cluster, make_ws, local):
+    local_ws, local_report = local
+    ws = make_ws(CORPUS)
+    report = align(ws, AlignConfig(chunk_size=2), engine=RAY)
+    assert _records(ws) == _records(local_ws)  # same items, entities, relation and attribute triples, order
+    assert _queue(ws) == _queue(local_ws) and _queue(ws)
+    assert report.entities_kept == local_report.entities_kept > 0
+    assert report.relation_triples == local_report.relation_triples > 0
+    # the shared cache: one batched query per chunk with new entities, never one per worker or per item
+    assert report.sparql_queries == local_report.sparql_queries <= len(CORPUS) // 2
+    assert len(ws.shards("aligned")) == len(local_ws.shards("aligned"))
+
+
+@pytest.mark.slow
+def test_stopped_ray_alignment_resumes(ray_cluster, make_ws, local, monkeypatch):
+    local_ws, _ = local
+    ws = make_ws(CORPUS)
+    calls = {"n": 0}
+    original = aligner_module.attach_triples
+
+    def failing(record, fetcher):
+        calls["n"] += 1
+        if calls["n"] == 7:  # in the fourth chunk: three shards are on disk
+            raise KeyboardInterrupt("stopped")
+        return original(record, fetcher)
+
+    monkeypatch.setattr(aligner_module, "attach_triples", failing)
+    with pytest.raises(KeyboardInterrupt):
+        align(ws, AlignConfig(chunk_size=2), engine=RAY)
+    monkeypatch.setattr(aligner_module, "attach_triples", original)
+    done_before = len(_records(ws))
+    assert 6 <= done_before < len(CORPUS)
+    report = align(ws, AlignConfig(chunk_size=2), engine=RAY)
+    assert report.items_already_done == done_before
+    assert report.items_aligned == len(CORPUS) - done_before
+    assert sorted(_records(ws), key=lambda r: r["id"]) == sorted(_records(local_ws), key=lambda r: r["id"])
+    assert _queue(ws) == _queue(local_ws)
+
+
+def test_rate_bound_linkers_stay_local(ray_cluster, make_ws):
+    with pytest.raises(FinefakeError, match="--engine local"):
+        align(make_ws(TEXTS), AlignConfig(linker="tagme"), engine=RAY)
