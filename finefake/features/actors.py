@@ -17,6 +17,7 @@ local run (padding to the longest text of a batch), so sums are reduced in anoth
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from finefake.engine import EngineConfig, ray_session
 
 
 class _EncodeActor:
@@ -66,8 +66,8 @@ class RayEncoding:
         if self.gpus:
             if "device" in inspect.signature(factory).parameters and "device" not in options:
                 options["device"] = "cuda"
-            return {"num_gpus": 1, "concurrency": max(1, min(self.gpus, units))}, options
-        return {"num_cpus": 1, "concurrency": max(1, min(self.cpus, units))}, options
+            return {"num_gpus": 1, "size": max(1, min(self.gpus, units))}, options
+        return {"num_cpus": 1, "size": max(1, min(self.cpus, units))}, options
 
     def encode(
         self,
@@ -88,9 +88,10 @@ class RayEncoding:
         rows = [{"row": i, "input": inputs[i] if inputs[i] is not None else ""} for i in range(first, last)]
         pool, options = self.actor_options(encoder_spec(name).factory, options, -(-len(rows) // batch_size))
         data = self.ray.data
+        size = pool.pop("size")
         context = data.DataContext.get_current()
-        with _preserve_order(context):
-            dataset = data.from_items(rows).map_batches(
+        with _ordered_and_quiet(context):
+            dataset = data.from_items(rows, override_num_blocks=len(ranges)).map_batches(
                 _EncodeActor,
                 fn_constructor_kwargs={
                     "name": name,
@@ -101,6 +102,7 @@ class RayEncoding:
                 },
                 batch_size=batch_size,
                 batch_format="numpy",
+                compute=data.ActorPoolStrategy(size=size),
                 **pool,
             )
             stream = dataset.iter_batches(batch_size=ranges[0][1] - ranges[0][0], batch_format="numpy")
@@ -115,21 +117,17 @@ class RayEncoding:
 
 
 @contextmanager
-def _preserve_order(context: Any) -> Iterator[None]:
-    """Ray Data yields results in input order inside the block (chunks are written in order)."""
-    previous = context.execution_options.preserve_order
-    context.execution_options.preserve_order = True
+def _ordered_and_quiet(context: Any) -> Iterator[None]:
+    """For the block: Ray Data yields results in input order (chunks are written in order) and leaves the
+    terminal to finefake's own progress bars (no execution logs or progress lines of its own)."""
+    saved = (context.execution_options.preserve_order, context.print_on_execution_start)
+    logger = logging.getLogger("ray.data")
+    level = logger.level
+    context.execution_options.preserve_order, context.print_on_execution_start = True, False
+    logger.setLevel(logging.WARNING)
     try:
         yield
     finally:
-        context.execution_options.preserve_order = previous
+        context.execution_options.preserve_order, context.print_on_execution_start = saved
+        logger.setLevel(level)
 
-
-@contextmanager
-def encoding_engine(engine: EngineConfig | None, workspace: Path) -> Iterator[RayEncoding | None]:
-    """A RayEncoding for the run when ``engine`` is Ray (Ray started or joined for it), else None."""
-    if engine is None or not engine.is_ray:
-        yield None
-        return
-    with ray_session(engine) as ray:
-        yield RayEncoding(ray, workspace)
