@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 
-
 class _EncodeActor:
     """One encoder per actor; ``__call__`` encodes one batch of texts or of image paths."""
 
@@ -130,4 +129,3 @@ def _ordered_and_quiet(context: Any) -> Iterator[None]:
     finally:
         context.execution_options.preserve_order, context.print_on_execution_start = saved
         logger.setLevel(level)
-
