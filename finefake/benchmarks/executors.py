@@ -48,9 +48,10 @@ def execute(
     if resources.threads:
         threads = {"torch": resources.threads, "blas": resources.threads}
     with ray_session(engine) as ray:
-        remote = ray.remote(_train_in_task).options(
-            num_cpus=resources.cpus, num_gpus=resources.gpus, max_retries=0
-        )
+        gpus = resources.gpus
+        if gpus is None:  # --device auto: a GPU per run where the cluster has them
+            gpus = 1.0 if ray.cluster_resources().get("GPU", 0) else 0.0
+        remote = ray.remote(_train_in_task).options(num_cpus=resources.cpus, num_gpus=gpus, max_retries=0)
         features_ref, items_ref = ray.put(features), ray.put(items)
         pending = {remote.remote(group, features_ref, items_ref, context, threads): group for group in groups}
         done = track(range(len(pending)), "benchmark runs (ray)")

@@ -333,13 +333,14 @@ class RunContext:
 class RunResources:
     """What one run asks of a Ray cluster (ignored by the local engine, which runs one training at a time).
 
-    ``cpus``: CPUs reserved per run (default 1). ``gpus``: GPUs per run (1 when the models train on CUDA).
+    ``cpus``: CPUs reserved per run (default 1). ``gpus``: GPUs per run (1 when the models train on CUDA;
+    None: one when the cluster has GPUs, for ``--device auto``).
     ``threads``: torch / BLAS threads inside the run; None = the count this process uses, so a run trains
     with the same thread count, hence the same floating-point reduction order, as on the local engine.
     """
 
     cpus: float = 1.0
-    gpus: float = 0.0
+    gpus: float | None = 0.0
     threads: int | None = None
 
 

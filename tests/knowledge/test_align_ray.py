@@ -83,6 +83,22 @@ def test_stopped_ray_alignment_resumes(ray_cluster, make_ws, local, monkeypatch)
     assert _queue(ws) == _queue(local_ws)
 
 
-def test_rate_bound_linkers_stay_local(ray_cluster, make_ws):
-    with pytest.raises(FinefakeError, match="--engine local"):
+def test_rate_bound_linkers_stay_local(make_ws):
+    with pytest.raises(FinefakeError, match="--engine local"):  # refused before any Ray starts
         align(make_ws(TEXTS), AlignConfig(linker="tagme"), engine=RAY)
+
+
+def test_cli_engine_options_and_config(make_ws, tmp_path, capsys):
+    """The options and the config's ``engine:`` section reach the stage: a rate-bound linker is refused before
+    any Ray starts, and ``--ray-address`` alone is a one-line error (exit status 2)."""
+    from finefake.cli import run
+
+    ws = make_ws(TEXTS)
+    assert run(["-w", str(ws.root), "align-knowledge", "--engine", "ray", "--linker", "tagme"]) == 2
+    assert "use --engine local" in capsys.readouterr().err
+    config = tmp_path / "config.yaml"
+    config.write_text("engine: {engine: ray}\nalign: {linker: wikidata}\n")
+    assert run(["-w", str(ws.root), "--config", str(config), "align-knowledge"]) == 2
+    assert "wikidata is bound by its API's rate" in capsys.readouterr().err
+    assert run(["-w", str(ws.root), "align-knowledge", "--ray-address", "auto"]) == 2
+    assert "--ray-address needs --engine ray" in capsys.readouterr().err
