@@ -29,12 +29,20 @@ import numpy as np
 class _EncodeActor:
     """One encoder per actor; ``__call__`` encodes one batch of texts or of image paths."""
 
-    def __init__(self, name: str, options: dict[str, Any], modality: str, workspace: str, batch_size: int):
+    def __init__(
+        self,
+        name: str,
+        options: dict[str, Any],
+        modality: str,
+        workspace: str,
+        batch_size: int,
+        max_tokens: int,
+    ):
         from finefake.features.registry import get_encoder
         from finefake.workspace import Workspace
 
         self.encoder = get_encoder(name, **options)
-        self.modality, self.batch_size = modality, batch_size
+        self.modality, self.batch_size, self.max_tokens = modality, batch_size, max_tokens
         self.ws = Workspace(workspace)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -42,6 +50,12 @@ class _EncodeActor:
             texts = [str(t) for t in batch["input"]]
             values = self.encoder.encode(texts, batch_size=self.batch_size).astype(np.float32)
             return {"row": batch["row"], "values": values}
+        if self.modality == "text_full":
+            from finefake.features.inputs import full_arrays
+
+            texts = [str(t) for t in batch["input"]]
+            out = self.encoder.encode_full(texts, batch_size=self.batch_size, max_tokens=self.max_tokens)
+            return {"row": batch["row"], **full_arrays(out)}
         from finefake.features.pipeline import encode_image_batch
 
         paths = [str(p) if p else None for p in batch["input"]]
@@ -76,9 +90,11 @@ class RayEncoding:
         inputs: list[Any],
         ranges: list[tuple[int, int]],
         batch_size: int,
+        max_tokens: int = 128,
     ) -> Iterator[dict[str, np.ndarray]]:
         """The encoder outputs of ``inputs[start:stop]`` for each range (contiguous, in order), one dict per
-        range: ``values`` (and for images ``mask`` and the per-row ``reason``, None when it has an image)."""
+        range: ``values`` (for images also ``mask`` and the per-row ``reason``, None when it has an image; for
+        ``text_full`` the arrays of ``finefake.features.inputs.full_arrays``)."""
         from finefake.features.registry import encoder_spec
 
         if not ranges:
@@ -98,6 +114,7 @@ class RayEncoding:
                     "modality": modality,
                     "workspace": self.workspace,
                     "batch_size": batch_size,
+                    "max_tokens": max_tokens,
                 },
                 batch_size=batch_size,
                 batch_format="numpy",
@@ -108,6 +125,9 @@ class RayEncoding:
             for (start, stop), batch in zip(ranges, stream, strict=True):
                 if list(batch["row"]) != list(range(start, stop)):
                     raise RuntimeError(f"Ray returned rows out of order for chunk {start}:{stop}")
+                if modality == "text_full":
+                    yield {k: np.asarray(v) for k, v in batch.items() if k != "row"}
+                    continue
                 out = {"values": np.asarray(batch["values"], np.float32)}
                 if modality == "image":
                     out["mask"] = np.asarray(batch["mask"], bool)

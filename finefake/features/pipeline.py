@@ -20,7 +20,6 @@ from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -346,12 +345,20 @@ def compute_features(
         pools: list[Any] = []
 
         def remote(name: str, options: dict[str, Any], modality: str) -> Remote:
-            if not pools:
-                from finefake.features.actors import RayEncoding
+            """Encodes with ``name`` on Ray (``modality`` text, image or text_full: the token states' pass);
+            Ray starts on the first call, so a run served from the cache never starts it."""
+            options = _encoder_options(name, options, cache, "text" if modality == "text_full" else modality)
 
-                pools.append(RayEncoding(stack.enter_context(ray_session(engine)), ws.root))
-            options = _encoder_options(name, options, cache, modality)
-            return partial(pools[0].encode, name, options, modality, batch_size=config.batch_size)
+            def run(inputs: list[Any], ranges: list[tuple[int, int]]) -> Iterator[dict[str, Any]]:
+                if not pools:
+                    from finefake.features.actors import RayEncoding
+
+                    pools.append(RayEncoding(stack.enter_context(ray_session(engine)), ws.root))
+                return pools[0].encode(
+                    name, options, modality, inputs, ranges, config.batch_size, max_tokens=config.max_tokens
+                )
+
+            return run
 
         return _compute_features(ws, config, None, None, inputs, remote)
 
@@ -432,6 +439,7 @@ def _compute_features(
             view_encoders=encoders,
             view_parts=view_parts,
             view_keys=view_keys,
+            text_remote=remote(config.text_encoder, config.text_options, "text_full"),
         )
 
     def staging(modality: str) -> Path:
@@ -462,7 +470,8 @@ def _compute_features(
                     # the token states' pass gives the pooled vectors too: no second pass
                     from finefake.features.inputs import text_group
 
-                    arrays, _, _ = text_group(cache, text_enc, items, prints["text"], config)
+                    where = remote(config.text_encoder, config.text_options, "text_full")
+                    arrays, _, _ = text_group(cache, text_enc, items, prints["text"], config, where)
                     part = Part(ids, np.asarray(arrays["pooled"], np.float32), np.ones(len(ids), bool), {})
                 elif modality == "text":
                     where = remote(config.text_encoder, config.text_options, "text")

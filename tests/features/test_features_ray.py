@@ -31,10 +31,15 @@ def _copy(feature_ws: Workspace, tmp_path, name: str) -> Workspace:
     return Workspace(target)
 
 
+TOKENS = ("text_tokens", "sentences")
+
+
 @pytest.fixture(scope="module")
 def local(feature_ws, tmp_path_factory):
-    """The local engine's features of a copy of the shared workspace (encoders built from the config)."""
-    return compute_features(_copy(feature_ws, tmp_path_factory.mktemp("local"), "ws"), CONFIG)
+    """The local engine's features of a copy of the shared workspace (encoders built from the config), then
+    the same set with the token-state inputs of the text encoder's full pass."""
+    ws = _copy(feature_ws, tmp_path_factory.mktemp("local"), "ws")
+    return compute_features(ws, CONFIG), compute_features(ws, CONFIG, inputs=TOKENS)
 
 
 def _assert_same(ray, local) -> None:
@@ -49,14 +54,29 @@ def _assert_same(ray, local) -> None:
 
 
 def test_ray_features_equal_local_features(ray_cluster, feature_ws, local, tmp_path):
+    local_set, local_tokens = local
     ws = _copy(feature_ws, tmp_path, "ws")
     features = compute_features(ws, CONFIG, engine=RAY)
-    _assert_same(features, local)
+    _assert_same(features, local_set)
     assert features.meta["cached"] is False
     # the same cache: the local engine now finds the Ray run's set without encoding anything
     again = compute_features(ws, CONFIG)
     assert again.meta["cached"] is True
     np.testing.assert_array_equal(again.text, features.text)
+    # the token states' pass (the torch detectors' inputs) on Ray too
+    tokens = compute_features(ws, CONFIG, inputs=TOKENS, engine=RAY)
+    for name in ("text_tokens_mask", "sentence_mask"):
+        np.testing.assert_array_equal(tokens.inputs[name], local_tokens.inputs[name])
+    np.testing.assert_allclose(
+        tokens.inputs["sentences"], local_tokens.inputs["sentences"], atol=ATOL, rtol=0
+    )
+    # token states are stored as float16 (3 significant digits): compared at float16 resolution
+    np.testing.assert_allclose(
+        np.asarray(tokens.inputs["text_tokens"], np.float32),
+        np.asarray(local_tokens.inputs["text_tokens"], np.float32),
+        atol=2e-3,
+        rtol=1e-3,
+    )
 
 
 @pytest.mark.slow
@@ -81,11 +101,11 @@ def test_stopped_ray_run_resumes_from_its_chunks(ray_cluster, feature_ws, local,
     starts = []
     encode = RayEncoding.encode
 
-    def spy(self, name, options, modality, inputs, ranges, batch_size):
+    def spy(self, name, options, modality, inputs, ranges, batch_size, **kwargs):
         starts.append((modality, ranges[0][0], len(ranges)))
-        return encode(self, name, options, modality, inputs, ranges, batch_size)
+        return encode(self, name, options, modality, inputs, ranges, batch_size, **kwargs)
 
     monkeypatch.setattr(RayEncoding, "encode", spy)
     features = compute_features(ws, CONFIG, engine=RAY)
     assert starts[0] == ("text", 16, 3)  # the two finished chunks were kept, three were left
-    _assert_same(features, local)
+    _assert_same(features, local[0])
