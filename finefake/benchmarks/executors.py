@@ -18,8 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from finefake.console import track
-from finefake.engine import EngineConfig, ray_session
-from finefake.errors import FinefakeError
+from finefake.engine import EngineConfig, ray_session, user_error
 from finefake.features.featureset import FeatureSet
 
 Results = tuple[list[Any], list[dict[str, Any]]]
@@ -51,7 +50,7 @@ def execute(
         gpus = resources.gpus
         if gpus is None:  # --device auto: a GPU per run where the cluster has them
             gpus = 1.0 if ray.cluster_resources().get("GPU", 0) else 0.0
-        remote = ray.remote(_train_in_task).options(num_cpus=resources.cpus, num_gpus=gpus, max_retries=0)
+        remote = ray.remote(_train_in_task).options(num_cpus=resources.cpus, num_gpus=gpus)
         features_ref, items_ref = ray.put(features), ray.put(items)
         pending = {remote.remote(group, features_ref, items_ref, context, threads): group for group in groups}
         done = track(range(len(pending)), "benchmark runs (ray)")
@@ -59,7 +58,7 @@ def execute(
             for _ in done:
                 ready, _ = ray.wait(list(pending), num_returns=1)
                 group = pending.pop(ready[0])
-                yield group, _result(ray, ready[0], group)
+                yield group, _result(ray, ready[0])
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)
@@ -74,19 +73,15 @@ def local_threads() -> dict[str, int]:
     return {"torch": int(torch.get_num_threads()), "blas": int(max(blas, default=1))}
 
 
-def _result(ray: Any, ref: Any, group: list[Any]) -> list[dict[str, Any]]:
+def _result(ray: Any, ref: Any) -> list[dict[str, Any]]:
     """The results of a finished task; a user's mistake raised in the task comes back as itself."""
     try:
         return ray.get(ref)
     except ray.exceptions.RayTaskError as exc:
-        cause = getattr(exc, "cause", None)
-        if isinstance(cause, FinefakeError):
-            raise cause from None
-        job = group[0]
-        raise FinefakeError(
-            f"run {job.model} / {job.task.name} / {job.setting.name} / seed {job.seed} failed on Ray: "
-            f"{cause or exc}"
-        ) from exc
+        mistake = user_error(exc)
+        if mistake is not None:
+            raise mistake from None
+        raise
 
 
 def _train_in_task(

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from finefake.engine import user_error
+
 
 class _EncodeActor:
     """One encoder per actor; ``__call__`` encodes one batch of texts or of image paths."""
@@ -122,7 +124,7 @@ class RayEncoding:
                 **pool,
             )
             stream = dataset.iter_batches(batch_size=ranges[0][1] - ranges[0][0], batch_format="numpy")
-            for (start, stop), batch in zip(ranges, stream, strict=True):
+            for (start, stop), batch in zip(ranges, _user_errors(stream), strict=True):
                 if list(batch["row"]) != list(range(start, stop)):
                     raise RuntimeError(f"Ray returned rows out of order for chunk {start}:{stop}")
                 if modality == "text_full":
@@ -133,6 +135,17 @@ class RayEncoding:
                     out["mask"] = np.asarray(batch["mask"], bool)
                     out["reason"] = [r if r else None for r in batch["reason"]]
                 yield out
+
+
+def _user_errors(stream: Iterator[Any]) -> Iterator[Any]:
+    """``stream``, with a user's mistake raised in an actor (unreadable weights) given back as itself."""
+    try:
+        yield from stream
+    except Exception as exc:
+        mistake = user_error(exc)
+        if mistake is None:
+            raise
+        raise mistake from None
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
+from finefake.engine import user_error
 from finefake.errors import FinefakeError
 from finefake.knowledge.linking.base import Candidate
 
@@ -32,9 +33,15 @@ class _LinkerActor:
         from finefake.knowledge.aligner import AlignConfig, make_linker
         from finefake.workspace import Workspace
 
-        self.linker = make_linker(Workspace(workspace), AlignConfig(**config), fetcher=None)
+        self.error: FinefakeError | None = None
+        try:
+            self.linker = make_linker(Workspace(workspace), AlignConfig(**config), fetcher=None)
+        except FinefakeError as exc:  # raised again by ``link``, where the driver gets it back as itself
+            self.error = exc
 
     def link(self, texts: list[str]) -> list[list[Candidate]]:
+        if self.error is not None:
+            raise self.error
         return self.linker.link_many(texts)
 
 
@@ -62,6 +69,8 @@ def link_on_ray(
     actors = [actor.remote(workspace, settings) for _ in range(min(cpus, len(chunks)))]
     try:
         yield from ActorPool(actors).map(lambda a, texts: a.link.remote(texts), chunks)
+    except ray.exceptions.RayError as exc:
+        raise (user_error(exc) or exc) from None
     finally:
         if ray.is_initialized():
             for a in actors:

@@ -102,3 +102,14 @@ def test_cli_engine_options_and_config(make_ws, tmp_path, capsys):
     assert "wikidata is bound by its API's rate" in capsys.readouterr().err
     assert run(["-w", str(ws.root), "align-knowledge", "--ray-address", "auto"]) == 2
     assert "--ray-address needs --engine ray" in capsys.readouterr().err
+
+
+def test_a_mistake_on_an_actor_comes_back_as_one_line(ray_cluster, make_ws, tmp_path):
+    """A ``--kb`` folder without its index fails where the linker is built (the actors): the driver gets the
+    FinefakeError itself, not Ray's wrapped traceback."""
+    from finefake.knowledge.store import default_subset_path
+
+    (tmp_path / "kb").mkdir()
+    config = AlignConfig(kb_path=str(tmp_path / "kb"), store_path=str(default_subset_path()))
+    with pytest.raises(FinefakeError, match="^knowledge index not found"):
+        align(make_ws(TEXTS), config, engine=RAY)
