@@ -16,6 +16,10 @@ trained once per (split, task, setting); the other seeds' run files copy that re
 trained with in ``reused_from_seed``, so the tables report its std over seeds as 0 honestly and the run costs
 one fit instead of one per seed.
 
+The plan (keys, skipped files, seed-invariant groups) is made here for every engine; only where the planned
+trainings run differs (``finefake.benchmarks.executors``: one after the other in this process, or as Ray
+tasks), and every run file is written here as its training comes back.
+
 The reports are built from exactly the requested runs (the requested splits, seeds and models, each with
 its key checked), never from whatever else lies in the folder.
 """
