@@ -4,8 +4,8 @@ The runner plans (keys, skipped files, seed-invariant groups) and writes every r
 only turns units of training into results. That keeps one planner for both engines, so the run files, their
 keys and the resume rule ("a run whose file exists is skipped") are the same whichever engine trained them.
 
-On Ray every unit is one task declaring its needs (``num_cpus`` per run, ``num_gpus`` when the models train on
-CUDA); the FeatureSet and the item table go to the object store once and every task reads them from there
+On Ray every unit is one task declaring its needs (``num_cpus``: ``--cpus-per-run``, else the model's
+``num_threads`` when set, else 1; ``num_gpus`` when the models train on CUDA); the FeatureSet and the item table go to the object store once and every task reads them from there
 (zero-copy on the node). Results come back as they finish and the driver writes each run file at once, so a
 run killed half-way keeps every finished file, exactly like a killed local run. Inside a task torch and BLAS use
 the thread count of the driver (``RunResources.threads``): the same reduction order, hence the same numbers for
@@ -50,9 +50,14 @@ def execute(
         gpus = resources.gpus
         if gpus is None:  # --device auto: a GPU per run where the cluster has them
             gpus = 1.0 if ray.cluster_resources().get("GPU", 0) else 0.0
-        remote = ray.remote(_train_in_task).options(num_cpus=resources.cpus, num_gpus=gpus)
+        remote = ray.remote(_train_in_task)
         features_ref, items_ref = ray.put(features), ray.put(items)
-        pending = {remote.remote(group, features_ref, items_ref, context, threads): group for group in groups}
+        pending = {
+            remote.options(num_cpus=resources.cpus or declared_cpus(group[0]), num_gpus=gpus).remote(
+                group, features_ref, items_ref, context, threads
+            ): group
+            for group in groups
+        }
         done = track(range(len(pending)), "benchmark runs (ray)")
         try:
             for _ in done:
@@ -62,6 +67,15 @@ def execute(
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)
+
+
+def declared_cpus(job: Any) -> float:
+    """The CPUs a run of ``job``'s model declares: its ``num_threads`` hyper-parameter when set (the torch
+    models' thread cap), else 1."""
+    from finefake.baselines.registry import get_model
+
+    threads = get_model(job.model, **job.hparams).get_params().get("num_threads") or 0
+    return float(max(1, int(threads)))
 
 
 def local_threads() -> dict[str, int]:

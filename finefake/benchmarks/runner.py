@@ -337,13 +337,14 @@ class RunContext:
 class RunResources:
     """What one run asks of a Ray cluster (ignored by the local engine, which runs one training at a time).
 
-    ``cpus``: CPUs reserved per run (default 1). ``gpus``: GPUs per run (1 when the models train on CUDA;
-    None: one when the cluster has GPUs, for ``--device auto``).
+    ``cpus``: CPUs reserved per run (None: what the model declares, its ``num_threads`` when set, else 1).
+    ``gpus``: GPUs per run (1 when the models train on CUDA; None: one when the cluster has GPUs, for
+    ``--device auto``).
     ``threads``: torch / BLAS threads inside the run; None = the count this process uses, so a run trains
     with the same thread count, hence the same floating-point reduction order, as on the local engine.
     """
 
-    cpus: float = 1.0
+    cpus: float | None = None
     gpus: float | None = 0.0
     threads: int | None = None
 

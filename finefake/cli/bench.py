@@ -180,7 +180,7 @@ def run_task(
         definitions=definitions,
     )
     gpus = None if device == "auto" else 1.0 if device is not None and device.startswith("cuda") else 0.0
-    resources = RunResources(cpus=cpus_per_run or 1.0, gpus=gpus)
+    resources = RunResources(cpus=cpus_per_run, gpus=gpus)
     paths = run_benchmark(features, items, config, engine=engine, resources=resources)
     for name, path in paths.items():
         console.print(terminal_table(json.loads(path.read_text(encoding="utf-8"))))
@@ -244,8 +244,9 @@ def _make_command(task: str, help_text: str):
             None,
             "--cpus-per-run",
             min=0.1,
-            help="With --engine ray: CPUs reserved for each (model, setting, seed) run [1]; with --device cuda (or auto "
-            "on a cluster with GPUs) each run also reserves one GPU.",
+            help="With --engine ray: CPUs reserved for each (model, setting, seed) run [the model's "
+            "num_threads, else 1]; with --device cuda (or auto on a cluster with GPUs) each run also reserves "
+            "one GPU.",
         ),
     ) -> None:
         if device is not None and device not in ("auto", "cpu") and not device.startswith("cuda"):
