@@ -117,3 +117,13 @@ def test_killed_ray_bench_resumes_to_the_same_numbers(ray_cluster, data, synthet
     )
     run_benchmark(features, items, config)
     assert resumed == _runs(local)
+
+
+def test_runs_reserve_the_cpus_their_model_declares():
+    from types import SimpleNamespace
+
+    from finefake.benchmarks.executors import declared_cpus
+
+    assert declared_cpus(SimpleNamespace(model="kean", hparams={"num_threads": 3})) == 3.0
+    assert declared_cpus(SimpleNamespace(model="kean", hparams={})) == 1.0  # 0 = torch's default: one CPU
+    assert declared_cpus(SimpleNamespace(model="logreg", hparams={})) == 1.0
