@@ -1,11 +1,10 @@
 """``align-knowledge --engine ray``: linker actors give the local engine's records, triples and review queue,
-each entity is fetched once for the whole run, and a stopped Ray run resumes after its last shard."""
+each entity is fetched once for the whole run, and a killed Ray run resumes after its last shard."""
 
 from __future__ import annotations
 
 import pytest
 
-import finefake.knowledge.aligner as aligner_module
 from finefake.engine import EngineConfig
 from finefake.errors import FinefakeError
 from finefake.knowledge import review as rq
@@ -57,32 +56,6 @@ def test_ray_alignment_equals_local(ray_cluster, make_ws, local):
     assert len(ws.shards("aligned")) == len(local_ws.shards("aligned"))
 
 
-@pytest.mark.slow
-def test_stopped_ray_alignment_resumes(ray_cluster, make_ws, local, monkeypatch):
-    local_ws, _ = local
-    ws = make_ws(CORPUS)
-    calls = {"n": 0}
-    original = aligner_module.attach_triples
-
-    def failing(record, fetcher):
-        calls["n"] += 1
-        if calls["n"] == 7:  # in the fourth chunk: three shards are on disk
-            raise KeyboardInterrupt("stopped")
-        return original(record, fetcher)
-
-    monkeypatch.setattr(aligner_module, "attach_triples", failing)
-    with pytest.raises(KeyboardInterrupt):
-        align(ws, AlignConfig(chunk_size=2), engine=RAY)
-    monkeypatch.setattr(aligner_module, "attach_triples", original)
-    done_before = len(_records(ws))
-    assert 6 <= done_before < len(CORPUS)
-    report = align(ws, AlignConfig(chunk_size=2), engine=RAY)
-    assert report.items_already_done == done_before
-    assert report.items_aligned == len(CORPUS) - done_before
-    assert sorted(_records(ws), key=lambda r: r["id"]) == sorted(_records(local_ws), key=lambda r: r["id"])
-    assert _queue(ws) == _queue(local_ws)
-
-
 def test_rate_bound_linkers_stay_local(make_ws):
     with pytest.raises(FinefakeError, match="--engine local"):  # refused before any Ray starts
         align(make_ws(TEXTS), AlignConfig(linker="tagme"), engine=RAY)
@@ -113,3 +86,38 @@ def test_a_mistake_on_an_actor_comes_back_as_one_line(ray_cluster, make_ws, tmp_
     config = AlignConfig(kb_path=str(tmp_path / "kb"), store_path=str(default_subset_path()))
     with pytest.raises(FinefakeError, match="^knowledge index not found"):
         align(make_ws(TEXTS), config, engine=RAY)
+
+
+@pytest.mark.slow
+def test_killed_ray_alignment_resumes_to_the_same_records(ray_cluster, make_ws, tmp_path):
+    """Kill a real ``finefake align-knowledge --engine ray`` process when its first shard appears, start it
+    again: it links only the items left and the records and queue equal a local run's."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus = CORPUS * 12  # 216 items, one shard each: the kill lands half-way
+    local_ws = make_ws(corpus, name="local")
+    align(local_ws, AlignConfig(chunk_size=1))
+    ws = make_ws(corpus, name="ray")
+    config = tmp_path / "config.yaml"
+    config.write_text("align: {chunk_size: 1}\n")
+    address = ray_cluster.get_runtime_context().gcs_address
+    command = [sys.executable, "-c", "from finefake.cli import main; main()", "-w", str(ws.root)]
+    command += ["--config", str(config), "align-knowledge", "--engine", "ray", "--ray-address", address]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while not ws.shards("aligned") and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = len(_records(ws))
+    assert 0 < done_before < len(corpus), proc.stdout.read().decode()[-2000:]
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert f"({done_before} already done)" in again.stdout + again.stderr
+    assert sorted(_records(ws), key=lambda r: r["id"]) == sorted(_records(local_ws), key=lambda r: r["id"])
+    assert _queue(ws) == _queue(local_ws)
