@@ -8,7 +8,7 @@ default 1 per the house rule; Ray's tasks train with the driver's count). The Ra
 a local Ray for the run; that start-up is also measured on its own (start + shut down a local Ray, no work) and
 the ratio is printed with and without it. The run files of both engines are compared metric by metric.
 
-    python perf/bench_engine.py --items 1000 --seeds 3 --models logreg,kean --epochs 5
+    python perf/bench_engine.py --items 600 --seeds 3 --models logreg,kean --epochs 3
 """
 
 from __future__ import annotations
@@ -46,11 +46,11 @@ def _metrics(out: Path) -> dict[str, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--items", type=int, default=600)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--models", default="logreg,kean")
     parser.add_argument(
-        "--epochs", type=int, default=5, help="epochs of the torch models (small: a quick grid)"
+        "--epochs", type=int, default=3, help="epochs of the torch models (small: a quick grid)"
     )
     parser.add_argument("--threads", default="1", help="OMP_NUM_THREADS of both runs")
     parser.add_argument("--workdir", type=Path, default=None)
