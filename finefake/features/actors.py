@@ -79,7 +79,9 @@ class RayEncoding:
         """Ray resources of the pool and the encoder options its actors use (``cuda`` on GPU actors)."""
         options = dict(options)
         if self.gpus:
-            if "device" in inspect.signature(factory).parameters and "device" not in options:
+            params = inspect.signature(factory).parameters
+            backend = options.get("backend", params["backend"].default if "backend" in params else None)
+            if "device" in params and "device" not in options and backend != "onnx":  # onnxruntime: CPU only
                 options["device"] = "cuda"
             return {"num_gpus": 1, "size": max(1, min(self.gpus, units))}, options
         return {"num_cpus": 1, "size": max(1, min(self.cpus, units))}, options

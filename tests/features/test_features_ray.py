@@ -109,3 +109,27 @@ def test_stopped_ray_run_resumes_from_its_chunks(ray_cluster, feature_ws, local,
     features = compute_features(ws, CONFIG, engine=RAY)
     assert starts[0] == ("text", 16, 3)  # the two finished chunks were kept, three were left
     _assert_same(features, local[0])
+
+
+@pytest.mark.parametrize(
+    ("resources", "name", "options", "expected"),
+    [
+        ({"CPU": 16, "GPU": 2}, "minilm", {}, ({"num_gpus": 1, "size": 2}, {"device": "cuda"})),
+        ({"CPU": 16, "GPU": 2}, "efficientnet-lite0", {}, ({"num_gpus": 1, "size": 2}, {})),  # onnx: CPU
+        (
+            {"CPU": 16, "GPU": 2},
+            "minilm",
+            {"device": "cuda:1"},
+            ({"num_gpus": 1, "size": 2}, {"device": "cuda:1"}),
+        ),
+        ({"CPU": 16}, "minilm", {}, ({"num_cpus": 1, "size": 10}, {})),  # capped by the batches to encode
+        ({"CPU": 4}, "minilm", {}, ({"num_cpus": 1, "size": 4}, {})),
+    ],
+)
+def test_one_actor_per_gpu_else_per_cpu(resources, name, options, expected):
+    from types import SimpleNamespace
+
+    from finefake.features.registry import encoder_spec
+
+    encoding = RayEncoding(SimpleNamespace(cluster_resources=lambda: resources), "/ws")
+    assert encoding.actor_options(encoder_spec(name).factory, options, units=10) == expected
