@@ -75,3 +75,18 @@ def ray_session(config: EngineConfig) -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+
+
+def user_error(exc: BaseException) -> FinefakeError | None:
+    """The FinefakeError (a user's mistake: a missing index, unreadable weights) that a Ray error carries, if
+    any. Ray re-raises what a task or actor raised wrapped in its own exception types with the remote
+    traceback as the message; finefake reports the mistake as its one line instead."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, FinefakeError) and type(current).__module__.startswith("finefake"):
+            return current
+        cause = getattr(current, "cause", None)
+        current = cause if isinstance(cause, BaseException) else current.__cause__
+    return None

@@ -16,6 +16,10 @@ trained once per (split, task, setting); the other seeds' run files copy that re
 trained with in ``reused_from_seed``, so the tables report its std over seeds as 0 honestly and the run costs
 one fit instead of one per seed.
 
+The plan (keys, skipped files, seed-invariant groups) is made here for every engine; only where the planned
+trainings run differs (``finefake.benchmarks.executors``: one after the other in this process, or as Ray
+tasks), and every run file is written here as its training comes back.
+
 The reports are built from exactly the requested runs (the requested splits, seeds and models, each with
 its key checked), never from whatever else lies in the folder.
 """
@@ -39,7 +43,7 @@ from finefake.benchmarks.batches import setting_batches
 from finefake.benchmarks.metrics import classification_report
 from finefake.benchmarks.splits import BenchSplit
 from finefake.benchmarks.tasks import ItemTable, Setting, TaskSpec, build_settings, get_task
-from finefake.console import track
+from finefake.engine import EngineConfig
 from finefake.errors import FinefakeError
 from finefake.features.featureset import FeatureSet
 from finefake.workspace import atomic_write_json, utcnow
@@ -189,11 +193,20 @@ def run_one(
     }
 
 
-def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -> dict[str, Path]:
+def run_benchmark(
+    features: FeatureSet,
+    items: ItemTable,
+    config: BenchConfig,
+    *,
+    engine: EngineConfig | None = None,
+    resources: RunResources | None = None,
+) -> dict[str, Path]:
     """Run every missing (split, task, setting, model, seed) of ``config``; write each task's reports.
 
     Returns the results JSON path of each task. ``items`` may list more records than ``features``; it is
-    aligned to the feature rows here.
+    aligned to the feature rows here. Planning, keys, reuse and run files are the same on every ``engine``;
+    the engine decides only where the planned trainings run (``finefake.benchmarks.executors``), with
+    ``resources`` declared per run on Ray.
     """
     from finefake.benchmarks.reports import write_task_reports
 
@@ -247,32 +260,22 @@ def run_benchmark(features: FeatureSet, items: ItemTable, config: BenchConfig) -
                         plan.append(job)
     total = sum(len(jobs) for jobs in requested.values())
     log.info("%d runs planned, %d already finished", len(plan), total - len(plan))
-    trained: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for job in track(plan, "benchmark runs"):
-        invariant = model_class(job.model).seed_invariant
-        reuse_key = (job.task.name, job.split.tag, job.setting.slug, job.model)
-        source = trained.get(reuse_key) or (_finished_run(out, job, config.seeds) if invariant else None)
-        if source is not None:
-            result = _reused(source, job.seed, job.key)
+    context = RunContext(fingerprint, {name: _spec_key(name, config) for name in config.tasks})
+    groups: list[list[_Planned]] = []
+    for group in _groups(plan):
+        source = (
+            _finished_run(out, group[0], config.seeds) if model_class(group[0].model).seed_invariant else None
+        )
+        if source is not None:  # an earlier, interrupted run already trained this seed-invariant group
+            for job in group:
+                atomic_write_json(job.path, _reused(source, job.seed, job.key))
         else:
-            result = run_one(job.task, job.setting, job.model, job.seed, features, items, job.hparams)
-            result.update(
-                run_key=job.key, shared_key=job.shared_key, features=fingerprint, split=job.split.describe()
-            )
-            result["provenance"] = {
-                "finefake_version": __version__,
-                "features": fingerprint,
-                "inputs": input_keys(features, model_class(job.model).inputs),
-                "params": result["params"],
-                "seed": job.seed,
-                "split": job.split.describe(),
-                "split_file": job.split.path,
-                "split_file_sha256": job.split.sha256,
-                **_spec_key(job.task.name, config),
-            }
-            if invariant:
-                trained[reuse_key] = result
-        atomic_write_json(job.path, result)
+            groups.append(group)
+    from finefake.benchmarks.executors import execute
+
+    for group, results in execute(groups, features, items, context, engine or EngineConfig(), resources):
+        for job, result in zip(group, results, strict=True):
+            atomic_write_json(job.path, result)
     paths = {}
     for task_name, jobs in requested.items():
         runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -322,6 +325,30 @@ def _spec_key(task_name: str, config: BenchConfig) -> dict[str, Any]:
     return {"dataset": definition.dataset, "task_spec_hash": definition.spec_hash()}
 
 
+@dataclass(frozen=True)
+class RunContext:
+    """What every training of one benchmark shares besides the data: plain values, cheap to ship to a worker."""
+
+    fingerprint: str
+    spec_keys: dict[str, dict[str, Any]]  # per task name: ``_spec_key`` (empty for built-in tasks)
+
+
+@dataclass(frozen=True)
+class RunResources:
+    """What one run asks of a Ray cluster (ignored by the local engine, which runs one training at a time).
+
+    ``cpus``: CPUs reserved per run (None: what the model declares, its ``num_threads`` when set, else 1).
+    ``gpus``: GPUs per run (1 when the models train on CUDA; None: one when the cluster has GPUs, for
+    ``--device auto``).
+    ``threads``: torch / BLAS threads inside the run; None = the count this process uses, so a run trains
+    with the same thread count, hence the same floating-point reduction order, as on the local engine.
+    """
+
+    cpus: float | None = None
+    gpus: float | None = 0.0
+    threads: int | None = None
+
+
 @dataclass
 class _Planned:
     """One requested run: where its file lives and the keys it must carry."""
@@ -335,6 +362,53 @@ class _Planned:
     key: str
     shared_key: str  # the key without the seed: equal for every seed of a seed-invariant model
     hparams: dict[str, Any]
+
+
+def _groups(plan: list[_Planned]) -> list[list[_Planned]]:
+    """The planned runs as units of training: all seeds of a seed-invariant model on one (split, task,
+    setting) share one fit (the first seed's), every other run is a unit of its own. Plan order is kept."""
+    groups: list[list[_Planned]] = []
+    by_key: dict[tuple[str, str, str, str], list[_Planned]] = {}
+    for job in plan:
+        if model_class(job.model).seed_invariant:
+            key = (job.task.name, job.split.tag, job.setting.slug, job.model)
+            if key in by_key:
+                by_key[key].append(job)
+                continue
+            by_key[key] = [job]
+            groups.append(by_key[key])
+        else:
+            groups.append([job])
+    return groups
+
+
+def train_group(
+    group: list[_Planned], features: FeatureSet, items: ItemTable, context: RunContext
+) -> list[dict[str, Any]]:
+    """The run files of one unit of training: the first job trained, the others (seeds of a seed-invariant
+    model) filed as copies of it. Runs wherever the engine puts it (this process or a Ray worker)."""
+    first = group[0]
+    result = run_one(first.task, first.setting, first.model, first.seed, features, items, first.hparams)
+    inputs = input_keys(features, model_class(first.model).inputs)
+    spec = context.spec_keys.get(first.task.name, {})
+    result.update(
+        run_key=first.key,
+        shared_key=first.shared_key,
+        features=context.fingerprint,
+        split=first.split.describe(),
+    )
+    result["provenance"] = {
+        "finefake_version": __version__,
+        "features": context.fingerprint,
+        "inputs": inputs,
+        "params": result["params"],
+        "seed": first.seed,
+        "split": first.split.describe(),
+        "split_file": first.split.path,
+        "split_file_sha256": first.split.sha256,
+        **spec,
+    }
+    return [result] + [_reused(result, job.seed, job.key) for job in group[1:]]
 
 
 def _finished_run(out: Path, job: _Planned, seeds: list[int]) -> dict[str, Any] | None:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
+from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION, engine_config
 from finefake.console import console
+from finefake.engine import EngineConfig
 
 bench_app = typer.Typer(
     help="Benchmark baselines on the FineFake tasks (tables shaped like the paper's Tables 4 and 5).",
@@ -69,7 +71,12 @@ def _parse_models(text: str) -> list[str]:
     return parse_model_names(text)
 
 
-def _load_features(ctx: typer.Context, features_dir: Path | None, inputs: set[str] | None = None):
+def _load_features(
+    ctx: typer.Context,
+    features_dir: Path | None,
+    inputs: set[str] | None = None,
+    engine: EngineConfig | None = None,
+):
     from finefake.errors import FinefakeError
     from finefake.features.featureset import FeatureSet
 
@@ -88,7 +95,9 @@ def _load_features(ctx: typer.Context, features_dir: Path | None, inputs: set[st
     from finefake.cli import get_context
 
     # the inputs the chosen models declare that are not cached yet are computed now (with progress bars)
-    return compute_features(get_context(ctx).workspace, FeatureConfig(), inputs=sorted(inputs or ()))
+    return compute_features(
+        get_context(ctx).workspace, FeatureConfig(), inputs=sorted(inputs or ()), engine=engine
+    )
 
 
 def _model_overrides(model_names: list[str], **values) -> dict[str, dict]:
@@ -118,9 +127,11 @@ def run_task(
     split_seeds: int | None = None,
     device: str | None = None,
     splits_file: Path | None = None,
+    engine: EngineConfig | None = None,
+    cpus_per_run: float | None = None,
 ) -> None:
     from finefake.benchmarks.reports import write_overview
-    from finefake.benchmarks.runner import BenchConfig, run_benchmark
+    from finefake.benchmarks.runner import BenchConfig, RunResources, run_benchmark
     from finefake.benchmarks.specs import FINEFAKE, DatasetItems, dataset_of, dataset_tasks, find_task
     from finefake.benchmarks.splits import BenchSplit, load_split_file, official_split
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
@@ -136,7 +147,7 @@ def run_task(
 
     records = list(ws.read("records"))
     dataset = dataset_of(records)
-    features = _load_features(ctx, features_dir, required_inputs(model_names))
+    features = _load_features(ctx, features_dir, required_inputs(model_names), engine)
     hparams = _model_overrides(model_names, epochs=epochs, device=device)
     definitions: dict = {}
     if dataset == FINEFAKE:
@@ -168,7 +179,9 @@ def run_task(
         hparams=hparams,
         definitions=definitions,
     )
-    paths = run_benchmark(features, items, config)
+    gpus = None if device == "auto" else 1.0 if device is not None and device.startswith("cuda") else 0.0
+    resources = RunResources(cpus=cpus_per_run, gpus=gpus)
+    paths = run_benchmark(features, items, config, engine=engine, resources=resources)
     for name, path in paths.items():
         console.print(terminal_table(json.loads(path.read_text(encoding="utf-8"))))
         console.print(f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}")
@@ -225,10 +238,34 @@ def _make_command(task: str, help_text: str):
             "--device",
             help="auto, cpu or cuda for the torch models (auto: a GPU when one is visible; default cpu).",
         ),
+        engine: str | None = ENGINE_OPTION,
+        ray_address: str | None = RAY_ADDRESS_OPTION,
+        cpus_per_run: float | None = typer.Option(
+            None,
+            "--cpus-per-run",
+            min=0.1,
+            help="With --engine ray: CPUs reserved for each (model, setting, seed) run [the model's "
+            "num_threads, else 1]; with --device cuda (or auto on a cluster with GPUs) each run also reserves "
+            "one GPU.",
+        ),
     ) -> None:
         if device is not None and device not in ("auto", "cpu") and not device.startswith("cuda"):
             raise typer.BadParameter(f"--device must be auto, cpu or cuda[:N], not {device!r}")
-        run_task(ctx, task, models, seeds, out, features, split_seed, epochs, split_seeds, device, splits)
+        run_task(
+            ctx,
+            task,
+            models,
+            seeds,
+            out,
+            features,
+            split_seed,
+            epochs,
+            split_seeds,
+            device,
+            splits,
+            engine_config(ctx, engine, ray_address),
+            cpus_per_run,
+        )
 
     command.__doc__ = (
         f"{help_text}\n\nUses the workspace's official split (dataset/splits.json from `package`, else "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION, engine_config
 from finefake.console import console
 
 
@@ -47,6 +48,8 @@ def features(
         "models declare.",
     ),
     list_only: bool = typer.Option(False, "--list", help="List the registered encoders and exit."),
+    engine: str | None = ENGINE_OPTION,
+    ray_address: str | None = RAY_ADDRESS_OPTION,
 ) -> None:
     """Compute (or find in the cache) text, image and knowledge features for the benchmark.
 
@@ -105,7 +108,12 @@ def features(
         unknown = sorted(wanted - set(INPUTS))
         if unknown:
             raise FinefakeError(f"unknown inputs {', '.join(unknown)}; known: {', '.join(INPUTS)}")
-    result = compute_features(cli.workspace, FeatureConfig(**values), inputs=sorted(wanted))
+    result = compute_features(
+        cli.workspace,
+        FeatureConfig(**values),
+        inputs=sorted(wanted),
+        engine=engine_config(ctx, engine, ray_address),
+    )
     meta = result.meta
     source = "from the cache" if meta.get("cached") else "computed"
     console.print(

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from finefake.cli import get_context
+from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION, engine_config
 from finefake.console import console
 from finefake.errors import FinefakeError
 
@@ -40,6 +41,8 @@ def align_knowledge(
     restart: bool = typer.Option(
         False, help="Forget earlier aligned records and start over (cache is kept)."
     ),
+    engine: str | None = ENGINE_OPTION,
+    ray_address: str | None = RAY_ADDRESS_OPTION,
 ) -> None:
     """Link entities (TagMe or offline) and attach Wikidata one-hop triples: clean -> aligned."""
     from finefake.knowledge.aligner import AlignConfig, align
@@ -63,7 +66,7 @@ def align_knowledge(
         raise FinefakeError(f"bad option in config section 'align': {exc}") from exc
     except ValueError as exc:
         raise FinefakeError(str(exc)) from exc
-    report = align(cli.workspace, config)
+    report = align(cli.workspace, config, engine=engine_config(ctx, engine, ray_address))
     console.print(
         f"aligned {report.items_aligned} item(s) ({report.items_already_done} already done): "
         f"{report.entities_kept} entities kept, {report.entities_queued} queued for review, "

@@ -10,7 +10,7 @@ gigabytes of token states never need to fit in memory.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,11 @@ def open_arrays(folder: Path) -> dict[str, np.ndarray] | None:
         return None
 
 
+def chunk_ranges(start: int, n: int, chunk: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the chunks covering rows ``start .. n``."""
+    return [(s, min(s + chunk, n)) for s in range(start, n, chunk)]
+
+
 def fill_chunked(
     folder: Path,
     n: int,
@@ -39,11 +44,14 @@ def fill_chunked(
     compute: Callable[[int, int], dict[str, np.ndarray]],
     label: str,
     meta: dict[str, Any] | None = None,
+    *,
+    compute_many: Callable[[list[tuple[int, int]]], Iterable[dict[str, np.ndarray]]] | None = None,
 ) -> dict[str, np.ndarray]:
     """Arrays of ``n`` rows built by ``compute(start, stop)`` chunk by chunk, resumable; memory-mapped.
 
     ``compute`` returns a dict of arrays with ``stop - start`` rows each (same names and trailing shapes every
-    call).
+    call). ``compute_many``, when given, computes all the missing chunks at once (on Ray: in parallel) and
+    yields their outputs in chunk order; each is written and recorded as it arrives, as with ``compute``.
     """
     done = open_arrays(folder)
     if done is not None:
@@ -62,10 +70,9 @@ def fill_chunked(
             arrays = {k: np.load(folder / f"{k}.npy", mmap_mode="r+") for k in progress["shapes"]}
         except (OSError, ValueError):
             arrays, progress = {}, {"rows": 0, "shapes": {}}
-    starts = range(int(progress["rows"]), n, chunk)
-    for start in track(starts, label):
-        stop = min(start + chunk, n)
-        out = compute(start, stop)
+    ranges = chunk_ranges(int(progress["rows"]), n, chunk)
+    outs = compute_many(ranges) if compute_many is not None else (compute(s, e) for s, e in ranges)
+    for (start, stop), out in track(zip(ranges, outs, strict=True), label, total=len(ranges)):
         if not arrays:
             for name, values in out.items():
                 arrays[name] = np.lib.format.open_memmap(

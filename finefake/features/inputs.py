@@ -59,11 +59,29 @@ TEXT_GROUP = frozenset({"text_tokens", "word_ids", "sentences"})
 ENCODE_CHUNK = 256
 
 
+def full_arrays(out: Any) -> dict[str, np.ndarray]:
+    """The cached arrays of one ``encode_full`` pass (the same dtypes wherever the pass ran)."""
+    return {
+        "pooled": out.pooled.astype(np.float32),
+        "text_tokens": out.tokens.astype(np.float16),
+        "text_tokens_mask": out.token_mask.astype(bool),
+        "token_ids": out.token_ids.astype(np.int32),
+        "sentences": out.sentence_vectors.astype(np.float32),
+        "sentence_mask": out.sentence_mask.astype(bool),
+    }
+
+
 def text_group(
-    cache: FeatureCache, encoder: Encoder, items: list[FeatureInput], text_print: str, config: FeatureConfig
+    cache: FeatureCache,
+    encoder: Encoder,
+    items: list[FeatureInput],
+    text_print: str,
+    config: FeatureConfig,
+    remote: Any = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, str]:
     """Token states, token ids, sentences (and the pooled vectors of the same pass), memory-mapped; the
-    encoder's input-embedding table; and the content key they are cached under."""
+    encoder's input-embedding table; and the content key they are cached under. With ``remote``
+    (``finefake.features.pipeline.Remote``) the pass runs there (Ray actors) and is written here."""
     if not hasattr(encoder, "encode_full"):
         raise FinefakeError(
             f"text encoder {encoder.name!r} gives no token states; use minilm or bert for token-level models"
@@ -73,17 +91,17 @@ def text_group(
 
     def compute(start: int, stop: int) -> dict[str, np.ndarray]:
         texts = [i.text for i in items[start:stop]]
-        out = encoder.encode_full(texts, batch_size=config.batch_size, max_tokens=config.max_tokens)
-        return {
-            "pooled": out.pooled.astype(np.float32),
-            "text_tokens": out.tokens.astype(np.float16),
-            "text_tokens_mask": out.token_mask.astype(bool),
-            "token_ids": out.token_ids.astype(np.int32),
-            "sentences": out.sentence_vectors.astype(np.float32),
-            "sentence_mask": out.sentence_mask.astype(bool),
-        }
+        return full_arrays(
+            encoder.encode_full(texts, batch_size=config.batch_size, max_tokens=config.max_tokens)
+        )
 
-    arrays = fill_chunked(folder, len(items), ENCODE_CHUNK, compute, f"token states ({encoder.name})")
+    def compute_many(ranges: list[tuple[int, int]]) -> Any:
+        if remote is None:
+            return (compute(start, stop) for start, stop in ranges)
+        return remote([i.text for i in items], ranges)
+
+    label = f"token states ({encoder.name})"
+    arrays = fill_chunked(folder, len(items), ENCODE_CHUNK, compute, label, compute_many=compute_many)
     table_path = folder / "embedding_table.npy"
     if not table_path.exists():
         import io
@@ -257,8 +275,10 @@ def attach_inputs(
     view_encoders: dict[str, dict[str, Encoder]],
     view_parts: dict[str, dict[str, Any]],
     view_keys: dict[str, dict[str, str]],
+    text_remote: Any = None,
 ) -> FeatureSet:
-    """``features`` with the requested extra inputs filled in (from the cache, or computed now)."""
+    """``features`` with the requested extra inputs filled in (from the cache, or computed now; the token
+    states' pass through ``text_remote`` when it is given)."""
     validate_inputs(wanted)
     wanted = set(wanted)
     cache = FeatureCache(ws.stage_dir("features"))
@@ -267,7 +287,7 @@ def attach_inputs(
     keys: dict[str, str] = {}
     meta: dict[str, Any] = {"keys": keys}
     if wanted & TEXT_GROUP:
-        arrays, table, key = text_group(cache, text_encoder, items, prints["text"], config)
+        arrays, table, key = text_group(cache, text_encoder, items, prints["text"], config, text_remote)
         inputs.update({k: v for k, v in arrays.items() if k != "pooled"})
         tables["embedding_table"] = table
         meta["max_tokens"] = config.max_tokens

@@ -16,8 +16,9 @@ import inspect
 import json
 import shutil
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,10 @@ from typing import Any
 import numpy as np
 
 from finefake.console import track
+from finefake.engine import EngineConfig, ray_session
 from finefake.errors import RECORDS_HINT, FinefakeError
 from finefake.features.cache import FeatureCache, Part, cache_key
-from finefake.features.chunks import fill_chunked
+from finefake.features.chunks import chunk_ranges, fill_chunked
 from finefake.features.featureset import FeatureSet
 from finefake.features.knowledge import TransEConfig, item_nodes, release_features, transe_features
 from finefake.features.registry import Encoder, encoder_spec, get_encoder
@@ -132,53 +134,74 @@ def dataset_fingerprints(items: list[FeatureInput]) -> dict[str, str]:
     }
 
 
-def _make_encoder(name: str, options: dict[str, Any], cache: FeatureCache, modality: str) -> Encoder:
+def _encoder_options(
+    name: str, options: dict[str, Any], cache: FeatureCache, modality: str
+) -> dict[str, Any]:
+    """The options an encoder is built with: the given ones, and the workspace's model cache when it has one."""
     spec = encoder_spec(name)
     if spec.modality != modality:
         raise FinefakeError(f"encoder {name!r} encodes {spec.modality}, not {modality}")
     options = dict(options)
     if "cache_dir" in inspect.signature(spec.factory).parameters:
-        options.setdefault("cache_dir", cache.models_dir())
-    return get_encoder(name, **options)
+        options.setdefault("cache_dir", str(cache.models_dir()))
+    return options
+
+
+def _make_encoder(name: str, options: dict[str, Any], cache: FeatureCache, modality: str) -> Encoder:
+    return get_encoder(name, **_encoder_options(name, options, cache, modality))
+
+
+Remote = Callable[[list[Any], list[tuple[int, int]]], Iterator[dict[str, Any]]]
+"""Encodes ``inputs[start:stop]`` for each range elsewhere (a Ray actor pool) and yields the outputs in order."""
 
 
 def encode_texts(
-    encoder: Encoder, items: list[FeatureInput], batch_size: int, folder: Path | None = None
+    encoder: Encoder,
+    items: list[FeatureInput],
+    batch_size: int,
+    folder: Path | None = None,
+    remote: Remote | None = None,
 ) -> Part:
     """Text features in chunks (one progress step per chunk; the encoder batches within a chunk).
 
     With ``folder``, every finished chunk is written there at once (``finefake.features.chunks``): a killed
-    run continues from the last chunk instead of starting over.
+    run continues from the last chunk instead of starting over. With ``remote``, the chunks are encoded there
+    (Ray actors) and written here in the same way.
     """
 
     def compute(start: int, stop: int) -> dict[str, np.ndarray]:
         texts = [i.text for i in items[start:stop]]
         return {"values": encoder.encode(texts, batch_size=batch_size).astype(np.float32)}
 
+    def compute_many(ranges: list[tuple[int, int]]) -> Iterator[dict[str, np.ndarray]]:
+        if remote is None:
+            return (compute(start, stop) for start, stop in ranges)
+        return ({"values": out["values"]} for out in remote([i.text for i in items], ranges))
+
     label = f"text features ({encoder.name})"
     if folder is not None:
-        values = np.asarray(fill_chunked(folder, len(items), TEXT_CHUNK, compute, label).get("values"))
+        arrays = fill_chunked(folder, len(items), TEXT_CHUNK, compute, label, compute_many=compute_many)
+        values = np.asarray(arrays.get("values"))
     else:
-        out = [
-            compute(s, min(s + TEXT_CHUNK, len(items)))["values"]
-            for s in track(range(0, len(items), TEXT_CHUNK), label)
-        ]
+        ranges = chunk_ranges(0, len(items), TEXT_CHUNK)
+        out = [o["values"] for o in track(compute_many(ranges), label, total=len(ranges))]
         values = np.concatenate(out) if out else None
     if values is None or values.ndim != 2:
         values = np.zeros((0, encoder.dim), np.float32)
     return Part([i.id for i in items], values.astype(np.float32), np.ones(len(items), bool), {})
 
 
-def _load_images(ws: Workspace, batch: list[FeatureInput]) -> tuple[list[int], list[Any], list[str | None]]:
-    """Decoded images of ``batch`` and, per item, why it has none (None when it has one)."""
+def _load_images(ws: Workspace, paths: list[str | None]) -> tuple[list[int], list[Any], list[str | None]]:
+    """Decoded images of a batch (each item's first image path) and, per item, why it has none (None when it
+    has one)."""
     rows, images, reasons = [], [], []
-    for row, item in enumerate(batch):
+    for row, path in enumerate(paths):
         reason = None
-        if item.image is None:
+        if path is None:
             reason = "no_image"
         else:
             try:
-                images.append(open_rgb(ws.images.path(item.image)))
+                images.append(open_rgb(ws.images.path(path)))
                 rows.append(row)
             except FileNotFoundError:
                 reason = "image_missing"
@@ -188,10 +211,12 @@ def _load_images(ws: Workspace, batch: list[FeatureInput]) -> tuple[list[int], l
     return rows, images, reasons
 
 
-def _encode_image_chunk(
-    ws: Workspace, encoder: Encoder, items: list[FeatureInput], batch_size: int
+def encode_image_batch(
+    ws: Workspace, encoder: Encoder, items: list[str | None], batch_size: int
 ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-    """Decode batch k+1 in a helper thread while batch k runs through the model (both release the GIL)."""
+    """Features of the images at ``items`` (paths in the image store, None for none): values, mask and the
+    reason per item without one. Decodes batch k+1 in a helper thread while batch k runs through the model
+    (both release the GIL)."""
     starts = list(range(0, len(items), batch_size))
     values = np.zeros((len(items), encoder.dim), dtype=np.float32)
     mask = np.zeros(len(items), dtype=bool)
@@ -218,14 +243,24 @@ def encode_images(
     items: list[FeatureInput],
     batch_size: int,
     folder: Path | None = None,
+    remote: Remote | None = None,
 ) -> Part:
     """Image features of the first image of each item; items without a usable image get zeros, mask False
-    and a counted reason. With ``folder``, finished chunks are kept there so a killed run continues."""
+    and a counted reason. With ``folder``, finished chunks are kept there so a killed run continues; with
+    ``remote``, the chunks are encoded there (Ray actors) and coded and written here in order."""
     chunk = max(batch_size, IMAGE_CHUNK - IMAGE_CHUNK % batch_size)
     codes: list[str] = []  # reason strings; row codes index into it (+1), 0 = has an image
+    paths = [i.image for i in items]
 
     def compute(start: int, stop: int) -> dict[str, np.ndarray]:
-        values, mask, reasons = _encode_image_chunk(ws, encoder, items[start:stop], batch_size)
+        return coded(*encode_image_batch(ws, encoder, paths[start:stop], batch_size))
+
+    def compute_many(ranges: list[tuple[int, int]]) -> Iterator[dict[str, np.ndarray]]:
+        if remote is None:
+            return (compute(start, stop) for start, stop in ranges)
+        return (coded(out["values"], out["mask"], out["reason"]) for out in remote(paths, ranges))
+
+    def coded(values: np.ndarray, mask: np.ndarray, reasons: list[str | None]) -> dict[str, np.ndarray]:
         for reason in reasons:
             if reason is not None and reason not in codes:
                 codes.append(reason)
@@ -238,9 +273,10 @@ def encode_images(
     if folder is not None:
         if (folder / "reasons.json").exists():
             codes.extend(json.loads((folder / "reasons.json").read_text(encoding="utf-8")))
-        arrays = fill_chunked(folder, len(items), chunk, compute, label)
+        arrays = fill_chunked(folder, len(items), chunk, compute, label, compute_many=compute_many)
     else:
-        outs = [compute(s, min(s + chunk, len(items))) for s in track(range(0, len(items), chunk), label)]
+        ranges = chunk_ranges(0, len(items), chunk)
+        outs = list(track(compute_many(ranges), label, total=len(ranges)))
         arrays = (
             {k: np.concatenate([o[k] for o in outs]) for k in ("values", "mask", "reason")} if outs else {}
         )
@@ -286,18 +322,60 @@ def compute_features(
     text_encoder: Encoder | None = None,
     image_encoder: Encoder | None = None,
     inputs: Collection[str] = (),
+    engine: EngineConfig | None = None,
 ) -> FeatureSet:
     """The FeatureSet of the workspace's records, from the cache when it holds one for these inputs.
 
     ``text_encoder`` / ``image_encoder`` may pass already constructed encoders (tests, notebooks) instead of
     building ``config.text_encoder`` / ``config.image_encoder`` from the registry. ``inputs`` names further
     model inputs (``finefake.features.inputs``) to attach; the pooled text, image and knowledge arrays are
-    always there.
+    always there. With a Ray ``engine`` the pooled text and image features and the encoder views are encoded
+    by Ray actor pools (``finefake.features.actors``) into the same cache; Ray is started or joined only when
+    something is left to encode.
     """
+    config = config or FeatureConfig()
+    if engine is None or not engine.is_ray:
+        return _compute_features(ws, config, text_encoder, image_encoder, inputs, lambda *args: None)
+    if text_encoder is not None or image_encoder is not None:
+        raise FinefakeError(
+            "--engine ray builds every encoder on its actors from the configuration (by name)"
+        )
+    cache = FeatureCache(ws.stage_dir("features"))
+    with ExitStack() as stack:
+        pools: list[Any] = []
+
+        def remote(name: str, options: dict[str, Any], modality: str) -> Remote:
+            """Encodes with ``name`` on Ray (``modality`` text, image or text_full: the token states' pass);
+            Ray starts on the first call, so a run served from the cache never starts it."""
+            options = _encoder_options(name, options, cache, "text" if modality == "text_full" else modality)
+
+            def run(inputs: list[Any], ranges: list[tuple[int, int]]) -> Iterator[dict[str, Any]]:
+                if not pools:
+                    from finefake.features.actors import RayEncoding
+
+                    pools.append(RayEncoding(stack.enter_context(ray_session(engine)), ws.root))
+                return pools[0].encode(
+                    name, options, modality, inputs, ranges, config.batch_size, max_tokens=config.max_tokens
+                )
+
+            return run
+
+        return _compute_features(ws, config, None, None, inputs, remote)
+
+
+def _compute_features(
+    ws: Workspace,
+    config: FeatureConfig,
+    text_encoder: Encoder | None,
+    image_encoder: Encoder | None,
+    inputs: Collection[str],
+    remote: Callable[[str, dict[str, Any], str], Remote | None],
+) -> FeatureSet:
+    """``compute_features`` with ``remote(name, options, modality)`` telling where an encoder runs (None:
+    here)."""
     from finefake.features.inputs import TEXT_GROUP, validate_inputs
 
     validate_inputs(inputs)
-    config = config or FeatureConfig()
     if config.knowledge not in KNOWLEDGE_METHODS:
         raise FinefakeError(f"knowledge must be one of {KNOWLEDGE_METHODS}, got {config.knowledge!r}")
     cache = FeatureCache(ws.stage_dir("features"))
@@ -341,10 +419,11 @@ def compute_features(
                 key = cache_key(print_, enc.name, enc.version)
                 part = None if config.force else cache.load_part(modality, enc.name, key, ids)
                 if part is None:
+                    where = remote(name, config.view_options.get(name, {}), modality)
                     part = (
-                        encode_texts(enc, items, config.batch_size)
+                        encode_texts(enc, items, config.batch_size, None, where)
                         if modality == "text"
-                        else encode_images(ws, enc, items, config.batch_size)
+                        else encode_images(ws, enc, items, config.batch_size, None, where)
                     )
                     cache.save_part(modality, enc.name, key, part)
                 view_parts[modality][name] = part
@@ -360,6 +439,7 @@ def compute_features(
             view_encoders=encoders,
             view_parts=view_parts,
             view_keys=view_keys,
+            text_remote=remote(config.text_encoder, config.text_options, "text_full"),
         )
 
     def staging(modality: str) -> Path:
@@ -390,12 +470,15 @@ def compute_features(
                     # the token states' pass gives the pooled vectors too: no second pass
                     from finefake.features.inputs import text_group
 
-                    arrays, _, _ = text_group(cache, text_enc, items, prints["text"], config)
+                    where = remote(config.text_encoder, config.text_options, "text_full")
+                    arrays, _, _ = text_group(cache, text_enc, items, prints["text"], config, where)
                     part = Part(ids, np.asarray(arrays["pooled"], np.float32), np.ones(len(ids), bool), {})
                 elif modality == "text":
-                    part = encode_texts(text_enc, items, config.batch_size, staging(modality))
+                    where = remote(config.text_encoder, config.text_options, "text")
+                    part = encode_texts(text_enc, items, config.batch_size, staging(modality), where)
                 elif modality == "image":
-                    part = encode_images(ws, image_enc, items, config.batch_size, staging(modality))
+                    where = remote(config.image_encoder, config.image_options, "image")
+                    part = encode_images(ws, image_enc, items, config.batch_size, staging(modality), where)
                 else:
                     part = _knowledge(items, config)
                 cache.save_part(modality, names[modality], keys[modality], part)

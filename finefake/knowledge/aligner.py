@@ -11,10 +11,12 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from finefake.console import track
+from finefake.engine import EngineConfig, ray_session
 from finefake.errors import FinefakeError
 from finefake.knowledge.linking.base import Candidate, Thresholds
 from finefake.knowledge.review import ReviewQueue, review_key
@@ -100,7 +102,8 @@ def make_fetcher(
     )
 
 
-def make_linker(ws: Workspace, config: AlignConfig, fetcher: KnowledgeFetcher) -> Any:
+def make_linker(ws: Workspace, config: AlignConfig, fetcher: KnowledgeFetcher | None) -> Any:
+    """The configured linker; ``fetcher`` gives TagMe its entity labels (the offline linkers need none)."""
     if config.linker == "local" and config.kb_path:
         from finefake.knowledge.linking.indexed import IndexedLinker
 
@@ -153,11 +156,28 @@ def attach_triples(record: dict[str, Any], fetcher: KnowledgeFetcher) -> None:
 
 
 def align(
-    ws: Workspace, config: AlignConfig, *, linker: Any = None, backend: SparqlBackend | None = None
+    ws: Workspace,
+    config: AlignConfig,
+    *,
+    linker: Any = None,
+    backend: SparqlBackend | None = None,
+    engine: EngineConfig | None = None,
 ) -> AlignReport:
-    """Link entities and attach one-hop triples for every cleaned item not aligned yet."""
+    """Link entities and attach one-hop triples for every cleaned item not aligned yet.
+
+    With a Ray ``engine`` the chunks are linked by a pool of linker actors (``finefake.knowledge.actors``);
+    everything after linking runs here in chunk order, so the records, triples and review queue are the local
+    engine's.
+    """
     t0 = time.perf_counter()
     ws.require("clean", "finefake clean")
+    on_ray = engine is not None and engine.is_ray
+    if on_ray:
+        from finefake.knowledge.actors import check_ray_linker
+
+        if linker is not None:
+            raise FinefakeError("--engine ray builds a linker on every actor from the configuration")
+        check_ray_linker(config.linker)
     thresholds = config.thresholds()
     if config.restart:
         shutil.rmtree(ws.stage_dir("aligned") / "data", ignore_errors=True)
@@ -172,18 +192,29 @@ def align(
             todo.append(item)
     fetcher = make_fetcher(ws, config, backend)
     queries_before = fetcher.queries_issued
-    linker = linker or make_linker(ws, config, fetcher)
+    if not on_ray:
+        linker = linker or make_linker(ws, config, fetcher)
     queue = ReviewQueue(ws)
     decided = queue.decisions()
     known = set(queue.entries()) | set(decided)
     qids_seen: set[str] = set()
     with (
+        ExitStack() as stack,
         ws.run("aligned", inputs=["clean"], config=asdict(config)) as manifest,
         ws.writer("aligned", "aligned_item", mode="append", shard_size=max(1, config.chunk_size)) as writer,
     ):
         chunks = list(_chunks(todo, max(1, config.chunk_size)))
-        for chunk in track(chunks, f"aligning {len(todo)} items", total=len(chunks)):
-            linked = linker.link_many([item["text"] for item in chunk])
+        texts = [[item["text"] for item in chunk] for chunk in chunks]
+        if on_ray and chunks:
+            from finefake.knowledge.actors import link_on_ray
+
+            ray = stack.enter_context(ray_session(engine))
+            linked_chunks: Iterator[list[list[Candidate]]] = link_on_ray(ray, str(ws.root), config, texts)
+            stack.callback(linked_chunks.close)  # the actors go before Ray does
+        else:
+            linked_chunks = (linker.link_many(chunk_texts) for chunk_texts in texts)
+        steps = zip(chunks, linked_chunks, strict=True)
+        for chunk, linked in track(steps, f"aligning {len(todo)} items", total=len(chunks)):
             records = [
                 _align_item(item, candidates, thresholds, decided, queue, known, report)
                 for item, candidates in zip(chunk, linked, strict=True)
