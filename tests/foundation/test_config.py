@@ -49,7 +49,10 @@ def test_valid_file_keeps_only_given_keys_with_their_types(tmp_path):
         ("clean:\n  stages: 3\n", "key 'stages': expected list of strings, got 3"),
         ("features:\n  transe: {lr: fast}\n", "section 'features.transe', key 'lr': expected number"),
         ("clean: 7\n", "section 'clean' must be a mapping of keys, got 7"),
-        ("bench:\n  seeds: 3\n", "unknown section 'bench' (known: crawl, clean, align, package, features, engine)"),
+        (
+            "bench:\n  seeds: 3\n",
+            "unknown section 'bench' (known: crawl, clean, align, package, features, engine)",
+        ),
     ],
 )
 def test_mistakes_are_named_with_section_key_and_type(tmp_path, text, expected):
