@@ -34,9 +34,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from clean_dedup import VOCAB  # noqa: E402 (the common-word vocabulary of the other clean benchmark)
+from clean_dedup import VOCAB, record  # noqa: E402 (the other clean benchmark's vocabulary and items)
 
-from finefake.ids import item_id  # noqa: E402
 from finefake.workspace import Workspace  # noqa: E402
 
 
@@ -51,7 +50,7 @@ def build(ws: Workspace, total: int, part: int, dup_rate: float, seed: int = 0) 
         n_dups = int(size * dup_rate)
         for _ in range(size - n_dups):
             words = rng.choices(VOCAB, k=rng.randint(100, 300))
-            records.append(_record(n, words))
+            records.append(record(n, words, []))
             originals.append((words, [records[-1]["id"]]))
             n += 1
         for _ in range(n_dups):
@@ -61,7 +60,7 @@ def build(ws: Workspace, total: int, part: int, dup_rate: float, seed: int = 0) 
             copy = list(words)
             for _ in range(rng.randint(1, 4)):
                 copy[rng.randrange(len(copy))] = rng.choice(VOCAB)
-            records.append(_record(n, copy))
+            records.append(record(n, copy, []))
             group.append(records[-1]["id"])
             n += 1
         rng.shuffle(records)
@@ -71,25 +70,6 @@ def build(ws: Workspace, total: int, part: int, dup_rate: float, seed: int = 0) 
             writer.write_many(records)
         groups += [group for _, group in originals if len(group) > 1]
     return groups
-
-
-def _record(n: int, words: list[str]) -> dict:
-    url = f"https://www.cnn.com/synthetic/{n}"
-    return {
-        "id": item_id("cnn", url=url),
-        "platform": "cnn",
-        "url": url,
-        "title": f"Story {n}",
-        "text": " ".join(words).capitalize() + ".",
-        "authors": [],
-        "published": None,
-        "images": [],
-        "comments": [],
-        "fact_check": None,
-        "topic": "politics",
-        "fetched_at": "2024-01-01T00:00:00Z",
-        "metadata": {},
-    }
 
 
 def _tree_rss(root: int) -> int:
