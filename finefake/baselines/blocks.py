@@ -7,6 +7,8 @@
 * ``TextCNN``: 1-d convolutions of several widths over a token sequence, max-pooled over time (Kim, 2014) --
   SAFE, EANN, MDFEND and M3FEND experts.
 * ``AttentionPooling``: a learned masked softmax pooling of a sequence (MDFEND's gate input, KAN).
+* ``DomainEmbedding``: a learned vector per domain id, where an id no training row had reads as the mean of the
+  trained ones (MDFEND's and M3FEND's domain embeddings, in adaptation settings whose target domain is unseen).
 * ``MoEGate``: a softmax gate over experts from a domain embedding and a pooled text (MDFEND, M3FEND, MMFND's
   PLE).
 * ``mlp``: Linear -> (BatchNorm) -> ReLU -> Dropout stacks.
@@ -156,6 +158,42 @@ def masked_max(x: torch.Tensor, mask: torch.Tensor, dim: int = 1) -> torch.Tenso
     return torch.where(mask.any(dim, keepdim=True), top, torch.zeros_like(top))
 
 
+class DomainEmbedding(nn.Module):
+    """One learned vector per domain id; an id that no training row had reads as the mean of the trained ones.
+
+    Why: in a domain-adaptation setting the target's domain (a topic or platform held out of the source) has
+    no training rows, so a plain ``nn.Embedding`` row for it stays at its random initialisation, an input the
+    network downstream (a domain gate) never saw: on the planted-shift data (real encoders) it sent M3FEND's
+    gate to an expert mixture no training row had, and one seed's predictions to one class. The mean of
+    the trained domains is the embedding of "a domain like the training ones", the same stance the word
+    vocabulary takes with its unknown id. ``mark_trained`` is called with the training rows' ids before
+    training (the ids of the validation and target rows never count); the flags are a buffer, so a
+    checkpoint carries them. Before any id is marked, every row is its own vector (a plain embedding).
+    """
+
+    def __init__(self, n_domains: int, dim: int):
+        super().__init__()
+        self.table = nn.Embedding(n_domains, dim)
+        self.register_buffer("trained", torch.zeros(n_domains, dtype=torch.bool))
+
+    def mark_trained(self, ids: Any) -> None:
+        """Flag the domain ids that training rows carry."""
+        ids = torch.as_tensor(np.unique(np.asarray(ids)), dtype=torch.long, device=self.trained.device)
+        self.trained[ids] = True
+
+    @property
+    def weight(self) -> torch.Tensor:
+        """The effective table ``(n_domains, dim)``: trained rows as learned, the others their mean."""
+        table = self.table.weight
+        if not bool(self.trained.any()) or bool(self.trained.all()):
+            return table
+        mean = table[self.trained].mean(dim=0, keepdim=True)
+        return torch.where(self.trained.unsqueeze(1), table, mean)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.weight[ids]
+
+
 class MoEGate(nn.Module):
     """Softmax weights over ``n_experts`` from ``[domain embedding ; pooled input]`` (MDFEND's domain gate).
 
@@ -165,7 +203,7 @@ class MoEGate(nn.Module):
 
     def __init__(self, d_input: int, n_experts: int, n_domains: int, d_domain: int, hidden: int):
         super().__init__()
-        self.domain = nn.Embedding(n_domains, d_domain) if n_domains else None
+        self.domain = DomainEmbedding(n_domains, d_domain) if n_domains else None
         d_in = d_input + (d_domain if n_domains else 0)
         self.net = nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Linear(hidden, n_experts))
 

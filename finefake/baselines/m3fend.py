@@ -29,7 +29,11 @@ Deviations, and why:
 * Domains: Weibo21's / the English dataset's domains become one of FineFake's domain kinds (``domain``:
   topic by default). A domain without training rows (a target topic in topic adaptation) has no memory:
   it is left out of the general-domain attention, so its items are read against the memories of the
-  training domains (the paper's answer to items of unknown domain). Its own domain embedding is untrained.
+  training domains (the paper's answer to items of unknown domain). Its own domain embedding, which no
+  training row moved from its random initialisation, reads as the mean of the trained domains' embeddings
+  (``blocks.DomainEmbedding``): on the planted-shift data (real encoders, ``perf/domain_shift.py``) the raw
+  row sent the gate to an expert mixture no training row had, and one seed of three predicted one class on
+  the whole target.
 * The LNN weight: the official code builds it as ``Parameter(...).unsqueeze(0)``, which is a plain tensor,
   so it is never registered, saved or trained; here it is a trained parameter (the paper trains it).
 * Emotion and style inputs: the paper's 38 x 5 English emotion features (content, comments, gap) and 32 style
@@ -129,7 +133,7 @@ class M3fend(TorchModel):
         import torch
         from torch import nn
 
-        from finefake.baselines.blocks import AttentionPooling, TextCNN, mlp
+        from finefake.baselines.blocks import AttentionPooling, DomainEmbedding, TextCNN, mlp
 
         check_domain_kind(self.domain)
         d, d_emo, d_sty = spec.dim("text_tokens"), spec.dim("emotion"), spec.dim("style")
@@ -167,7 +171,7 @@ class M3fend(TorchModel):
                 self.pool = AttentionPooling(d)
                 self.topic_fc = nn.Linear(d_feature, d_feature, bias=False)
                 self.domain_fc = nn.Linear(d_feature, d_feature, bias=False)
-                self.domain_embedding = nn.Embedding(n_domains, d)
+                self.domain_embedding = DomainEmbedding(n_domains, d)
                 self.gate = nn.Sequential(
                     nn.Linear(2 * d, gate_hidden), nn.ReLU(), nn.Linear(gate_hidden, lnn_dim)
                 )
@@ -255,6 +259,7 @@ class M3fend(TorchModel):
             centres = KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit(f).cluster_centers_
             memory[dom] = centres[np.arange(self.memory_slots) % k]
             net.has_memory[int(dom)] = True
+        net.domain_embedding.mark_trained(domains)
         net.memory.copy_(torch.from_numpy(memory))
         self.memory_init_ = {"rows": len(rows), "domains": sorted(int(d) for d in np.unique(domains))}
 

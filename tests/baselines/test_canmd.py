@@ -66,6 +66,24 @@ def test_the_estimated_label_shift_follows_the_target(label_shift):
     assert per_class[1] > per_class[0]
 
 
+def test_the_source_stage_trains_until_the_source_validation_loss_stops_falling():
+    """The paper's 5 source epochs fine-tune a pretrained encoder; CANMD's from-scratch MLP trains until its
+    source-validation loss has not fallen for ``patience`` epochs (at most ``epochs``); adaptation keeps 5."""
+    b = input_batches(n=400, seed=2, signal="text")
+    b = {k: v.restricted(Canmd.inputs) for k, v in b.items()}
+    model = get_model("canmd", hidden=32).fit(b["train"], b["validation"], b["target"])
+    assert (model.epochs, model.patience, model.adapt_epochs) == (50, 5, 5)
+    source = model.fit_info()["source_stage"]
+    losses = [h["val_loss"] for h in source["history"]]
+    assert len(losses) > 5
+    if source["stopped_early_at"] is not None:  # stopped exactly ``patience`` epochs after the lowest loss
+        assert len(losses) - 1 - int(np.argmin(losses)) == model.patience
+    else:
+        assert len(losses) == model.epochs
+    assert len(model.fit_info()["adaptation_stage"]["history"]) == 5
+    assert model.patience == 5  # restored after the adaptation stage ran without early stopping
+
+
 def test_target_labels_never_reach_training():
     b = _label_shifted()
     honest = make(seed=1).fit(b["train"], b["validation"], b["target"]).predict_proba(b["test"])

@@ -105,3 +105,10 @@ def test_memory_starts_from_kmeans_of_training_rows_only():
     assert float(model.net_.memory[6:].abs().sum()) == 0.0
     proba = model.predict_proba(target)  # unseen domains read the training domains' memories
     assert np.all(np.isfinite(proba))
+    # ... and their own domain embedding is the mean of the trained ones, not an untrained row
+    embedding = model.net_.domain_embedding
+    assert embedding.trained.tolist() == has
+    trained_mean = embedding.table.weight[:6].mean(dim=0)
+    for unseen in (6, 7):
+        torch.testing.assert_close(embedding(torch.tensor([unseen]))[0], trained_mean)
+    torch.testing.assert_close(embedding(torch.tensor([2]))[0], embedding.table.weight[2])

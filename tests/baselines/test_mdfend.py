@@ -53,3 +53,27 @@ def test_gate_weights_depend_on_the_domain():
     assert torch.allclose(gates[0].sum(1), torch.ones(4))
     assert not torch.allclose(gates[0], gates[1])
     assert model.fit_info()["training"]["selected_on"] == "source validation macro_f1"
+
+
+def test_an_unseen_target_domain_gates_like_the_mean_trained_domain():
+    """A target platform no training row has must not feed the gate its random initial embedding."""
+    model = make(domain="platform", epochs=2)
+    full = batches_for(model)
+    train = full["train"].subset(np.flatnonzero(full["train"].domain_platform < 6))
+    target = full["target"].subset(np.flatnonzero(full["target"].domain_platform >= 6))
+    model.fit(train, full["validation"], target)
+    domain = model.net_.gate.domain
+    assert domain.trained.tolist() == [True] * 6 + [False] * 2  # validation and target ids never count
+    mean = domain.table.weight[:6].mean(dim=0)
+    assert not torch.allclose(domain.table.weight[6], mean)  # the raw row is still its initialisation
+    torch.testing.assert_close(domain(torch.tensor([6, 7])), mean.expand(2, -1))
+    torch.testing.assert_close(domain(torch.tensor([3]))[0], domain.table.weight[3])
+    x = {
+        "text_tokens": torch.from_numpy(np.asarray(target.text_tokens, dtype=np.float32)[:4]),
+        "text_tokens_mask": torch.from_numpy(target.text_tokens_mask[:4]),
+    }
+    with torch.no_grad():
+        gates = [
+            model.forward(model.net_, {**x, "domain_platform": torch.full((4,), d)})["gate"] for d in (6, 7)
+        ]
+    torch.testing.assert_close(gates[0], gates[1])  # both unseen platforms read the same embedding

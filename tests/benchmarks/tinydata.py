@@ -90,6 +90,7 @@ def attach_token_inputs(
     max_tokens: int = 128,
     vocab: int = 4096,
     seed: int = 0,
+    pooled_text: bool = False,
 ) -> FeatureSet:
     """``features`` with the token-level inputs filled in the way ``finefake.features.inputs`` fills them:
     ``text_tokens`` (+ mask), ``token_ids`` with ``tables["embedding_table"]`` (what the harness turns into
@@ -101,6 +102,10 @@ def attach_token_inputs(
     ``max_tokens`` keeps the first words as the real encoder keeps the first wordpieces; the synthetic texts
     have at most ~125 words, so 128 keeps every cue. Emotion and style are the project's own cheap
     extractors (``lexicon_scores``, ``style_cues``), exactly what ``finefake features --inputs`` computes.
+
+    ``pooled_text`` replaces ``features.text`` by the L2-normalised mean of each row's token states, the
+    relation the real text encoder's pooled vector has to its token states (MiniLM's masked mean pooling), so
+    that a model reading ``text`` and one reading ``text_tokens`` see the same words through the same vectors.
     """
     from finefake.features.style import style_cues
     from finefake.stats.emotion import EMOTIONS, lexicon_scores, tokens
@@ -125,4 +130,8 @@ def attach_token_inputs(
         style=np.stack([style_cues(t) for t in texts]),
     )
     features.tables["embedding_table"] = table
+    if pooled_text:
+        pooled = states.astype(np.float32).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        features.text = pooled
     return features
