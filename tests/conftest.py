@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -12,6 +13,10 @@ from finefake.workspace import Workspace
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# LLM responses of the tests go to a cache of their own, never the user's (issue 30)
+os.environ.setdefault(
+    "FINEFAKE_LLM_CACHE", os.path.join(tempfile.mkdtemp(prefix="finefake-llm-cache-"), "responses.sqlite")
+)
 
 
 @pytest.fixture

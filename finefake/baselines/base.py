@@ -39,6 +39,16 @@ INPUTS: dict[str, tuple[str, ...]] = {
     "style": ("style",),
     "text_views": (),
     "image_views": ("image_mask",),
+    # LLM-era detectors (issue 30): the item's text as a string, and ARG's LLM rationales (token states of
+    # the two perspectives' rationales and the LLM's judgement in each: 0 fake, 1 real, 2 other)
+    "content": ("content",),
+    "rationales": (
+        "rationale_td_tokens",
+        "rationale_td_mask",
+        "rationale_cs_tokens",
+        "rationale_cs_mask",
+        "rationale_judgement",
+    ),
 }
 VIEW_PREFIXES = {"text_views": "text_view:", "image_views": "image_view:"}
 _FIELD_INPUT: dict[str, str] = {}

@@ -31,6 +31,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "finefake.baselines.kan",
     "finefake.baselines.kdcn",
     "finefake.baselines.comparenet",
+    "finefake.baselines.llm_prompt",
+    "finefake.baselines.arg",
 )
 _REGISTRY: dict[str, type[Model]] = {}
 _loaded = False

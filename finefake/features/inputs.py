@@ -54,6 +54,8 @@ EXTRA_INPUTS: tuple[str, ...] = (
     "style",
     "text_views",
     "image_views",
+    "content",
+    "rationales",
 )
 TEXT_GROUP = frozenset({"text_tokens", "word_ids", "sentences"})
 ENCODE_CHUNK = 256
@@ -309,6 +311,14 @@ def attach_inputs(
             )
     if wanted & {"text_views", "image_views"}:
         meta["shared_space"] = shared_pairs(view_encoders["text"], view_encoders["image"])
+    if "content" in wanted:  # the text itself, for prompted LLMs (issue 30)
+        inputs["content"] = np.asarray([i.text for i in items], dtype=object)
+        keys["content"] = prints["text"]
+    if "rationales" in wanted:  # ARG's LLM rationales (issue 30)
+        from finefake.features.rationales import rationale_inputs
+
+        arrays, keys["rationales"] = rationale_inputs(cache, text_encoder, items, prints["text"], config)
+        inputs.update(arrays)
     features.inputs.update(inputs)
     features.tables.update(tables)
     previous = features.meta.get("inputs", {})

@@ -60,6 +60,7 @@ class FeatureConfig:
     image_views: list[str] = field(default_factory=list)  # further image encoders
     view_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per view encoder name
     emotion_model: str | None = None  # local folder of a transformers emotion model (default: the lexicon)
+    llm: Any = None  # finefake.llm.client.LLMSettings for the ``rationales`` input (None: the local default)
 
 
 @dataclass

@@ -9,12 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from benchmarks.tinydata import gaussian_shift_features
+from llm.tiny import tiny_llm_folder
 
 from baselines.allinputs import input_batches
 from finefake.baselines import get_model, list_models
 from finefake.baselines.base import INPUTS, Batch, RowView
 from finefake.baselines.registry import model_class
 from finefake.benchmarks.metrics import classification_report
+
+TINY_LLM = tiny_llm_folder()
 
 #: Small-but-real settings per model (the library defaults are the papers' and train for far longer).
 FAST = {
@@ -37,7 +40,15 @@ FAST = {
     "kdcn": {"feature_dim": 32, "epochs": 10, "batch_size": 32},
     "comparenet": {"hidden": 16, "n_topics": 4, "lda_max_iter": 3, "epochs": 8},
     "mvae": {"epochs": 20, "patience": 0, "batch_size": 32, "lstm_hidden": 8, "image_hidden": 32, "lr": 3e-3},
+    # issue 30: the prompted LLMs on a tiny random Llama (same client code as SmolLM2; tests/llm/tiny.py)
+    "llm-zero": {"llm_model": str(TINY_LLM), "batch_size": 32},
+    "llm-few": {"llm_model": str(TINY_LLM), "batch_size": 32, "shots_per_class": 1, "shot_chars": 60},
+    "arg": {"epochs": 8, "mlp_hidden": 16, "lr": 3e-3, "batch_size": 32},
+    "arg-d": {"epochs": 8, "mlp_hidden": 16, "lr": 3e-3, "batch_size": 32, "heads": 2},
 }  # fmt: skip
+#: Prompted LLMs learn nothing from training labels (llm-few reads a few shots): a planted signal in random
+#: features is not theirs to find; their quality is measured by the benchmark on real text.
+UNTRAINED = {"llm-zero", "llm-few"}
 #: The input that carries the planted label for the floor test (MVAE's KL term keeps a few label words out
 #: of its latent, see its docstring; the image carries the signal for it).
 SIGNAL = {"mvae": "image"}
@@ -126,6 +137,8 @@ def test_declared_inputs_only(name):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_beats_the_majority_floor_on_a_planted_signal(name):
+    if name in UNTRAINED:
+        pytest.skip("a prompted LLM is not trained on the planted features")
     b = batches(name, signal=SIGNAL.get(name, "text"), n=300)
     test_y = b["test"].y
     floor = build("majority").fit(b["train"])

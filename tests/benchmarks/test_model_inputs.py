@@ -46,6 +46,13 @@ def attach_inputs(features, records):
             "style": rng.normal(size=(n, 11)).astype(np.float32),
             "text_view:tiny": features.text,
             "image_view:tiny": features.image,
+            # issue 30: the item texts (prompted LLMs) and ARG's rationales
+            "content": np.asarray([r["title"] + "\n" + r["text"] for r in records], dtype=object),
+            "rationale_td_tokens": (rng.normal(size=(n, L, D)) * mask[..., None]).astype(np.float16),
+            "rationale_td_mask": mask,
+            "rationale_cs_tokens": (rng.normal(size=(n, L, D)) * mask[..., None]).astype(np.float16),
+            "rationale_cs_mask": mask,
+            "rationale_judgement": rng.integers(0, 3, (n, 2)),
         }
     )
     features.tables["embedding_table"] = rng.normal(size=(VOCAB, D)).astype(np.float32)
