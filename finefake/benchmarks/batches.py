@@ -99,6 +99,8 @@ def setting_batches(
         "entities": INPUTS["entities"],
         "emotion": ("emotion",),
         "style": ("style",),
+        "content": ("content",),  # issue 30: prompted LLMs
+        "rationales": INPUTS["rationales"],  # issue 30: ARG's LLM rationales
     }
     for name, arrays in needs.items():
         if name in declared:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION, engine_config
+from finefake.cli.llm_options import LLM_ENDPOINT_OPTION, LLM_MODEL_OPTION
 from finefake.console import console
 from finefake.engine import EngineConfig
 
@@ -76,6 +77,7 @@ def _load_features(
     features_dir: Path | None,
     inputs: set[str] | None = None,
     engine: EngineConfig | None = None,
+    llm=None,
 ):
     from finefake.errors import FinefakeError
     from finefake.features.featureset import FeatureSet
@@ -96,7 +98,7 @@ def _load_features(
 
     # the inputs the chosen models declare that are not cached yet are computed now (with progress bars)
     return compute_features(
-        get_context(ctx).workspace, FeatureConfig(), inputs=sorted(inputs or ()), engine=engine
+        get_context(ctx).workspace, FeatureConfig(llm=llm), inputs=sorted(inputs or ()), engine=engine
     )
 
 
@@ -129,6 +131,8 @@ def run_task(
     splits_file: Path | None = None,
     engine: EngineConfig | None = None,
     cpus_per_run: float | None = None,
+    llm_endpoint: str | None = None,
+    llm_model: str | None = None,
 ) -> None:
     from finefake.benchmarks.reports import write_overview
     from finefake.benchmarks.runner import BenchConfig, RunResources, run_benchmark
@@ -147,8 +151,13 @@ def run_task(
 
     records = list(ws.read("records"))
     dataset = dataset_of(records)
-    features = _load_features(ctx, features_dir, required_inputs(model_names), engine)
-    hparams = _model_overrides(model_names, epochs=epochs, device=device)
+    from finefake.cli.llm_options import llm_overrides, llm_settings
+
+    llm = llm_settings(llm_endpoint, llm_model)
+    features = _load_features(ctx, features_dir, required_inputs(model_names), engine, llm)
+    hparams = _model_overrides(
+        model_names, epochs=epochs, device=device, **llm_overrides(llm_endpoint, llm_model)
+    )
     definitions: dict = {}
     if dataset == FINEFAKE:
         items = ItemTable.from_records(records)
@@ -248,6 +257,8 @@ def _make_command(task: str, help_text: str):
             "num_threads, else 1]; with --device cuda (or auto on a cluster with GPUs) each run also reserves "
             "one GPU.",
         ),
+        llm_endpoint: str | None = LLM_ENDPOINT_OPTION,
+        llm_model: str | None = LLM_MODEL_OPTION,
     ) -> None:
         if device is not None and device not in ("auto", "cpu") and not device.startswith("cuda"):
             raise typer.BadParameter(f"--device must be auto, cpu or cuda[:N], not {device!r}")
@@ -265,6 +276,8 @@ def _make_command(task: str, help_text: str):
             splits,
             engine_config(ctx, engine, ray_address),
             cpus_per_run,
+            llm_endpoint,
+            llm_model,
         )
 
     command.__doc__ = (
@@ -283,3 +296,13 @@ for _task, _help in {**TASK_HELP, **_spec_task_help()}.items():
 
 def register(app: typer.Typer) -> None:
     app.add_typer(bench_app, name="bench")
+
+
+def _register_style_robustness() -> None:
+    """``bench style-robustness`` (issue 30; its own module)."""
+    from finefake.cli.bench_style import style_robustness
+
+    bench_app.command("style-robustness")(style_robustness)
+
+
+_register_style_robustness()

@@ -177,7 +177,8 @@ class LocalClient(LLMClient):
         tokenizer, model = self._load()
         enc = self._encode(prompts)
         with torch.inference_mode():
-            logits = model(**enc).logits[:, -1, :].float()
+            # only the last position's logits: the full (batch, length, vocabulary) tensor is hundreds of MB
+            logits = model(**enc, logits_to_keep=1).logits[:, -1, :].float()
         logprobs = torch.log_softmax(logits, dim=-1).cpu().numpy()
         self.count(calls=1, prompt_tokens=int(enc["attention_mask"].sum()))
         token_sets = self.choice_token_sets(choices)
