@@ -43,8 +43,8 @@ FAST = {
     # issue 30: the prompted LLMs on a tiny random Llama (same client code as SmolLM2; tests/llm/tiny.py)
     "llm-zero": {"llm_model": str(TINY_LLM), "batch_size": 32},
     "llm-few": {"llm_model": str(TINY_LLM), "batch_size": 32, "shots_per_class": 1, "shot_chars": 60},
-    "arg": {"epochs": 8, "mlp_hidden": 16, "lr": 3e-3, "batch_size": 32},
-    "arg-d": {"epochs": 8, "mlp_hidden": 16, "lr": 3e-3, "batch_size": 32, "heads": 2},
+    "arg": {"epochs": 3, "mlp_hidden": 16, "lr": 3e-3, "batch_size": 32},
+    "arg-d": {"epochs": 3, "mlp_hidden": 16, "lr": 3e-3, "batch_size": 32, "heads": 2},
 }  # fmt: skip
 #: Prompted LLMs learn nothing from training labels (llm-few reads a few shots): a planted signal in random
 #: features is not theirs to find; their quality is measured by the benchmark on real text.
