@@ -94,7 +94,7 @@ def server(args: argparse.Namespace, folder: Path) -> None:
     reference = None
     for inflight in (1, 4, 8):
         handler = ChatHandler(latency=args.latency)
-        httpd = HTTPServer(host="127.0.0.1")
+        httpd = HTTPServer(host="127.0.0.1", threaded=True)
         httpd.expect_request("/v1/chat/completions").respond_with_handler(handler)
         httpd.start()
         try:

@@ -57,12 +57,19 @@ def test_label_probabilities_from_top_logprobs_and_the_cache(httpserver, chat, t
     assert len(chat.seen) == 9
 
 
-def test_requests_in_flight_are_bounded_and_order_is_kept(httpserver, tmp_path):
+def test_requests_in_flight_are_bounded_and_order_is_kept(tmp_path):
+    from pytest_httpserver import HTTPServer
+
     handler = ChatHandler(latency=0.05)
-    httpserver.expect_request("/v1/chat/completions").respond_with_handler(handler)
-    c = client(httpserver, tmp_path, concurrency=4)
-    texts = [f"item {i} shocking" if i % 3 == 0 else f"item {i}" for i in range(16)]
-    out = c.generate(prompts(*texts), max_tokens=8, tag="g@v1")
+    server = HTTPServer(host="127.0.0.1", threaded=True)  # serves requests in parallel, like vLLM
+    server.expect_request("/v1/chat/completions").respond_with_handler(handler)
+    server.start()
+    try:
+        c = client(server, tmp_path, concurrency=4)
+        texts = [f"item {i} shocking" if i % 3 == 0 else f"item {i}" for i in range(16)]
+        out = c.generate(prompts(*texts), max_tokens=8, tag="g@v1")
+    finally:
+        server.stop()
     assert 1 < handler.max_in_flight <= 4
     assert [o.split(". ", 1)[1].split()[:2] for o in out] == [t.split()[:2] for t in texts]
 
