@@ -131,7 +131,7 @@ class LocalClient(LLMClient):
             tokenizer.padding_side = "left"
             if tokenizer.pad_token is None:
                 tokenizer.pad_token = tokenizer.eos_token
-            model = AutoModelForCausalLM.from_pretrained(folder, torch_dtype=torch.float32)
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
             model.to(self.device).eval()
             self._tokenizer, self._model = tokenizer, model
         return self._tokenizer, self._model
