@@ -28,8 +28,11 @@ def _metrics(out):
     return {r["model"]: r["metrics"]["macro_f1"]["mean"] for r in results["results"]}
 
 
-def test_bench_binary_with_the_prompted_llms_on_a_server_and_from_the_cache(workspace, served, tmp_path):
+def test_bench_binary_with_the_prompted_llms_on_a_server_and_from_the_cache(
+    workspace, served, tmp_path, monkeypatch
+):
     handler, url = served
+    monkeypatch.setenv("FINEFAKE_LLM_API_KEY", "sk-e2e-secret-42")
     write_synthetic(workspace, 40, seed=5)
     args = ["-w", str(workspace.root), "bench", "binary", "--models", "llm-zero,llm-few", "--seeds", "2"]
     args += ["--llm-endpoint", url, "--llm-model", "test-model"]
@@ -41,7 +44,10 @@ def test_bench_binary_with_the_prompted_llms_on_a_server_and_from_the_cache(work
     llm = run["fit_info"]["llm"]
     assert llm["model"] == "server:test-model" and llm["modality"] == "text" and len(llm["shots"]) == 4
     assert llm["usage"]["calls"] + llm["usage"]["cached"] == run["sizes"]["test"]
-    assert run["params"]["llm_endpoint"] == url and "api_key" not in json.dumps(run["params"]).lower()
+    assert run["params"]["llm_endpoint"] == url
+    assert handler.seen[0]["headers"]["Authorization"] == "Bearer sk-e2e-secret-42"
+    assert not any(b"sk-e2e-secret-42" in p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert "sk-e2e-secret-42" not in first.output
     again = CliRunner().invoke(app, args + ["--out", str(tmp_path / "b")])
     assert again.exit_code == 0, again.output
     assert len(handler.seen) == calls  # every answer from the response cache
