@@ -21,7 +21,8 @@ GGUF file for another local model) or any OpenAI-compatible server (``backend="s
 version, model, prompt), so a rerun costs no model calls; the calls, cached answers and tokens are in the
 run's ``fit_info["llm"]``.
 
-Published numbers (Hu et al. 2024, Table 2, as we read it -- check against the paper before citing):
+Published numbers (Hu et al. 2024, Table 2; recalled, NOT re-checked in this session -- the paper's text is
+not among /work/shared/papers; verify before citing):
 GPT-3.5-turbo on their English GossipCop split, zero-shot macro F1 0.702 / accuracy 0.813 and few-shot
 macro F1 0.719 / accuracy 0.785; the fine-tuned BERT baseline 0.765 / 0.862. The FineFake paper reports no
 LLM detector.

@@ -163,6 +163,9 @@ def run_style_robustness(ws: Workspace, config: StyleConfig, *, split: Any = Non
     folder = Path(config.out) / "style-robustness"
     path = atomic_write_json(folder / "results.json", results)
     atomic_write_text(folder / "table.md", style_table(results))
+    from finefake.llm.prompts import templates_markdown
+
+    atomic_write_text(folder / "prompts.md", templates_markdown())  # the prompts, as harnesses show them
     return path
 
 

@@ -87,4 +87,5 @@ def test_style_robustness_shows_each_models_drop(workspace, served, tmp_path):
     changed = [r for r in restyled if r["text"] != originals[r["id"]]["text"]]
     assert len(changed) == results["test_items"]  # only the test items are rewritten
     table = (tmp_path / "style-robustness" / "table.md").read_text()
+    assert "restyle@v1" in (tmp_path / "style-robustness" / "prompts.md").read_text()
     assert "| logreg |" in table and "tabloid (drop)" in table and "mean drop" in table
