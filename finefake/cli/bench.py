@@ -162,7 +162,7 @@ def run_task(
         console.print(f"split: the published split {Path(splits_file).resolve()}")
     elif split_seed is None and split_seeds is None:
         if dataset == FINEFAKE or (ws.root / "records" / "splits.json").is_file():
-            splits = [official_split(ws.root)]
+            splits = [official_split(ws.root, ids=[str(r["id"]) for r in records])]
             console.print(f"split: the official split {Path(splits[0].path).resolve()}")
         else:  # the spec's own split (the release's split field, or stratified ratios with seed 0)
             splits = [BenchSplit.resplit(0)]

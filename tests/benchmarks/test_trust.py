@@ -39,28 +39,43 @@ def _calls(monkeypatch) -> list[tuple]:
     return calls
 
 
-def test_relabelled_items_are_never_answered_with_old_results(data, tmp_path):
+def _superseded(out, task):
+    return sorted((out / task / "superseded").rglob("seed-*.json"))
+
+
+def test_relabelled_items_are_never_answered_with_old_results(data, tmp_path, monkeypatch, caplog):
     features, items = data
     config = BenchConfig(["binary"], ["logreg"], seeds=[0], out=tmp_path)
     run_benchmark(features, items, config)
+    old = json.loads(
+        (tmp_path / "binary" / "runs" / "logreg" / "all" / "split-0" / "seed-0.json").read_text()
+    )
+    calls = _calls(monkeypatch)
     relabelled = replace(items, label=np.where(np.arange(len(items)) % 3 == 0, 1 - items.label, items.label))
-    with pytest.raises(FinefakeError, match="other data"):
-        run_benchmark(features, relabelled, config)
-    # the same for moved domains (platform groups) on an adaptation task
+    run_benchmark(features, relabelled, config)  # recomputed, the old run kept aside, the change named
+    assert calls == [("binary", "all", "logreg", 0)]
+    assert "labels" in caplog.text and "superseded" in caplog.text  # (a re-split: rows also move)
+    (kept,) = _superseded(tmp_path, "binary")
+    assert json.loads(kept.read_text())["run_key"] == old["run_key"]
+    where = ("runs", "logreg", "all", "split-0", "seed-0.json")
+    assert kept.relative_to(tmp_path / "binary" / "superseded").parts[1:] == where
+    # the same for moved domains (platform groups) on an adaptation task: only the settings they touch
     run_benchmark(features, items, replace(config, tasks=["platform-da"]))
     moved = replace(items, platform_group=np.roll(items.platform_group, 1))
-    with pytest.raises(FinefakeError, match="other data"):
-        run_benchmark(features, moved, replace(config, tasks=["platform-da"]))
+    caplog.clear()
+    run_benchmark(features, moved, replace(config, tasks=["platform-da"]))
+    assert "topics or platform groups" in caplog.text and _superseded(tmp_path, "platform-da")
 
 
-def test_every_feature_row_is_part_of_the_key(data, tmp_path):
+def test_every_feature_row_is_part_of_the_key(data, tmp_path, monkeypatch, caplog):
     features, items = data
     config = BenchConfig(["binary"], ["logreg"], seeds=[0], out=tmp_path)
     run_benchmark(features, items, config)
     late = replace(features, text=features.text.copy())
     late.text[100:] = 0.0  # rows past the first 64
-    with pytest.raises(FinefakeError, match="other data"):
-        run_benchmark(late, items, config)
+    calls = _calls(monkeypatch)
+    run_benchmark(late, items, config)
+    assert calls and "feature content changed" in caplog.text and "labels" not in caplog.text
 
 
 def test_resume_ignores_volatile_feature_metadata(data, tmp_path, monkeypatch):
