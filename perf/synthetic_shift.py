@@ -69,9 +69,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--keep", type=Path, default=None, help="Keep the workspace (and its features) here.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        ws = Workspace(Path(tmp) / "ws")
+        ws = Workspace(args.keep or Path(tmp) / "ws")
         write_synthetic(ws, args.items, seed=args.seed)
         rows = measure(ws)
     print("setting | n target | logreg target acc | target majority | margin | predicted classes")

@@ -68,6 +68,9 @@ class BenchConfig:
     #: tasks not listed here are the built-in FineFake tasks.
     definitions: dict[str, Any] = field(default_factory=dict)
     hparams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Tasks whose spec and settings are made elsewhere (cross-dataset tasks, ``finefake.benchmarks.cross``:
+    #: objects with ``spec``, ``settings``, ``dataset`` and ``spec_hash``); the split does not cut them.
+    prepared: dict[str, Any] = field(default_factory=dict)
 
 
 def feature_row_digests(features: FeatureSet) -> list[bytes]:
@@ -332,7 +335,7 @@ def run_benchmark(
             result = json.loads(job.path.read_text(encoding="utf-8"))
             result["split_tag"] = job.split.tag
             runs.setdefault((job.model, job.setting.name), []).append(result)
-        definition = config.definitions.get(task_name)
+        definition = config.definitions.get(task_name) or config.prepared.get(task_name)
         paths[task_name] = write_task_reports(
             out,
             specs_by_task[task_name],
@@ -350,6 +353,8 @@ def _task_settings(
 ) -> tuple[TaskSpec, list[Setting]]:
     """A task's spec and settings under ``split``: from its definition (tasks as data) or the built-in
     FineFake task."""
+    if task_name in config.prepared:
+        return config.prepared[task_name].spec, config.prepared[task_name].settings
     definition = config.definitions.get(task_name)
     if definition is None:
         return get_task(task_name), build_settings(task_name, items, split=split)
@@ -368,6 +373,9 @@ def _task_settings(
 
 def _spec_key(task_name: str, config: BenchConfig) -> dict[str, Any]:
     """What identifies a data-defined task in run keys and provenance (nothing for built-in tasks)."""
+    prepared = config.prepared.get(task_name)
+    if prepared is not None:
+        return {"dataset": prepared.dataset, "task_spec_hash": prepared.spec_hash}
     definition = config.definitions.get(task_name)
     if definition is None:
         return {}

@@ -120,6 +120,8 @@ class ItemTable:
     duplicate_cluster: list[str | None]
     #: The platform of each item (a re-split stratifies by (label, platform) like ``finefake package``).
     platform: np.ndarray | None = None
+    #: Publication time of each item (ISO 8601 or None): what temporal tasks cut by.
+    published: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -127,7 +129,7 @@ class ItemTable:
     @classmethod
     def from_records(cls, records: Iterable[dict[str, Any]]) -> ItemTable:
         """Read the fields from ``record`` dicts; a missing or bad field raises naming the item and field."""
-        keys = ("id", "label", "fine", "topic", "group", "cluster", "platform")
+        keys = ("id", "label", "fine", "topic", "group", "cluster", "platform", "published")
         rows: dict[str, list[Any]] = {k: [] for k in keys}
         for record in records:
             item = record.get("id", "<no id>")
@@ -143,6 +145,7 @@ class ItemTable:
             rows["group"].append(str(record["platform_group"]))
             rows["cluster"].append(record.get("duplicate_cluster"))
             rows["platform"].append(str(record.get("platform")))
+            rows["published"].append(record.get("published"))
         return cls(
             rows["id"],
             np.asarray(rows["label"], dtype=np.int64),
@@ -151,6 +154,7 @@ class ItemTable:
             np.asarray(rows["group"], dtype=object),
             rows["cluster"],
             np.asarray(rows["platform"], dtype=object),
+            np.asarray(rows["published"], dtype=object),
         )
 
     def aligned_to(self, features: FeatureSet) -> ItemTable:
@@ -164,6 +168,7 @@ class ItemTable:
             self.platform_group[rows],
             [self.duplicate_cluster[i] for i in rows],
             None if self.platform is None else self.platform[rows],
+            None if self.published is None else self.published[rows],
         )
 
     def strata(self, task: TaskSpec) -> list[tuple[int, str]]:

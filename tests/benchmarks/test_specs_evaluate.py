@@ -35,8 +35,8 @@ def test_finefake_tasks_as_specs_give_the_same_settings(tmp_path):
     write_synthetic(ws, 240, seed=7)
     records = list(ws.read("records"))
     old, new = ItemTable.from_records(records), DatasetItems.from_records(records, load_spec("finefake"))
-    tasks = dataset_tasks("finefake")
-    assert list(tasks) == list(TASKS)
+    tasks = {name: d for name, d in dataset_tasks("finefake").items() if d.kind != "temporal"}
+    assert list(tasks) == list(TASKS)  # temporal (issue 28) has no built-in counterpart
     for name, definition in tasks.items():
         assert definition.task_spec() == TASKS[name]
         for seed in (0, 3):
