@@ -40,6 +40,7 @@ from finefake import __version__
 from finefake.baselines.base import Batch
 from finefake.baselines.registry import get_model, model_class
 from finefake.benchmarks.batches import setting_batches
+from finefake.benchmarks.drops import add_shift_comparison
 from finefake.benchmarks.metrics import classification_report
 from finefake.benchmarks.splits import BenchSplit
 from finefake.benchmarks.tasks import ItemTable, Setting, TaskSpec, build_settings, get_task
@@ -345,6 +346,7 @@ def run_benchmark(
             config.splits,
             dataset=definition.dataset if definition is not None else "finefake",
         )
+        add_shift_comparison(paths[task_name])  # cross-dataset / temporal: the drop beside in-domain
     return paths
 
 

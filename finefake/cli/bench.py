@@ -322,6 +322,7 @@ def cross(
     from finefake.baselines.registry import required_inputs
     from finefake.benchmarks.cross import build_cross_task, load_side
     from finefake.benchmarks.runner import BenchConfig, run_benchmark
+    from finefake.benchmarks.splits import BenchSplit
     from finefake.benchmarks.terminal import terminal_table
 
     model_names = _parse_models(models)
@@ -337,6 +338,8 @@ def cross(
         models=model_names,
         seeds=list(range(seeds)),
         out=out or Path(test) / "bench",
+        # each side keeps its own split (named in every setting's train_split / test_split)
+        splits=[BenchSplit("official", path="each dataset's own split (see the settings)")],
         prepared={task.spec.name: task},
     )
     paths = run_benchmark(task.features, task.items, config)

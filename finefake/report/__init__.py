@@ -20,6 +20,7 @@ from typing import Any
 from finefake.contract import FINE_GRAINED_NAMES, LABEL_NAMES
 from finefake.errors import FinefakeError
 from finefake.report.html import esc, figure_uri, markdown_html, page, thumbnail_uri
+from finefake.report.shifts import shift_section
 from finefake.workspace import Workspace, atomic_write_text, utcnow
 
 #: Stages whose manifest.json is shown in the provenance table, in pipeline order.
@@ -309,6 +310,7 @@ def write_report(ws: Workspace, out: Path | None = None, config: ReportConfig | 
         ("stats", "Statistics", stats_section(ws), "finefake stats"),
         ("agreement", "Annotation agreement", agreement_section(ws), "finefake annotate agreement"),
         ("bench", "Benchmarks", bench_html, "finefake bench all"),
+        ("shifts", "Cross-dataset and temporal shifts", shift_section(results), "finefake bench cross / temporal"),
         ("sample", "Sample of items", sample_section(ws, config), "finefake synthesize / annotate consensus"),
     ]
     present = [(a, t, h) for a, t, h, _ in candidates if h]

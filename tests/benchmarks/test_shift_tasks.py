@@ -50,7 +50,21 @@ def test_bench_cross_trains_on_one_dataset_and_tests_on_the_other(tmp_path):
     assert cross["inputs"] == ["text"] and cross["label_mapping"]["liar"] == label_view("liar").describe()
     assert {r["setting"] for r in results["results"]} == {in_domain["name"], cross["name"]}
     md = (finefake.root / "bench" / "cross-liar-finefake" / "table.md").read_text()
-    assert "liar -> finefake" in md
+    assert "liar -> finefake" in md and "Drop under the shift" in md and "Label mapping: finefake label" in md
+    rows = {row["model"]: row for row in results["shift_comparison"]}
+    logreg = {
+        r["setting"]: r["metrics"]["accuracy"]["mean"] for r in results["results"] if r["model"] == "logreg"
+    }
+    assert rows["logreg"]["metrics"]["accuracy"] == {
+        "in_domain": logreg[in_domain["name"]],
+        "shifted": logreg[cross["name"]],
+        "drop": logreg[in_domain["name"]] - logreg[cross["name"]],
+    }
+    # the report shows the drop in its own section
+    from finefake.report import write_report
+
+    html = write_report(finefake).path.read_text()
+    assert "Cross-dataset and temporal shifts" in html and "liar -&gt; finefake" in html
 
 
 def test_cross_selection_never_sees_the_test_datasets_labels(tmp_path):
@@ -87,6 +101,8 @@ def test_temporal_task_on_finefake_names_its_cut_dates(tmp_path):
     assert sum(temporal["sizes"].values()) + temporal["dropped_near_duplicates"] == dated
     assert sum(reference["sizes"].values()) == sum(temporal["sizes"].values())
     assert {r["setting"] for r in results["results"]} == {RANDOM_SETTING, temporal["name"]}
+    (row, _) = results["shift_comparison"]  # logreg and majority, each beside its random-split reference
+    assert row["in_domain_setting"] == RANDOM_SETTING and row["cut_dates"] == cuts
 
 
 def test_temporal_cut_by_event_keeps_each_event_whole():
