@@ -117,3 +117,28 @@ def test_temporal_cut_by_event_keeps_each_event_whole():
     assert parts == {"train": {"a", "b"}, "validation": {"c", "d"}, "test": {"e"}}
     assert temporal.name == "before 2012-01-09 -> from 2012-01-12" and temporal.details["cut_by"] == "event"
     assert len(temporal.train) == 6 and temporal.details["undated"] == 0
+
+
+def test_mediaeval_to_finefake_tests_on_finefakes_twitter_items(tmp_path):
+    from finefake.dataset.importers.mediaeval import MediaEvalConfig, import_mediaeval
+    from finefake.features.featureset import FeatureSet
+
+    formats.mediaeval_2015(tmp_path / "corpus")
+    mediaeval = Workspace(tmp_path / "mediaeval")
+    import_mediaeval(mediaeval, MediaEvalConfig(tmp_path / "corpus", images=tmp_path / "corpus" / "images"))
+    finefake = Workspace(tmp_path / "finefake")
+    write_synthetic(finefake, 160, seed=4)
+    sides = []
+    for ws in (mediaeval, finefake):
+        records = list(ws.read("records"))
+        sides.append(Side(ws.root, records, featurize(records, ws)))
+    task = build_cross_task(*sides)
+    in_domain, cross = task.settings
+    assert np.array_equal(in_domain.test, cross.test) and len(cross.test)
+    assert set(task.items.platform[cross.test]) == {"twitter"}
+    split = json.loads((finefake.root / "records" / "splits.json").read_text())
+    twitter_test = [r for r in sides[1].records if r["platform"] == "twitter" and split[r["id"]] == "test"]
+    assert len(cross.test) == len(twitter_test)
+    assert cross.details["label_mapping"]["mediaeval"] == "mediaeval veracity: fake, humor -> fake; real -> real"
+    assert set(task.items.fields["dataset"][cross.train]) == {"mediaeval"}
+    assert isinstance(task.features, FeatureSet) and task.features.image_mask[cross.train].any()
