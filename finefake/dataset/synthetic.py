@@ -488,7 +488,7 @@ def _text(
         # and fake items alike, so no fake cue is tied to a topic.
         cues = FAKE_CUES_SHARED
         strong = fine in (3,) or (fine == 5 and rng.random() < 0.5)
-        n_cues = (8 if strong else 4) if rng.random() < signal else rng.randint(0, 1)
+        n_cues = (10 if strong else 6) if rng.random() < signal else rng.randint(1, 3)
     for _ in range(n_cues):
         words.insert(rng.randrange(len(words) + 1), rng.choice(cues))
     slots = sorted(rng.sample(range(len(words) + 1), k=min(len(mentions), len(words) + 1)))
