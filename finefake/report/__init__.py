@@ -310,9 +310,11 @@ def write_report(ws: Workspace, out: Path | None = None, config: ReportConfig | 
         ("stats", "Statistics", stats_section(ws), "finefake stats"),
         ("agreement", "Annotation agreement", agreement_section(ws), "finefake annotate agreement"),
         ("bench", "Benchmarks", bench_html, "finefake bench all"),
-        ("shifts", "Cross-dataset and temporal shifts", shift_section(results), "finefake bench cross / temporal"),
         ("sample", "Sample of items", sample_section(ws, config), "finefake synthesize / annotate consensus"),
     ]
+    shifts = shift_section(results)  # issue 28: only where cross-dataset / temporal tasks were run
+    if shifts:
+        candidates.insert(4, ("shifts", "Cross-dataset and temporal shifts", shifts, "finefake bench cross"))
     present = [(a, t, h) for a, t, h, _ in candidates if h]
     missing = [f"{t} (run `{verb}`)" for _, t, h, verb in candidates if not h]
     if not present:
