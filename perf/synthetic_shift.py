@@ -11,7 +11,10 @@ classes were predicted; the last line counts the settings where logreg beats the
 
     python perf/synthetic_shift.py [--items 2000] [--seed 0] [--workdir DIR]
 
-About 4 minutes on 2 cores (most of it the image and text encoders).
+Run it with this checkout first on the path (``PYTHONPATH=. python perf/synthetic_shift.py``): a script's
+own folder, not the working directory, is what Python puts first. Features take 3 to 10 minutes on 2 busy
+cores; the 18 fits seconds. Measured (seed 0, 2,000 items, official split): 6 of 18 settings above the
+target majority with the generator before issue 28, 18 of 18 after it.
 """
 
 from __future__ import annotations
