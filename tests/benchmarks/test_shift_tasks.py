@@ -139,6 +139,8 @@ def test_mediaeval_to_finefake_tests_on_finefakes_twitter_items(tmp_path):
     split = json.loads((finefake.root / "records" / "splits.json").read_text())
     twitter_test = [r for r in sides[1].records if r["platform"] == "twitter" and split[r["id"]] == "test"]
     assert len(cross.test) == len(twitter_test)
-    assert cross.details["label_mapping"]["mediaeval"] == "mediaeval veracity: fake, humor -> fake; real -> real"
+    assert (
+        cross.details["label_mapping"]["mediaeval"] == "mediaeval veracity: fake, humor -> fake; real -> real"
+    )
     assert set(task.items.fields["dataset"][cross.train]) == {"mediaeval"}
     assert isinstance(task.features, FeatureSet) and task.features.image_mask[cross.train].any()
