@@ -55,6 +55,30 @@ def first_of_type(objs: list[dict[str, Any]], *names: str) -> dict[str, Any] | N
     return next((o for o in objs if has_type(o, *names)), None)
 
 
+def by_id(objs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The objects of a JSON-LD graph by their ``@id`` (Yoast and other graphs link authors, images this way)."""
+    return {str(o["@id"]): o for o in objs if isinstance(o.get("@id"), str) and len(o) > 1}
+
+
+def resolve(value: Any, graph: dict[str, dict[str, Any]]) -> Any:
+    """A JSON-LD value with its ``{"@id": ...}`` references replaced by the objects they name (one level)."""
+    if isinstance(value, list):
+        return [resolve(v, graph) for v in value[:50]]
+    if isinstance(value, dict) and set(value) == {"@id"}:
+        return graph.get(str(value["@id"]), value)
+    return value
+
+
+def rating_name(value: Any) -> str:
+    """The verdict of a ClaimReview ``reviewRating`` (its ``alternateName``, else ``name``), or ""."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, dict)), None)
+    if not isinstance(value, dict):
+        return ""
+    name = value.get("alternateName") or value.get("name") or ""
+    return clean_line(html_unescape(str(name))).rstrip(".") if isinstance(name, (str, int, float)) else ""
+
+
 def names_of(value: Any) -> list[str]:
     """Author names from a JSON-LD ``author`` value (string, Person, or a list of them)."""
     items = value if isinstance(value, list) else [value]
@@ -264,15 +288,57 @@ def before(published: str | None, since: str | None) -> bool:
     ) < datetime.fromisoformat(since_iso.replace("Z", "+00:00"))
 
 
+#: Elements that hold one paragraph of text each; containers (div, section, ...) are walked into instead.
+TEXT_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "figcaption", "dt", "dd", "td", "th"})
+_CONTAINERS = frozenset(
+    {"div", "section", "article", "main", "ul", "ol", "dl", "table", "thead", "tbody", "tr", "figure",
+     "blockquote", "aside", "header", "footer", "center", "body", "html", "details", "summary", "hr"}
+)
+_DROP = ("script", "style", "noscript", "iframe", "form", "button", "svg", "template", "input", "select")
+
+
 def text_of(node: Tag | None) -> str:
-    """Readable text of an element: one paragraph per block, whitespace collapsed."""
+    """Readable text of an element: one paragraph per block, whitespace collapsed.
+
+    Text blocks are taken once each (a ``<p>`` inside a ``<blockquote>`` is not repeated by it), and text that
+    sits directly in a container between blocks (WordPress pages often put a sentence after an ``<img>``
+    inside a ``<div>``) is kept as its own paragraph.
+    """
     if node is None:
         return ""
-    for bad in node.find_all(["script", "style", "noscript", "iframe", "form", "button", "svg"]):
+    for bad in node.find_all(_DROP):
         bad.decompose()
-    blocks = node.find_all(["p", "li", "h2", "h3", "h4", "blockquote"])
-    parts = [b.get_text(" ", strip=True) for b in blocks] if blocks else [node.get_text(" ", strip=True)]
-    return "\n\n".join(clean_line(p) for p in parts if p and p.strip())
+    parts: list[str] = []
+    _walk_text(node, parts, 0)
+    return "\n\n".join(p for p in (clean_line(p) for p in parts) if p)
+
+
+def _walk_text(node: Tag, parts: list[str], depth: int) -> None:
+    from bs4 import Comment, NavigableString
+
+    run: list[str] = []
+    for child in node.children:
+        if isinstance(child, Comment):
+            continue
+        if isinstance(child, NavigableString):
+            run.append(str(child))
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name or ""
+        nested = depth < 60 and (
+            name in _CONTAINERS or (name in TEXT_BLOCKS and child.find(list(TEXT_BLOCKS | _CONTAINERS)))
+        )
+        if nested or name in TEXT_BLOCKS or name == "br":
+            parts.append(" ".join(run))
+            run = []
+            if nested:
+                _walk_text(child, parts, depth + 1)
+            elif name != "br":
+                parts.append(child.get_text(" ", strip=True))
+        else:
+            run.append(child.get_text(" "))
+    parts.append(" ".join(run))
 
 
 def clean_line(value: str | None) -> str:
