@@ -118,6 +118,8 @@ OUTLETS = frozenset(
         "dpa",
     }
 )
+#: One-word outlets: a byline entry with one of these among its words names a desk, never a person.
+_OUTLET_WORDS = frozenset(o for o in OUTLETS if " " not in o)
 _BY = re.compile(
     r"^(?:(?:analysis|opinion|review|commentary|interview|story|written|reporting|photos?|text)\s+)?by\s+",
     re.I,
@@ -217,6 +219,8 @@ def person_names(values: list[str], outlets: list[str] | tuple[str, ...] = ()) -
         for piece in pieces:
             if piece.lower() in skip or not _is_person(piece):
                 continue
+            if any(token.lower() in _OUTLET_WORDS for token in piece.split()):
+                continue  # a desk or service ("AFP USA", "CNN Wire"), not a person
             if piece.lower() not in {o.lower() for o in out}:
                 out.append(piece)
     return out
@@ -289,10 +293,34 @@ def before(published: str | None, since: str | None) -> bool:
 
 
 #: Elements that hold one paragraph of text each; containers (div, section, ...) are walked into instead.
-TEXT_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "figcaption", "dt", "dd", "td", "th"})
+TEXT_BLOCKS = frozenset(
+    {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "figcaption", "dt", "dd", "td", "th"}
+)
 _CONTAINERS = frozenset(
-    {"div", "section", "article", "main", "ul", "ol", "dl", "table", "thead", "tbody", "tr", "figure",
-     "blockquote", "aside", "header", "footer", "center", "body", "html", "details", "summary", "hr"}
+    {
+        "div",
+        "section",
+        "article",
+        "main",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "figure",
+        "blockquote",
+        "aside",
+        "header",
+        "footer",
+        "center",
+        "body",
+        "html",
+        "details",
+        "summary",
+        "hr",
+    }
 )
 _DROP = ("script", "style", "noscript", "iframe", "form", "button", "svg", "template", "input", "select")
 
@@ -410,7 +438,9 @@ def image_candidates(node: Tag | None, base_url: str) -> list[dict[str, str | No
                     break
         if not src or src.startswith("data:"):
             continue
-        url = urljoin(base_url, src)
+        url = urljoin(base_url, src.strip())
+        if url.endswith((".jpg.", ".jpeg.", ".png.", ".gif.", ".webp.")):
+            url = url[:-1]  # a template's stray full stop after the file name (PolitiFact thumbnails)
         if urlsplit(url).scheme not in ("http", "https") or url in seen:
             continue
         seen.add(url)

@@ -131,7 +131,17 @@ CLAIM_BOX = "#fact_check_rating_container, .rating_link_wrapper, p.wrapper_title
 #: Boxes inside the article container that are the site's, not the article's: the COVID-19 "infodemic" appeal
 #: the 2020-2022 pages open with (a ``wp-block-group is-style-warning``), ad zones, embedded sign-up forms.
 CHROME = ".is-style-warning, .smg-zone, .smg-placement, .PlacementWrapper, .piano-placement, form"
-_SKIP_CRUMBS = {"home", "homepage", "fact check", "fact checks", "fact-check", "snopes", "snopes.com", "all", "facts"}
+_SKIP_CRUMBS = {
+    "home",
+    "homepage",
+    "fact check",
+    "fact checks",
+    "fact-check",
+    "snopes",
+    "snopes.com",
+    "all",
+    "facts",
+}
 _UPDATED = re.compile(
     r"(?:last updated|published|posted)\s*:?\s*(\d{1,2} \w+ \d{4}|\w+\.? \d{1,2},? \d{4})", re.I
 )
@@ -382,9 +392,10 @@ def _authors(
     if people:
         return list(dict.fromkeys(ex.clean_line(html_unescape(n)) for n in people))
     bylines = _bylines(soup)
-    return ex.person_names(bylines, ("Snopes", "Snopes.com")) or [
-        b for b in bylines if b.lower() not in ("snopes", "snopes.com") and len(b) <= 100
-    ][:10]
+    return (
+        ex.person_names(bylines, ("Snopes", "Snopes.com"))
+        or [b for b in bylines if b.lower() not in ("snopes", "snopes.com") and len(b) <= 100][:10]
+    )
 
 
 def _bylines(soup: BeautifulSoup) -> list[str]:
@@ -414,7 +425,13 @@ def _categories(
     for element in elements:
         if isinstance(element, dict):
             item = element.get("item")
-            href = item if isinstance(item, str) else (item or {}).get("@id", "") if isinstance(item, dict) else ""
+            href = (
+                item
+                if isinstance(item, str)
+                else (item or {}).get("@id", "")
+                if isinstance(item, dict)
+                else ""
+            )
             name = ex.clean_line(html_unescape(str(element.get("name") or "")))
             crumbs.append((name, str(href or ""), False))
     for selector in CATEGORY_LINKS:

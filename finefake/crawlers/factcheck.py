@@ -1,0 +1,259 @@
+"""Fact-check pages of ClaimReview publishers: PolitiFact, AFP Fact Check, and any page with ClaimReview ld+json.
+
+A ClaimReview record (feed or API) names a claim and a rating but not the fact-check's article, so an item built
+from it alone has one line of text and no images. :func:`parse_page` reads the fact-check page itself: claim,
+rating, reviewer, authors, date, body, images and source links, in the same plain fields as
+:func:`finefake.crawlers.snopes.parse_fact_check` (Snopes pages are handed to that parser). Site-specific
+markup is read where the structured data lacks a field: PolitiFact's rating is only its Truth-O-Meter image,
+AFP's authors only its byline. The rating goes through the same YAML table as Snopes' ratings
+(:func:`finefake.contract.rating_verdict`); a rating in no table is reported as ``unmapped``, never dropped.
+:func:`attach_pages` fetches the pages of ``crawl/claimreview`` records and adds what they say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html import unescape as html_unescape
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from finefake.contract import rating_verdict
+from finefake.crawlers import extract as ex
+from finefake.crawlers.http import Fetcher, host_key
+
+#: PolitiFact's Truth-O-Meter and Flip-O-Meter images are named after the ruling (``rulings/meter-false.jpg``,
+#: ``tom_ruling_pof``); the names as PolitiFact prints them.
+POLITIFACT_RULINGS = {
+    "true": "True",
+    "mostly-true": "Mostly True",
+    "half-true": "Half True",
+    "barely-true": "Mostly False",
+    "mostly-false": "Mostly False",
+    "false": "False",
+    "pants-fire": "Pants on Fire",
+    "pof": "Pants on Fire",
+    "full-flop": "Full Flop",
+    "half-flip": "Half Flip",
+    "no-flip": "No Flip",
+}
+_RULING = re.compile(r"(?:meter|ruling|tom_ruling|fom)[-_]([a-z-]+?)(?:\.\w+|/|$)")
+#: Boxes inside a fact-check's article container that are the site's: calls for tips, newsletter boxes,
+#: share bars, ad slots, "read about our process" callouts.
+CHROME = (
+    "aside, form, script, style, .addtoany, .a2a_kit, .sharing-wrapper, .m-callout, .newsletter, .share, "
+    ".social-share, .ad, .advertisement, .related, .m-superbox, .m-statement"
+)
+SITE_NAMES = {"politifact": "PolitiFact", "afp": "AFP Fact Check", "fullfact": "Full Fact"}
+#: Class/id words of boxes in an article container that are no article: sign-up and newsletter forms
+#: (PolitiFact's texting sign-up is a ``subtext-iframe`` box), donation appeals, share bars, ads.
+_FURNITURE = re.compile(r"newsletter|subscri|sign-?up|subtext|donat|share|social|advert|promo", re.I)
+BODY = [
+    "article.m-textblock",
+    ".article-entry",
+    "[itemprop=articleBody]",
+    ".article-body",
+    ".entry-content",
+    ".post-content",
+    "article .content",
+    "main article",
+    "article",
+]
+AUTHORS = [".m-author__content a", ".meta-author a", "[rel=author]", ".byline a", ".author a", ".author-name"]
+TITLE = ["h1.content-title", "h1.c-title", "h1"]
+SOURCES = [".m-superbox a", "#sources a", ".sources a"]
+
+
+def is_snopes(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "snopes.com" or host.endswith(".snopes.com")
+
+
+def parse_page(html: str, url: str) -> dict[str, Any]:
+    """Parse a fact-check page of any ClaimReview publisher (no network); raises ValueError for a page that
+    is no fact-check (no claim and no rating found)."""
+    if is_snopes(url):
+        from finefake.crawlers.snopes import parse_fact_check
+
+        return parse_fact_check(html, url) | {"site": "snopes", "reviewer": "Snopes"}
+    objs = ex.json_ld(html, url)
+    graph = ex.by_id(objs)
+    review = ex.first_of_type(objs, "ClaimReview") or {}
+    article = ex.first_of_type(objs, "NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle") or {}
+    soup = ex.soup_of(html)
+    site = _site(url)
+
+    statement = soup.select_one(".m-statement") if site == "politifact" else None
+    rating = ex.rating_name(review.get("reviewRating")) or _politifact_rating(statement)
+    claim = ex.clean_line(html_unescape(str(review.get("claimReviewed") or "")))
+    if not claim and statement is not None:
+        quote = statement.select_one(".m-statement__quote")
+        claim = ex.clean_line(quote.get_text(" ", strip=True)) if quote else ""
+        claim = claim.strip('“”" ')
+    if not claim and not rating:
+        raise ValueError("no claim and no rating found (not a fact-check page?)")
+
+    title = ex.clean_line(str(article.get("headline") or "")) or _first_text(soup, TITLE)
+    title = title or ex.meta(soup, "og:title") or (soup.title.get_text(strip=True) if soup.title else "")
+    reviewer = ex.names_of(ex.resolve(review.get("author"), graph))
+    outlets = [*reviewer, ex.meta(soup, "og:site_name") or "", *ex.names_of(article.get("publisher"))]
+    bylines = (
+        ex.names_of(ex.resolve(article.get("author"), graph)),
+        [ex.clean_line(n.get_text(" ", strip=True)) for sel in AUTHORS for n in soup.select(sel)],
+        [ex.meta(soup, "author") or ""],
+    )
+    authors = next((names for b in bylines if (names := ex.person_names(b, outlets))), [])
+    published = (
+        ex.parse_date_local(article.get("datePublished"))
+        or ex.parse_date_local(ex.meta(soup, "article:published_time"))
+        or ex.parse_date_local(review.get("datePublished"))
+        or _visible_date(soup)
+    )
+    body = _body(soup)
+    lead = ex.meta(soup, "og:image") or next(iter(ex.urls_of(ex.resolve(article.get("image"), graph))), None)
+    if lead and _RULING.search(lead):
+        lead = None  # PolitiFact shares the Truth-O-Meter as its og:image: a rating badge, not the article's
+    images = ([{"url": urljoin(url, lead), "alt": None}] if lead else []) + ex.image_candidates(body, url)
+    images = list({i["url"]: i for i in reversed(images)}.values())[::-1]
+    links = _links(body, url) + _links(_first(soup, SOURCES, parent=True), url) + _appearances(review)
+    section = article.get("articleSection")
+    categories = [section] if isinstance(section, str) else [s for s in section or [] if isinstance(s, str)]
+    keywords = article.get("keywords")
+    tags = [k.strip() for k in keywords.split(",")] if isinstance(keywords, str) else []
+    return {
+        "title": ex.clean_line(title),
+        "claim": claim,
+        "rating": rating,
+        "categories": categories,
+        "tags": [t for t in tags if t],
+        "authors": authors,
+        "published": published,
+        "text": ex.text_of(body),
+        "images": images,
+        "links": list(dict.fromkeys(links)),
+        "layout": f"{site}+jsonld" if review else site,
+        "site": site,
+        "reviewer": reviewer[0]
+        if reviewer
+        else SITE_NAMES.get(site) or ex.meta(soup, "og:site_name") or host_key(url),
+    }
+
+
+def _site(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    for name, domain in (("politifact", "politifact.com"), ("afp", "afp.com"), ("fullfact", "fullfact.org")):
+        if host == domain or host.endswith("." + domain):
+            return name
+    return "claimreview"
+
+
+def _first(soup: BeautifulSoup | Tag, selectors: list[str], parent: bool = False) -> Tag | None:
+    for selector in selectors:
+        node = soup.select_one(selector)
+        if node is not None and node.get_text(strip=True):
+            return node.parent if parent and node.parent is not None else node
+    return None
+
+
+def _first_text(soup: BeautifulSoup, selectors: list[str]) -> str:
+    node = _first(soup, selectors)
+    return ex.clean_line(node.get_text(" ", strip=True)) if node is not None else ""
+
+
+def _politifact_rating(statement: Tag | None) -> str:
+    """The ruling of PolitiFact's first statement box: its meter image (name, then ``alt``), then its class."""
+    if statement is None:
+        return ""
+    for img in statement.select(".m-statement__meter img"):
+        match = _RULING.search(str(img.get("src") or img.get("data-src") or ""))
+        if match and match.group(1) in POLITIFACT_RULINGS:
+            return POLITIFACT_RULINGS[match.group(1)]
+    for name in statement.get("class") or []:
+        slug = name.removeprefix("m-statement--")
+        if slug != name and slug in POLITIFACT_RULINGS:
+            return POLITIFACT_RULINGS[slug]
+    return ""
+
+
+def _visible_date(soup: BeautifulSoup) -> str | None:
+    node = soup.select_one("time[datetime]")
+    if node is not None:
+        return ex.parse_date_local(str(node.get("datetime")))
+    node = soup.select_one(".m-author__date, .meta-date .date, .date-published, .published")
+    return ex.parse_date_local(node.get_text(" ", strip=True)) if node is not None else None
+
+
+def _body(soup: BeautifulSoup) -> Tag | None:
+    body = _first(soup, BODY)
+    if body is None:
+        return None
+    for node in body.select(CHROME):
+        if not node.decomposed:
+            node.decompose()
+    for node in list(body.find_all(True)):
+        if node.decomposed:
+            continue
+        marks = " ".join([*(node.get("class") or []), str(node.get("id") or "")])
+        if marks.strip() and _FURNITURE.search(marks):
+            node.decompose()
+    return body
+
+
+def _links(node: Tag | None, url: str) -> list[str]:
+    if node is None:
+        return []
+    own = host_key(url)
+    out = []
+    for anchor in node.find_all("a"):
+        href = urljoin(url, str(anchor.get("href") or "").strip())
+        if urlsplit(href).scheme in ("http", "https") and host_key(href) != own:
+            out.append(href.split("#")[0])
+    return out
+
+
+def _appearances(review: dict[str, Any]) -> list[str]:
+    reviewed = review.get("itemReviewed") if isinstance(review.get("itemReviewed"), dict) else {}
+    out: list[str] = []
+    for key in ("url", "firstAppearance", "appearance"):
+        value = reviewed.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            link = item.get("url") if isinstance(item, dict) else item
+            if isinstance(link, str) and link.startswith(("http://", "https://")):
+                out.append(link)
+    return out
+
+
+def attach_pages(records: list[dict[str, Any]], fetcher: Fetcher) -> Counter[str]:
+    """Fetch each record's fact-check page and add its article (text, images, authors, date, source links).
+
+    A record keeps its feed/API fields; the page adds ``page`` (what the page says) and, when the record had
+    no rating, the page's rating and verdict. Returns counts: pages parsed, fetch/parse failures by reason,
+    and ``rating_unmapped`` for pages whose rating is in no table (reported, the record is kept).
+    """
+    counts: Counter[str] = Counter()
+    for record in records:
+        url = record.get("review_url") or ""
+        fetched = fetcher.fetch(url, expect="html")
+        if not fetched.ok:
+            counts[f"page_error:{(fetched.error or 'fetch').split(':')[0]}"] += 1
+            continue
+        try:
+            parsed = parse_page(fetched.text, url)
+        except ValueError:
+            counts["page_error:not_a_fact_check"] += 1
+            continue
+        counts["pages"] += 1
+        record["page"] = {k: parsed[k] for k in ("title", "text", "authors", "published", "images", "site")}
+        record["page"]["rating"] = parsed["rating"]
+        record["links"] = list(dict.fromkeys([*(record.get("links") or []), *parsed["links"]]))
+        if not record.get("rating") and parsed["rating"]:
+            from finefake.crawlers.claimreview import verdict_of
+
+            verdict, phrase = verdict_of(parsed["rating"])
+            record.update(rating=parsed["rating"], rating_phrase=phrase, verdict=verdict)
+            record["fact_check"]["rating"] = parsed["rating"]
+        if rating_verdict(parsed["rating"]) == "unmapped":
+            counts["rating_unmapped"] += 1
+    return counts
