@@ -75,6 +75,8 @@ def _print(report, source: str, ws) -> None:
         console.print(f"[yellow]failures:[/] {report.failure_reasons} (details in {stage / 'manifest.json'})")
     if report.image_errors:
         console.print(f"[yellow]images not stored:[/] {report.image_errors}")
+    if report.ratings:
+        console.print(f"ratings: {report.ratings}")
 
 
 def _http(rate, user_agent, allow) -> dict[str, Any]:
@@ -336,6 +338,9 @@ def claimreview_command(
     language: str = typer.Option(None, "--language", help="API languageCode filter, e.g. en."),
     max_age_days: int = typer.Option(None, "--max-age-days", min=1, help="API: reviews at most this old."),
     limit: int = LIMIT,
+    pages: bool = typer.Option(
+        None, "--pages/--no-pages", help="Fetch each fact-check's page: its article text, authors, images."
+    ),
 ) -> None:
     """Collect fact-checks of every publisher from ClaimReview markup into crawl/claimreview.
 
@@ -353,9 +358,9 @@ def claimreview_command(
             "language": language,
             "max_age_days": max_age_days,
             "limit": limit,
+            "pages": pages,
         },
     )
-    values.pop("http", None)
     report = crawl_claimreview(ws, _build(ClaimReviewConfig, values))
     console.print(
         f"claimreview: {report.written} fact-check(s) in {(ws.root / STAGE_CLAIMREVIEW).resolve()} "
@@ -363,6 +368,8 @@ def claimreview_command(
         f"{report.skipped_publisher} other publisher(s), {report.skipped_duplicate} duplicate(s), "
         f"{report.skipped_bad} unusable; {report.api_pages} API page(s)"
     )
+    if report.pages:
+        console.print(f"fact-check pages: {report.pages}")
 
 
 STAGE_CLAIMREVIEW = "crawl/claimreview"

@@ -33,6 +33,7 @@ import requests
 
 from finefake.contract import LABEL_NAMES, rating_verdict
 from finefake.crawlers.extract import parse_date
+from finefake.crawlers.http import HttpConfig
 from finefake.errors import FinefakeError, MissingCredentials
 from finefake.knowledge.http import USER_AGENT, ServiceError, json_body, request_with_retries
 from finefake.workspace import Workspace
@@ -62,6 +63,10 @@ class ClaimReviewConfig:
     api_url: str = API_URL
     rate: float = 2.0
     session: Any = field(default=None, repr=False, compare=False)
+    pages: bool = False
+    """Fetch each fact-check's page for its article text, authors and images (finefake.crawlers.factcheck)."""
+    max_images: int = 10
+    http: HttpConfig = field(default_factory=HttpConfig)
 
 
 @dataclass
@@ -73,6 +78,7 @@ class ClaimReviewReport:
     skipped_bad: int = 0
     api_pages: int = 0
     verdicts: dict[str, int] = field(default_factory=dict)
+    pages: dict[str, int] = field(default_factory=dict)
 
 
 def api_key() -> str:
@@ -287,6 +293,11 @@ def crawl_claimreview(ws: Workspace, config: ClaimReviewConfig) -> ClaimReviewRe
                     continue
                 if take(entry):
                     break
+        if config.pages:
+            from finefake.crawlers.factcheck import fetch_pages
+
+            report.pages = dict(sorted(fetch_pages(ws, records, config.http, config.max_images).items()))
+            run.counts.update(report.pages)
         report.written = ws.write_records(STAGE, None, records)
         report.verdicts = dict(verdicts)
         run.counts.update(
@@ -309,4 +320,5 @@ def _settings(config: ClaimReviewConfig) -> dict[str, Any]:
         "max_age_days": config.max_age_days,
         "limit": config.limit,
         "api_url": config.api_url,
+        "pages": config.pages,
     }

@@ -358,19 +358,36 @@ def _walk_text(node: Tag, parts: list[str], depth: int) -> None:
             name in _CONTAINERS or (name in TEXT_BLOCKS and child.find(list(TEXT_BLOCKS | _CONTAINERS)))
         )
         if nested or name in TEXT_BLOCKS or name == "br":
-            parts.append(" ".join(run))
+            parts.append("".join(run))
             run = []
             if nested:
                 _walk_text(child, parts, depth + 1)
             elif name != "br":
-                parts.append(child.get_text(" ", strip=True))
+                parts.append(inline_text(child))
         else:
-            run.append(child.get_text(" "))
-    parts.append(" ".join(run))
+            run.append(inline_text(child))
+    parts.append("".join(run))
+
+
+def inline_text(node: Tag) -> str:
+    """The text of an element as a reader sees it: inline tags add no space ("“<a>CBS</a>”" stays "“CBS”"),
+    a ``<br>`` or a nested block does."""
+    from bs4 import Comment, NavigableString
+
+    out: list[str] = []
+    for piece in node.descendants:
+        if isinstance(piece, Comment):
+            continue
+        if isinstance(piece, NavigableString):
+            if not any(p.name in _DROP for p in piece.parents if isinstance(p, Tag)):
+                out.append(str(piece))
+        elif isinstance(piece, Tag) and (piece.name == "br" or piece.name in TEXT_BLOCKS):
+            out.append(" ")
+    return "".join(out)
 
 
 def clean_line(value: str | None) -> str:
-    return _SPACE.sub(" ", (value or "").replace("\n", " ")).strip()
+    return _SPACE.sub(" ", (value or "").replace("\n", " ").replace("\xa0", " ")).strip()
 
 
 def srcset_candidates(srcset: str) -> list[tuple[str, float]]:

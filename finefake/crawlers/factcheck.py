@@ -22,7 +22,8 @@ from bs4 import BeautifulSoup, Tag
 
 from finefake.contract import rating_verdict
 from finefake.crawlers import extract as ex
-from finefake.crawlers.http import Fetcher, host_key
+from finefake.crawlers.http import Fetcher, HttpConfig, host_key
+from finefake.workspace import Workspace
 
 #: PolitiFact's Truth-O-Meter and Flip-O-Meter images are named after the ruling (``rulings/meter-false.jpg``,
 #: ``tom_ruling_pof``); the names as PolitiFact prints them.
@@ -84,6 +85,9 @@ def parse_page(html: str, url: str) -> dict[str, Any]:
     article = ex.first_of_type(objs, "NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle") or {}
     soup = ex.soup_of(html)
     site = _site(url)
+    if site == "claimreview":  # a copy served elsewhere (a mirror, an archive, a test server): its own URL
+        link = soup.find("link", rel="canonical")
+        site = _site(str(ex.meta(soup, "og:url") or (link.get("href") if link else "") or ""))
 
     statement = soup.select_one(".m-statement") if site == "politifact" else None
     rating = ex.rating_name(review.get("reviewRating")) or _politifact_rating(statement)
@@ -225,16 +229,23 @@ def _appearances(review: dict[str, Any]) -> list[str]:
     return out
 
 
-def attach_pages(records: list[dict[str, Any]], fetcher: Fetcher) -> Counter[str]:
+def attach_pages(
+    records: list[dict[str, Any]], fetcher: Fetcher, ws: Workspace | None = None, max_images: int = 10
+) -> Counter[str]:
     """Fetch each record's fact-check page and add its article (text, images, authors, date, source links).
 
-    A record keeps its feed/API fields; the page adds ``page`` (what the page says) and, when the record had
-    no rating, the page's rating and verdict. Returns counts: pages parsed, fetch/parse failures by reason,
-    and ``rating_unmapped`` for pages whose rating is in no table (reported, the record is kept).
+    A record keeps its feed/API fields; the page adds ``page`` (title, text, authors, published, rating,
+    site and images, stored into ``ws`` when one is given) and its source links; a record without a rating
+    takes the page's. Returns counts: ``pages`` parsed, ``page_error:<reason>`` per failed page, and
+    ``rating_unmapped`` for pages whose rating is in no table (reported; the record is kept).
     """
+    from finefake.contract import LABEL_NAMES
+    from finefake.crawlers.claimreview import verdict_of
+    from finefake.crawlers.runner import store_images
+
     counts: Counter[str] = Counter()
     for record in records:
-        url = record.get("review_url") or ""
+        url = str(record.get("review_url") or "")
         fetched = fetcher.fetch(url, expect="html")
         if not fetched.ok:
             counts[f"page_error:{(fetched.error or 'fetch').split(':')[0]}"] += 1
@@ -245,15 +256,34 @@ def attach_pages(records: list[dict[str, Any]], fetcher: Fetcher) -> Counter[str
             counts["page_error:not_a_fact_check"] += 1
             continue
         counts["pages"] += 1
-        record["page"] = {k: parsed[k] for k in ("title", "text", "authors", "published", "images", "site")}
-        record["page"]["rating"] = parsed["rating"]
-        record["links"] = list(dict.fromkeys([*(record.get("links") or []), *parsed["links"]]))
+        images = (
+            store_images(ws, fetcher, parsed["images"], max_images) if ws is not None else parsed["images"]
+        )
+        record["page"] = {k: parsed[k] for k in ("title", "text", "authors", "published", "rating", "site")}
+        record["page"]["images"] = images
+        record["links"] = [
+            u for u in dict.fromkeys([*(record.get("links") or []), *parsed["links"]]) if u != url
+        ]
         if not record.get("rating") and parsed["rating"]:
-            from finefake.crawlers.claimreview import verdict_of
-
             verdict, phrase = verdict_of(parsed["rating"])
             record.update(rating=parsed["rating"], rating_phrase=phrase, verdict=verdict)
-            record["fact_check"]["rating"] = parsed["rating"]
+            label = LABEL_NAMES.index(verdict) if verdict in LABEL_NAMES else None
+            record["fact_check"] = record["fact_check"] | {"rating": parsed["rating"], "label": label}
         if rating_verdict(parsed["rating"]) == "unmapped":
             counts["rating_unmapped"] += 1
     return counts
+
+
+def fetch_pages(
+    ws: Workspace, records: list[dict[str, Any]], http: HttpConfig, max_images: int
+) -> Counter[str]:
+    """:func:`attach_pages` with a fetcher of its own (``crawl claimreview --pages``).
+
+    The pages' hosts come from a feed or an API, not from the user, so private addresses stay refused unless
+    ``http.allowed_private_hosts`` names them.
+    """
+    fetcher = Fetcher(http)
+    try:
+        return attach_pages(records, fetcher, ws, max_images)
+    finally:
+        fetcher.close()

@@ -52,6 +52,7 @@ class CrawlReport:
     failures: list[dict[str, str]] = field(default_factory=list)
     failure_reasons: dict[str, int] = field(default_factory=dict)
     image_errors: dict[str, int] = field(default_factory=dict)
+    ratings: dict[str, int] = field(default_factory=dict)  # fact-check crawls: items per rating as published
     network_requests: int = 0
     archive: str | None = None
     seconds: float = 0.0

@@ -10,6 +10,8 @@ label and the categories to a topic through the YAML tables of :mod:`finefake.co
 from __future__ import annotations
 
 import re
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from html import unescape as html_unescape
 from typing import Any
@@ -17,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from finefake.contract import label_for_rating, topic_for_categories
+from finefake.contract import label_for_rating, rating_verdict, topic_for_categories
 from finefake.crawlers import extract as ex
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
@@ -129,8 +131,9 @@ LAYOUTS = {
 #: The claim/rating box that today's layout puts at the top of the article container (not article text).
 CLAIM_BOX = "#fact_check_rating_container, .rating_link_wrapper, p.wrapper_title"
 #: Boxes inside the article container that are the site's, not the article's: the COVID-19 "infodemic" appeal
-#: the 2020-2022 pages open with (a ``wp-block-group is-style-warning``), ad zones, embedded sign-up forms.
-CHROME = ".is-style-warning, .smg-zone, .smg-placement, .PlacementWrapper, .piano-placement, form"
+#: the 2020-2022 pages open with (a ``wp-block-group is-style-warning``), the same kind of banner as a
+#: Bootstrap ``alert`` ("Rumors are surging ... Stay informed"), ad zones, embedded sign-up forms.
+CHROME = ".is-style-warning, .alert, .smg-zone, .smg-placement, .PlacementWrapper, .piano-placement, form"
 _SKIP_CRUMBS = {
     "home",
     "homepage",
@@ -297,9 +300,9 @@ def parse_fact_check(html: str, url: str) -> dict[str, Any]:
         or _labelled(soup, "claim")
     )
     claim = re.sub(r"^claim\s*:\s*", "", claim, flags=re.I)
-    title = ex.clean_line(str(article.get("headline") or review.get("headline") or "")) or _first_text(
-        soup, TITLE
-    )
+    title = ex.clean_line(
+        html_unescape(str(article.get("headline") or review.get("headline") or ""))
+    ) or _first_text(soup, TITLE)
     title = title or ex.meta(soup, "og:title") or (soup.title.get_text(strip=True) if soup.title else "")
     if not claim and not rating:
         raise ValueError("no claim and no rating found (not a fact-check page?)")
@@ -567,6 +570,9 @@ class SnopesHandler:
 
     def __init__(self, ws: Workspace, fetcher: Fetcher, config: SnopesConfig):
         self.ws, self.fetcher, self.config = ws, fetcher, config
+        self.ratings: Counter[str] = Counter()
+        self.verdicts: Counter[str] = Counter()
+        self._lock = threading.Lock()
 
     def __call__(self, task: Task) -> Outcome:
         fetched = self.fetcher.fetch(task.url, expect="html")
@@ -581,7 +587,16 @@ class SnopesHandler:
         if ex.before(parsed["published"], self.config.since):
             return Outcome(skipped="before_since")
         images = store_images(self.ws, self.fetcher, parsed["images"], self.config.max_images)
+        with self._lock:
+            self.ratings[parsed["rating"] or "(none)"] += 1
+            self.verdicts[rating_verdict(parsed["rating"]) or "none"] += 1
         return Outcome(items=[build_item(task.url, parsed, images, fetched.fetched_at)])
+
+    def finish(self, report: CrawlReport) -> dict[str, int]:
+        """Items per rating into the report, items per verdict (``unmapped``: a rating in no table, which
+        gets no label) into the manifest counts."""
+        report.ratings = dict(sorted(self.ratings.items()))
+        return {f"verdict_{k}": v for k, v in sorted(self.verdicts.items())}
 
     def _listing(self, task: Task, html: str) -> Outcome:
         links, next_url, dates = parse_listing(html, task.url)
@@ -608,6 +623,7 @@ def crawl_snopes(ws: Workspace, config: SnopesConfig) -> CrawlReport:
         settings=config_dict(config),
         replay=config.replay,
         allow_hosts=hosts_of([*entries, config.base_url]),
+        finish=lambda handler, report: handler.finish(report),
         limit=config.limit,
         workers=config.workers,
         commit_every=config.commit_every,
