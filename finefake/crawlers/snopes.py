@@ -122,9 +122,10 @@ LISTING_LINKS = [
     ".media-list a",
     "li.list-group-item a",
 ]
-#: Layout names, newest first: today's (since the 2023 redesign), the 2017-2022 WordPress theme, legacy pages.
+#: Layout names, newest first: today's ("2022": ``claim_cont``/``rating_title_wrap``, served since the 2022-23
+#: redesign), the 2017-2022 WordPress theme ("2017": ``claim-text``, ``rating-label-*`` badge), legacy pages.
 LAYOUTS = {
-    "2023": ".claim_cont, .rating_title_wrap, #fact_check_rating_container",
+    "2022": ".claim_cont, .rating_title_wrap, #fact_check_rating_container",
     "2017": ".claim-text, [class*=rating-label-], .single-body, .claim, .rating-name, .breadcrumb-item",
     "legacy": ".article-text, [itemprop=reviewRating], .entry-content",
 }
@@ -448,7 +449,20 @@ def _categories(
         if _norm_title(text) in own or not href or _same_page(urljoin(url, href), url):
             continue
         categories.append(text)
+    if not categories:  # legacy pages: category links without a trail; never the site menu's
+        for node in soup.select("a[href*='/category/']"):
+            if not _in_menu(node):
+                categories.append(ex.clean_line(node.get_text(" ", strip=True)))
     return categories
+
+
+def _in_menu(node: Tag) -> bool:
+    """Whether a link sits in the site's navigation (today's layout lists every category in its menu)."""
+    for parent in node.parents:
+        marks = " ".join([*(parent.get("class") or []), str(parent.get("id") or "")]).lower()
+        if parent.name in ("nav", "header", "footer") or "menu" in marks or "navbar" in marks:
+            return True
+    return False
 
 
 def _norm_title(text: str) -> str:
