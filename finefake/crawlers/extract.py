@@ -48,7 +48,8 @@ def json_ld(html: str, url: str) -> list[dict[str, Any]]:
 def has_type(obj: dict[str, Any], *names: str) -> bool:
     value = obj.get("@type")
     types = value if isinstance(value, list) else [value]
-    return any(isinstance(t, str) and t.split("/")[-1] in names for t in types)
+    wanted = {n.lower() for n in names}  # some sites write "article" for "Article"
+    return any(isinstance(t, str) and t.split("/")[-1].lower() in wanted for t in types)
 
 
 def first_of_type(objs: list[dict[str, Any]], *names: str) -> dict[str, Any] | None:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from finefake.contract import rating_verdict
 from finefake.crawlers import extract as ex
+from finefake.crawlers.claimreview import verdict_of
 from finefake.crawlers.factcheck import parse_page
 
 FIELDS = ("rating", "claim", "title", "authors", "published", "text", "categories", "tags", "images")
@@ -52,14 +52,14 @@ def read_page(path: Path) -> str:
 
 
 def url_of(html: str, path: Path) -> str:
-    """The page's own URL: its canonical link or og:url, else a Snopes fact-check URL from the file name."""
+    """The page's own URL: its canonical link or og:url, else one made of the file name (no site's)."""
     soup = ex.soup_of(html[:200_000])
     link = soup.find("link", rel="canonical")
     for candidate in (link.get("href") if link else None, ex.meta(soup, "og:url")):
         if isinstance(candidate, str) and candidate.startswith(("http://", "https://")):
             return candidate.strip()
     name = path.name.removesuffix(".gz").removesuffix(".html")
-    return f"https://www.snopes.com/fact-check/{name}/"
+    return f"https://saved-page.invalid/{name}/"
 
 
 def body_problems(text: str) -> list[str]:
@@ -134,7 +134,7 @@ def measure(folder: Path, expected: list[dict[str, Any]] | None = None) -> Fidel
         problems = body_problems(parsed["text"])
         result.yields[site]["clean_body"] += not problems
         result.failures += [(rel, "text", p) for p in problems if not p.startswith("body_short:0")]
-        verdict = rating_verdict(parsed["rating"]) or "none"
+        verdict = verdict_of(parsed["rating"])[0] or "none"  # the rule crawl claimreview labels with
         result.ratings[site][parsed["rating"] or "(none)"] += 1
         result.yields[site]["rating_mapped"] += verdict in ("fake", "real", "excluded")
         if verdict == "unmapped":
