@@ -5,7 +5,8 @@ from it alone has one line of text and no images. :func:`parse_page` reads the f
 rating, reviewer, authors, date, body, images and source links, in the same plain fields as
 :func:`finefake.crawlers.snopes.parse_fact_check` (Snopes pages are handed to that parser). Site-specific
 markup is read where the structured data lacks a field: PolitiFact's rating is only its Truth-O-Meter image,
-AFP's authors only its byline. The rating goes through the same YAML table as Snopes' ratings
+AFP's authors only its byline; other publishers (Full Fact, Reuters, BOOM, ...) are read through their
+ClaimReview and Article ld+json, a known article container or, failing that, trafilatura's main text. The rating goes through the same YAML table as Snopes' ratings
 (:func:`finefake.contract.rating_verdict`); a rating in no table is reported as ``unmapped``, never dropped.
 :func:`attach_pages` fetches the pages of ``crawl/claimreview`` records and adds what they say.
 """

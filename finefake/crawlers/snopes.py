@@ -1,10 +1,14 @@
 """Snopes: walk fact-check listings and parse each fact-check into a raw_item.
 
-The page's JSON-LD ``ClaimReview`` is preferred (claim, rating, dates, reviewed item and its appearances);
-the HTML selectors below fill what it lacks, for three layouts: today's (2022+, ``claim_cont`` /
-``rating_title_wrap``), the 2017-2021 one (``claim`` / ``rating-name`` / ``breadcrumb-item``) and the legacy
-pages (``article-text``, ``itemprop`` ratings, "Claim:" / "Rating:" paragraphs). The rating maps to the binary
-label and the categories to a topic through the YAML tables of :mod:`finefake.contract`.
+Each field is read from the page's JSON-LD first and its markup second, for three layouts: today's
+(``claim_cont`` / ``rating_title_wrap``, layout name "2022"), the 2017-2022 WordPress theme (``claim-text``,
+the ``rating-label-*`` badge, a Yoast ld+json graph whose ``Article`` names its author through an ``@id``;
+many of these pages carry no ``ClaimReview``, so their rating is only in the badge) and the legacy pages
+(``article-text``, ``itemprop`` ratings, "Claim:" / "Rating:" paragraphs). The rating comes from the
+ClaimReview, else the badge (text, image ``alt``, CSS class), else the "Rating:" line; the body is the article
+container without the site's banners, ad zones and appeals. The rating maps to the binary label and the
+categories to a topic through the YAML tables of :mod:`finefake.contract`; a crawl reports its items per rating.
+Tested on real pages as Snopes served them (tests/crawlers/fixtures/real/factchecks).
 """
 
 from __future__ import annotations
