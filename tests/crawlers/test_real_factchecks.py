@@ -209,3 +209,29 @@ def test_feed_hosts_are_not_fetched_when_private(httpserver):
     finally:
         fetcher.close()
     assert counts["pages"] == 0 and sum(counts.values()) == 1 and "page" not in records[0]
+
+
+@pytest.mark.slow
+def test_crawl_of_every_real_snopes_page_counts_each_rating(workspace, httpserver):
+    snopes = [e for e in EXPECTED if e["file"].startswith("snopes")]
+    pages = {f"/fact-check/{Path(e['file']).name.removesuffix('.html.gz')}/": e for e in snopes}
+    _serve(httpserver, {path: read_page(PAGES / e["file"]) for path, e in pages.items()})
+    config = SnopesConfig(
+        base_url=httpserver.url_for("/").rstrip("/"),
+        start_urls=tuple(httpserver.url_for(p) for p in pages),
+        max_images=0,
+        workers=2,
+        http=fast_http(),
+    )
+    report = crawl_snopes(workspace, config)
+    items = {i["url"]: i for i in workspace.read("crawl/snopes", "raw_item")}
+    assert len(items) == len(snopes) == 47
+    for path, entry in pages.items():
+        item = items[httpserver.url_for(path)]
+        assert (item["fact_check"]["rating"], item["authors"]) == (entry["rating"], entry["authors"])
+        assert item["fact_check"]["label"] == label_for_rating(entry["rating"])
+    expected_counts: dict[str, int] = {}
+    for entry in snopes:
+        expected_counts[entry["rating"]] = expected_counts.get(entry["rating"], 0) + 1
+    assert report.ratings == dict(sorted(expected_counts.items()))
+    assert report.failure_reasons == {}
