@@ -388,22 +388,22 @@ def _page_rating(soup: BeautifulSoup) -> str:
 def _authors(
     soup: BeautifulSoup, article: dict[str, Any], review: dict[str, Any], graph: dict[str, dict[str, Any]]
 ) -> list[str]:
-    """The article's authors: the ``Person`` objects its JSON-LD names, else the byline's people, else the
-    byline as printed ("Snopes Staff" is how Snopes signs collective work; it is kept, not dropped)."""
+    """The article's authors: the byline's people and the ``Person`` objects the JSON-LD names (a Yoast
+    graph names one author where the byline may list co-authors), else the byline as printed ("Snopes Staff"
+    is how Snopes signs collective work; it is kept, not dropped)."""
     people = [
-        name
+        ex.clean_line(html_unescape(name))
         for value in (article.get("author"), review.get("author"))
         for obj in (lambda v: v if isinstance(v, list) else [v])(ex.resolve(value, graph))
         if isinstance(obj, dict) and ex.has_type(obj, "Person")
         for name in ex.names_of(obj)
     ]
-    if people:
-        return list(dict.fromkeys(ex.clean_line(html_unescape(n)) for n in people))
     bylines = _bylines(soup)
-    return (
-        ex.person_names(bylines, ("Snopes", "Snopes.com"))
-        or [b for b in bylines if b.lower() not in ("snopes", "snopes.com") and len(b) <= 100][:10]
-    )
+    named = ex.person_names(bylines, ("Snopes", "Snopes.com"))
+    if named or people:
+        seen = {n.lower() for n in named}
+        return named + [n for n in dict.fromkeys(people) if n.lower() not in seen]
+    return [b for b in bylines if b.lower() not in ("snopes", "snopes.com") and len(b) <= 100][:10]
 
 
 def _bylines(soup: BeautifulSoup) -> list[str]:
