@@ -298,6 +298,7 @@ def crawl_claimreview(ws: Workspace, config: ClaimReviewConfig) -> ClaimReviewRe
 
             report.pages = dict(sorted(fetch_pages(ws, records, config.http, config.max_images).items()))
             run.counts.update(report.pages)
+            verdicts = Counter(r["verdict"] or "none" for r in records)  # a page may have given the rating
         report.written = ws.write_records(STAGE, None, records)
         report.verdicts = dict(verdicts)
         run.counts.update(

@@ -198,6 +198,7 @@ def test_claimreview_records_get_the_fact_check_article(workspace, httpserver, t
     assert politifact["rating"] == "False" and politifact["fact_check"]["label"] == 0
     assert politifact["page"]["text"].endswith(BY_FILE[POLITIFACT]["last"])
     assert records["odd"]["verdict"] == "unmapped"
+    assert report.verdicts == {"fake": 2, "unmapped": 1}
 
 
 def test_feed_hosts_are_not_fetched_when_private(httpserver):
