@@ -46,6 +46,16 @@ PLATFORM_GROUP: dict[str, str] = {
     "nytimes": "official",
     "washingtonpost": "official",
 }
+#: Platforms FineFake's own crawls add after the release's eight, declared in FineFake's dataset spec
+#: (``finefake/data/datasets/finefake.yaml``, ``appended_platforms``) as imported datasets declare theirs. They
+#: are appended, never interleaved: the eight keep the ClassLabel ids of the official release (snopes = 0 ...
+#: washingtonpost = 7), so its files load unchanged, and a new platform only adds ids after them. Each
+#: ClaimReview publisher with a parser of its own gets a name (politifact, afp, fullfact); every other
+#: publisher's fact-check is ``factcheck`` (its site is kept in the item's metadata): a ClassLabel cannot grow
+#: with every site a feed happens to name, or the same dataset would encode differently after each crawl.
+APPENDED_PLATFORMS: tuple[str, ...] = ()
+#: Platform -> group for the eight and the appended ones (``PLATFORM_GROUP`` stays the release's eight).
+ALL_PLATFORM_GROUP: dict[str, str] = dict(PLATFORM_GROUP)
 #: Spellings found in the official release and in the wild, mapped to the canonical platform name.
 PLATFORM_ALIASES: dict[str, str] = {
     "washingtonpos": "washingtonpost",
@@ -63,18 +73,18 @@ def normalize_platform(name: str) -> str:
     """Return the canonical platform name for ``name`` (case-insensitive, release spellings accepted).
 
     Raises:
-        ValueError: if the name is not one of the eight platforms or a known alias.
+        ValueError: if the name is not one of the eight platforms, an appended one or a known alias.
     """
     key = str(name).strip().lower()
     key = PLATFORM_ALIASES.get(key, key)
-    if key not in PLATFORM_GROUP:
-        raise ValueError(f"unknown platform {name!r}; expected one of {', '.join(PLATFORMS)}")
+    if key not in ALL_PLATFORM_GROUP:
+        raise ValueError(f"unknown platform {name!r}; expected one of {', '.join(ALL_PLATFORMS)}")
     return key
 
 
 def platform_group(platform: str) -> str:
     """The platform group (fact_check, stream, official) of a platform name or alias."""
-    return PLATFORM_GROUP[normalize_platform(platform)]
+    return ALL_PLATFORM_GROUP[normalize_platform(platform)]
 
 
 def normalize_topic(name: str) -> str:
@@ -138,3 +148,25 @@ def label_for_rating(rating: str | None) -> int | None:
         if key in {_norm_key(r) for r in ratings}:
             return LABEL_NAMES.index(label_name)
     return None
+
+
+def _appended_platforms() -> dict[str, str]:
+    """``appended_platforms`` of FineFake's dataset spec (name -> group), checked against the contract."""
+    with (
+        resources.files("finefake.data")
+        .joinpath("datasets", "finefake.yaml")
+        .open("r", encoding="utf-8") as fh
+    ):
+        declared = (yaml.safe_load(fh) or {}).get("appended_platforms") or {}
+    for name, group in declared.items():
+        if name in PLATFORM_GROUP or group not in PLATFORM_GROUPS or name != str(name).strip().lower():
+            raise ValueError(
+                f"finefake.yaml: appended platform {name!r} ({group!r}) breaks the data contract"
+            )
+    return {str(k): str(v) for k, v in declared.items()}
+
+
+ALL_PLATFORM_GROUP.update(_appended_platforms())
+APPENDED_PLATFORMS = tuple(p for p in ALL_PLATFORM_GROUP if p not in PLATFORM_GROUP)
+#: The platform ClassLabel's names: the release's eight (ids 0-7, unchanged), then the appended ones.
+ALL_PLATFORMS: tuple[str, ...] = PLATFORMS + APPENDED_PLATFORMS

@@ -339,12 +339,16 @@ def claimreview_command(
     max_age_days: int = typer.Option(None, "--max-age-days", min=1, help="API: reviews at most this old."),
     limit: int = LIMIT,
     pages: bool = typer.Option(
-        None, "--pages/--no-pages", help="Fetch each fact-check's page: its article text, authors, images."
+        None,
+        "--pages/--no-pages",
+        help="Fetch each fact-check's page: its article text, authors, images, as items in crawl/factchecks.",
     ),
 ) -> None:
     """Collect fact-checks of every publisher from ClaimReview markup into crawl/claimreview.
 
     Their appearances (the claims' source links) feed `finefake crawl news` like Snopes' source links do.
+    With --pages, each fact-check's page becomes an item (text, authors, images, label from the page's
+    rating) in crawl/factchecks, which `finefake clean` takes in.
     """
     from finefake.crawlers.claimreview import ClaimReviewConfig, crawl_claimreview
 
@@ -370,6 +374,8 @@ def claimreview_command(
     )
     if report.pages:
         console.print(f"fact-check pages: {report.pages}")
+        console.print(f"fact-check items: {report.items} in {(ws.root / 'crawl' / 'factchecks').resolve()}")
+    console.print(f"ratings: {report.ratings}")
 
 
 STAGE_CLAIMREVIEW = "crawl/claimreview"

@@ -79,6 +79,9 @@ class ClaimReviewReport:
     api_pages: int = 0
     verdicts: dict[str, int] = field(default_factory=dict)
     pages: dict[str, int] = field(default_factory=dict)
+    #: ``--pages``: the items written to ``crawl/factchecks`` and the items per rating
+    items: int = 0
+    ratings: dict[str, int] = field(default_factory=dict)
 
 
 def api_key() -> str:
@@ -294,11 +297,16 @@ def crawl_claimreview(ws: Workspace, config: ClaimReviewConfig) -> ClaimReviewRe
                 if take(entry):
                     break
         if config.pages:
-            from finefake.crawlers.factcheck import fetch_pages
+            from finefake.crawlers.factcheck import fetch_pages, write_items
 
-            report.pages = dict(sorted(fetch_pages(ws, records, config.http, config.max_images).items()))
+            counts, items = fetch_pages(ws, records, config.http, config.max_images)
+            report.pages = dict(sorted(counts.items()))
             run.counts.update(report.pages)
+            report.ratings = dict(sorted(write_items(ws, items, _settings(config)).items()))
+            report.items = len(items)
             verdicts = Counter(r["verdict"] or "none" for r in records)  # a page may have given the rating
+        else:
+            report.ratings = dict(sorted(Counter(r["rating"] or "(none)" for r in records).items()))
         report.written = ws.write_records(STAGE, None, records)
         report.verdicts = dict(verdicts)
         run.counts.update(

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from finefake.contract import PLATFORM_GROUP, normalize_topic, topic_for_categories
+from finefake.contract import ALL_PLATFORM_GROUP, normalize_topic, topic_for_categories
 from finefake.crawlers.dedup import (
     EXACT,
     Member,
@@ -163,13 +163,24 @@ class ImageChecker:
         return None, int(str(imagehash.phash(small)), 16)
 
 
+#: Crawl stages whose records are no items: they seed other crawls and are never cleaned.
+SEED_STAGES: dict[str, str] = {
+    "crawl/claimreview": "ClaimReview records that seed `crawl news`; their pages' items are crawl/factchecks",
+}
+
+
 def crawl_stages(ws: Workspace) -> list[str]:
+    """The crawl stages with records, seed stages left out (said in the log)."""
     root = ws.root / "crawl"
-    return (
+    stages = (
         sorted(f"crawl/{p.name}" for p in root.iterdir() if p.is_dir() and ws.has_records(f"crawl/{p.name}"))
         if root.is_dir()
         else []
     )
+    for stage in stages:
+        if stage in SEED_STAGES:
+            log.warning("clean: %s left out (%s)", stage, SEED_STAGES[stage])
+    return [s for s in stages if s not in SEED_STAGES]
 
 
 _SHAPE = {
@@ -192,7 +203,8 @@ def _check_shape(item: Any) -> None:
     if (
         not isinstance(item, dict)
         or any(not isinstance(item.get(k), t) for k, t in _SHAPE.items())
-        or (item["platform"] not in PLATFORM_GROUP or not all(isinstance(i, dict) for i in item["images"]))
+        or item["platform"] not in ALL_PLATFORM_GROUP
+        or not all(isinstance(i, dict) for i in item["images"])
     ):
         validate("raw_item", item)
         raise FinefakeError(
@@ -256,7 +268,7 @@ def _news_item(item: dict[str, Any], info: dict[str, Any], cluster: str | None) 
     return {
         "id": item["id"],
         "platform": item["platform"],
-        "platform_group": PLATFORM_GROUP[item["platform"]],
+        "platform_group": ALL_PLATFORM_GROUP[item["platform"]],
         "topic": normalize_topic(info["topic"]),
         "url": item["url"],
         "title": item.get("title") or "",
@@ -350,6 +362,9 @@ def check_config(config: CleanConfig) -> None:
 
 def input_stages(ws: Workspace, config: CleanConfig) -> list[str]:
     stages = list(config.stages) or crawl_stages(ws)
+    for stage in stages:
+        if stage in SEED_STAGES:
+            raise FinefakeError(f"clean: {stage} holds no items ({SEED_STAGES[stage]})")
     if not stages:
         raise FinefakeError(f"no crawled records under {ws.root / 'crawl'}: run `finefake crawl ...` first")
     return stages

@@ -8,7 +8,15 @@ markup is read where the structured data lacks a field: PolitiFact's rating is o
 AFP's authors only its byline; other publishers (Full Fact, Reuters, BOOM, ...) are read through their
 ClaimReview and Article ld+json, a known article container or, failing that, trafilatura's main text. The rating goes through the same YAML table as Snopes' ratings
 (:func:`finefake.contract.rating_verdict`); a rating in no table is reported as ``unmapped``, never dropped.
-:func:`attach_pages` fetches the pages of ``crawl/claimreview`` records and adds what they say.
+:func:`attach_pages` fetches the pages of ``crawl/claimreview`` records and adds what they say, and
+:func:`build_item` turns each fetched page into a raw_item of stage ``crawl/factchecks`` (:data:`ITEM_STAGE`),
+the same shape as a Snopes item, which ``finefake clean`` takes in like every crawl stage.
+
+Platforms: a page's item is ``snopes`` for Snopes (the same id as ``crawl snopes`` gives it, so clean keeps
+one), ``politifact``, ``afp`` or ``fullfact`` for the publishers read by name, and ``factcheck`` for every
+other ClaimReview publisher (its site in ``metadata.site``). These four are appended after the release's eight
+platforms in FineFake's dataset spec (:data:`finefake.contract.APPENDED_PLATFORMS`): the eight keep their
+ClassLabel ids, and the platform vocabulary does not grow with each site a feed names.
 """
 
 from __future__ import annotations
@@ -21,9 +29,10 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from finefake.contract import rating_verdict
+from finefake.contract import ALL_PLATFORM_GROUP, LABEL_NAMES, rating_verdict
 from finefake.crawlers import extract as ex
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
+from finefake.ids import item_id
 from finefake.workspace import Workspace
 
 #: PolitiFact's Truth-O-Meter and Flip-O-Meter images are named after the ruling (``rulings/meter-false.jpg``,
@@ -49,6 +58,11 @@ CHROME = (
     ".social-share, .ad, .advertisement, .related, .m-superbox, .m-statement"
 )
 SITE_NAMES = {"politifact": "PolitiFact", "afp": "AFP Fact Check", "fullfact": "Full Fact"}
+#: The crawl stage of the fact-check pages' items (``crawl claimreview --pages``); ``crawl/claimreview`` holds
+#: the ClaimReview records themselves, which seed ``crawl news`` and are no items.
+ITEM_STAGE = "crawl/factchecks"
+#: The platform of the items of publishers with no platform of their own.
+OTHER_PUBLISHERS = "factcheck"
 #: Class/id words of boxes in an article container that are no article: sign-up and newsletter forms
 #: (PolitiFact's texting sign-up is a ``subtext-iframe`` box), donation appeals, share bars, ads.
 _FURNITURE = re.compile(r"newsletter|subscri|sign-?up|subtext|donat|share|social|advert|promo", re.I)
@@ -263,22 +277,70 @@ def _appearances(review: dict[str, Any]) -> list[str]:
     return out
 
 
+def platform_of(site: str) -> str:
+    """The platform of a parsed page's item: its site when the contract names it, else ``factcheck``."""
+    return site if ALL_PLATFORM_GROUP.get(site) == "fact_check" else OTHER_PUBLISHERS
+
+
+def build_item(
+    record: dict[str, Any], parsed: dict[str, Any], images: list[dict[str, Any]], fetched_at: str
+) -> dict[str, Any]:
+    """The raw_item of a fact-check page fetched for a ``crawl/claimreview`` record.
+
+    Snopes' item builder makes it, so items of every publisher have one shape; the page's claim and rating
+    come first (the feed's are the fallback), and the label is the rating's verdict through the ratings
+    table with the feed's free-text rule (:func:`finefake.crawlers.claimreview.verdict_of`): a rating in no
+    table gives no label and ``metadata.verdict`` ``unmapped``, counted by the crawl.
+    """
+    from finefake.crawlers.claimreview import verdict_of
+    from finefake.crawlers.snopes import build_item as snopes_item
+
+    url = str(record["review_url"])
+    platform = platform_of(str(parsed.get("site") or ""))
+    rating = parsed["rating"] or str(record.get("rating") or "")
+    claim = parsed["claim"] or str(record.get("claim") or "")
+    published = parsed["published"] or record.get("review_date")
+    item = snopes_item(
+        url, parsed | {"rating": rating, "claim": claim, "published": published}, images, fetched_at
+    )
+    verdict, phrase = verdict_of(rating)
+    item["id"] = item_id(platform, url=url)
+    item["platform"] = platform
+    item["fact_check"]["label"] = LABEL_NAMES.index(verdict) if verdict in LABEL_NAMES else None
+    item["links"] = [u for u in dict.fromkeys([*(record.get("links") or []), *parsed["links"]]) if u != url]
+    item["metadata"] |= {
+        "source": "claimreview",
+        "site": host_key(url) if platform == OTHER_PUBLISHERS else parsed.get("site"),
+        "reviewer": parsed.get("reviewer"),
+        "claimreview_id": record.get("id"),
+        "claimant": record.get("claimant"),
+        "rating_phrase": phrase,
+        "verdict": verdict,
+    }
+    return item
+
+
 def attach_pages(
-    records: list[dict[str, Any]], fetcher: Fetcher, ws: Workspace | None = None, max_images: int = 10
+    records: list[dict[str, Any]],
+    fetcher: Fetcher,
+    ws: Workspace | None = None,
+    max_images: int = 10,
+    items: list[dict[str, Any]] | None = None,
 ) -> Counter[str]:
     """Fetch each record's fact-check page and add its article (text, images, authors, date, source links).
 
     A record keeps its feed/API fields; the page adds ``page`` (title, text, authors, published, rating,
     site and images, stored into ``ws`` when one is given) and its source links; a record without a rating
     takes the page's. Returns counts: ``pages`` parsed, ``page_error:<reason>`` per failed page, and
-    ``rating_unmapped`` for pages whose rating is in no table (reported; the record is kept).
+    ``rating_unmapped`` for pages whose rating is in no table (reported; the record is kept). Each parsed
+    page's raw_item (:func:`build_item`) is appended to ``items`` when a list is given.
     """
-    from finefake.contract import LABEL_NAMES
+    from finefake.console import track
     from finefake.crawlers.claimreview import verdict_of
     from finefake.crawlers.runner import store_images
 
     counts: Counter[str] = Counter()
-    for record in records:
+    for record in track(records, "fact-check pages"):
         url = str(record.get("review_url") or "")
         fetched = fetcher.fetch(url, expect="html")
         if not fetched.ok:
@@ -305,19 +367,39 @@ def attach_pages(
             record["fact_check"] = record["fact_check"] | {"rating": parsed["rating"], "label": label}
         if rating_verdict(parsed["rating"]) == "unmapped":
             counts["rating_unmapped"] += 1
+        if items is not None:
+            items.append(build_item(record, parsed, images, fetched.fetched_at))
     return counts
 
 
 def fetch_pages(
     ws: Workspace, records: list[dict[str, Any]], http: HttpConfig, max_images: int
-) -> Counter[str]:
-    """:func:`attach_pages` with a fetcher of its own (``crawl claimreview --pages``).
+) -> tuple[Counter[str], list[dict[str, Any]]]:
+    """:func:`attach_pages` with a fetcher of its own (``crawl claimreview --pages``): the counts and the
+    pages' raw_items.
 
     The pages' hosts come from a feed or an API, not from the user, so private addresses stay refused unless
     ``http.allowed_private_hosts`` names them.
     """
     fetcher = Fetcher(http)
+    items: list[dict[str, Any]] = []
     try:
-        return attach_pages(records, fetcher, ws, max_images)
+        return attach_pages(records, fetcher, ws, max_images, items), items
     finally:
         fetcher.close()
+
+
+def write_items(ws: Workspace, items: list[dict[str, Any]], settings: dict[str, Any]) -> Counter[str]:
+    """Write the pages' raw_items into :data:`ITEM_STAGE` (replacing it) with its own manifest; returns the
+    items per rating as the page (else the feed) gives it, ``(none)`` for none."""
+    ratings = Counter(str(i["fact_check"]["rating"] or "(none)") for i in items)
+    verdicts = Counter(str(i["metadata"]["verdict"] or "none") for i in items)
+    with ws.run(ITEM_STAGE, inputs=["crawl/claimreview"], config=settings) as run:
+        written = ws.write_records(ITEM_STAGE, "raw_item", sorted(items, key=lambda i: i["id"]))
+        platforms = Counter(i["platform"] for i in items)
+        run.counts.update(
+            items=written,
+            **{f"platform_{k}": v for k, v in sorted(platforms.items())},
+            **{f"verdict_{k}": v for k, v in sorted(verdicts.items())},
+        )
+    return ratings
