@@ -72,19 +72,22 @@ PLATFORM_ALIASES: dict[str, str] = {
 def normalize_platform(name: str) -> str:
     """Return the canonical platform name for ``name`` (case-insensitive, release spellings accepted).
 
+    The release's eight only (release files are read through it); appended platforms are FineFake's crawls'.
+
     Raises:
-        ValueError: if the name is not one of the eight platforms, an appended one or a known alias.
+        ValueError: if the name is not one of the eight platforms or a known alias.
     """
     key = str(name).strip().lower()
     key = PLATFORM_ALIASES.get(key, key)
-    if key not in ALL_PLATFORM_GROUP:
-        raise ValueError(f"unknown platform {name!r}; expected one of {', '.join(ALL_PLATFORMS)}")
+    if key not in PLATFORM_GROUP:
+        raise ValueError(f"unknown platform {name!r}; expected one of {', '.join(PLATFORMS)}")
     return key
 
 
 def platform_group(platform: str) -> str:
-    """The platform group (fact_check, stream, official) of a platform name or alias."""
-    return ALL_PLATFORM_GROUP[normalize_platform(platform)]
+    """The platform group (fact_check, stream, official) of a platform name (appended ones too) or alias."""
+    key = str(platform).strip().lower()
+    return ALL_PLATFORM_GROUP.get(key) or PLATFORM_GROUP[normalize_platform(platform)]
 
 
 def normalize_topic(name: str) -> str:
