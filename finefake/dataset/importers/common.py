@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from finefake.console import track
+from finefake.dataset.modalities import record_modalities
 from finefake.errors import FinefakeError
 from finefake.images import MAX_IMAGE_BYTES, ImageRejected
 from finefake.records import iter_errors
@@ -26,6 +27,10 @@ from finefake.workspace import Workspace, atomic_write_json
 
 #: Problems listed one by one in the report; beyond this only their counts by reason are kept.
 MAX_LISTED_PROBLEMS = 10_000
+#: Longest CSV field read (characters). Python's default (131,072) drops real rows: FakeNewsNet's
+#: ``tweet_ids`` field reaches 574,833 characters in politifact_fake.csv; a row past this cap is still filed
+#: as unreadable, so one malformed row (an unclosed quote) cannot hold the rest of the file in memory.
+MAX_CSV_FIELD_CHARS = 16 * 1024 * 1024
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"})
 
 
@@ -58,6 +63,16 @@ class ImportReport:
     labels: Counter = field(default_factory=Counter)
     domains: Counter = field(default_factory=Counter)
     topics: Counter = field(default_factory=Counter)
+    #: Rows left out on purpose (a chosen subset, e.g. MediaEval's humor tweets with ``--humor drop``),
+    #: by reason: not problems, but counted so that rows = written + skipped + excluded.
+    excluded: Counter = field(default_factory=Counter)
+    #: What the import is a subset or a relabelling of (``subset``, ``label_mapping``, ``edition``): matched
+    #: against what published numbers were measured on (finefake.benchmarks.published).
+    conditions: dict[str, str] = field(default_factory=dict)
+    #: Written items per modality (finefake.dataset.modalities): text, title only, image.
+    modalities: Counter = field(default_factory=Counter)
+    #: Lines for the user about choices the importer made (e.g. which edition of a mixed folder it took).
+    notes: list[str] = field(default_factory=list)
 
     def problem(self, file: str | Path, line: int, reason: str, action: str = "skipped") -> None:
         """File a problem (the counts by reason are exact even when the list is capped)."""
@@ -84,6 +99,10 @@ class ImportReport:
             "labels": dict(self.labels),
             "domains": dict(self.domains),
             "topics": dict(self.topics),
+            "excluded": dict(self.excluded),
+            "conditions": dict(self.conditions),
+            "modalities": dict(self.modalities),
+            "notes": list(self.notes),
         }
 
 
@@ -196,7 +215,19 @@ def read_tsv(
 
 
 def read_csv(path: Path, report: ImportReport) -> Iterator[Row]:
-    """Rows of a comma-separated file with a header (RFC 4180 quoting), each with its starting line."""
+    """Rows of a comma-separated file with a header (RFC 4180 quoting), each with its starting line.
+
+    Fields up to :data:`MAX_CSV_FIELD_CHARS` are read (the csv module's limit is process-wide: it is raised
+    while this file is read and put back afterwards); a longer field makes its row unreadable (filed).
+    """
+    previous = csv.field_size_limit(MAX_CSV_FIELD_CHARS)
+    try:
+        yield from _read_csv(path, report)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_csv(path: Path, report: ImportReport) -> Iterator[Row]:
     with open(path, encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh)
         try:
@@ -383,6 +414,7 @@ def write_import(
                     )
                     continue
                 seen[record["id"]] = (row.file.name, row.line)
+                report.modalities.update(record_modalities(record))
                 strata[record["id"]] = split_stratum(record)
                 writer.write(record)
                 report.written += 1

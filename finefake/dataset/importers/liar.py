@@ -171,5 +171,6 @@ def import_liar(ws: Workspace, config: LiarConfig) -> ImportReport:
         "LIAR train/valid/test.tsv",
     )
     report = ImportReport(DATASET, files=[str(p) for p in files])
+    report.conditions = {"subset": "LIAR v1.0"}
     settings = {"path": str(config.path), "split": config.split}
     return write_import(ws, report, _rows(config, files, report), total=count_lines(files), settings=settings)
