@@ -68,3 +68,20 @@ def test_liar_run_shows_wangs_text_only_rows_and_leaves_out_the_hybrids(tmp_path
     assert "| paper: Hybrid CNNs" not in table
     comparable = {p["model"] for p in results["published"] if p["comparable"]}
     assert comparable == {"Majority", "SVMs", "Logistic Regress", "Bi-LSTMs", "CNNs"}
+
+
+@pytest.mark.slow
+def test_card_states_edition_subset_official_counts_and_modalities(tmp_path):
+    from finefake.dataset.package import PackageConfig, package
+
+    ws = Workspace(tmp_path / "ws")
+    import_mediaeval(ws, MediaEvalConfig(REAL / "mediaeval", edition="2016", humor="drop"))
+    package(ws, PackageConfig())
+    card = (ws.root / "dataset" / "README.md").read_text()
+    assert "## What was imported" in card and "- Edition: 2016." in card
+    assert "- Subset: MediaEval 2016 without humor tweets." in card
+    assert "devset (train) 15,629 posts: 9,404 fake, 6,225 real" in card
+    assert "testset (test) 2,228 posts: 1,230 fake, 998 real" in card
+    assert (
+        "Modalities: text 114 of 114, title only 0, image 0 of 114 -> benchmarks on text, no images" in card
+    )

@@ -132,6 +132,19 @@ def source_info(dataset: str) -> SourceInfo | None:
     return getattr(module, "SOURCE", None)
 
 
+def official_counts(dataset: str, conditions: dict[str, str]) -> str | None:
+    """The whole release's official split sizes as its importer states them (``OFFICIAL_COUNTS``, keyed by
+    edition where the release has editions, else by ``"release"``), or None where none is known."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"finefake.dataset.importers.{dataset}")
+    except ImportError:
+        return None
+    table = getattr(module, "OFFICIAL_COUNTS", {})
+    return table.get(conditions.get("edition") or "release")
+
+
 def split_stratum(record: dict[str, Any]) -> tuple[str, Any, Any]:
     """(official split or "", label, platform) of a record: what :func:`benchmark_split` cuts by."""
     return record.get("split") or "", record.get("label"), record.get("platform")

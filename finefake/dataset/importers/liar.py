@@ -62,6 +62,8 @@ COLUMNS = [
     "pants_on_fire_count",
     "context",
 ]
+#: The release's official split (rows of train/valid/test.tsv, one statement a line; stated in the card).
+OFFICIAL_COUNTS = {"release": "train 10,269, validation 1,284, test 1,283 statements (train/valid/test.tsv)"}
 SPLITS = {
     "train": "train",
     "valid": "validation",
