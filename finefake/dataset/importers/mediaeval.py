@@ -89,7 +89,7 @@ HUMOR = ("fake", "drop")
 #: Official split sizes of the whole release per edition (counted on MKLab-ITI/image-verification-corpus at
 #: 5a3d0c6; stated in the dataset card).
 OFFICIAL_COUNTS = {
-    "2015": "devset (train) 14,483 tweets: 6,841 fake, 5,009 real, 2,633 humor; "
+    "2015": "devset (train) 14,483 tweets (14,481 distinct ids): 6,841 fake, 5,009 real, 2,633 humor; "
     "testset (test) 3,781 tweets: 2,564 fake, 1,217 real",
     "2016": "devset (train) 15,629 posts: 9,404 fake, 6,225 real (the 2015 devset and testset without "
     "humor); testset (test) 2,228 posts: 1,230 fake, 998 real",
