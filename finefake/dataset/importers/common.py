@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,8 @@ MAX_LISTED_PROBLEMS = 10_000
 #: ``tweet_ids`` field reaches 574,833 characters in politifact_fake.csv; a row past this cap is still filed
 #: as unreadable, so one malformed row (an unclosed quote) cannot hold the rest of the file in memory.
 MAX_CSV_FIELD_CHARS = 16 * 1024 * 1024
+#: Most physical lines one TSV row may span when a quoted field holds line breaks (read_tsv with unquote).
+MAX_JOINED_LINES = 20
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"})
 
 
@@ -178,6 +180,11 @@ def _unquote(value: str) -> str:
     return value
 
 
+def _open_quote(field: str) -> bool:
+    """Whether a pandas-quoted field starts here and does not end on this line (an odd number of quotes)."""
+    return field.startswith('"') and field.count('"') % 2 == 1
+
+
 def read_tsv(
     path: Path,
     report: ImportReport,
@@ -191,11 +198,21 @@ def read_tsv(
     ``header`` names the columns of a file without a header line; otherwise the first line is the header.
     A row with more fields than columns is repaired by joining the surplus into ``text_column`` (the free
     text is where stray tabs come from) when one is given, else skipped; a row with fewer fields is
-    skipped. ``unquote`` strips the double quotes pandas puts around fields that contain quotes.
+    skipped. ``unquote`` strips the double quotes pandas puts around fields that contain quotes; with it, a
+    quoted field that runs over a line break (Fakeddit titles with a newline: the row continues on the next
+    line(s)) is joined back, at most :data:`MAX_JOINED_LINES` lines, and only when the joined row then has
+    exactly its columns; otherwise the lines are read one by one as before.
     """
     with open(path, encoding="utf-8", errors="replace", newline="") as fh:
         columns = header
-        for number, raw in enumerate(fh, start=1):
+        pending: deque[tuple[int, str]] = deque()
+        lines = enumerate(fh, start=1)
+
+        def next_line() -> tuple[int, str] | None:
+            return pending.popleft() if pending else next(lines, None)
+
+        while (item := next_line()) is not None:
+            number, raw = item
             line = raw.rstrip("\r\n")
             if columns is None:
                 columns = [c.strip().lstrip("\ufeff") for c in line.split("\t")]
@@ -205,6 +222,23 @@ def read_tsv(
                 continue
             report.rows += 1
             fields = line.split("\t")
+            if unquote and len(fields) < len(columns) and _open_quote(fields[-1]):
+                joined, taken = line, []
+                while len(taken) < MAX_JOINED_LINES and (more := next_line()) is not None:
+                    taken.append(more)
+                    joined += "\n" + more[1].rstrip("\r\n")
+                    parts = joined.split("\t")
+                    if len(parts) >= len(columns) or not _open_quote(parts[-1]):
+                        break
+                parts = joined.split("\t")
+                if taken and len(parts) == len(columns):
+                    line, fields = joined, parts
+                    end = taken[-1][0]
+                    report.problem(
+                        path, number, f"quoted field over line breaks: lines {number}-{end}", "repaired"
+                    )
+                else:
+                    pending.extendleft(reversed(taken))  # not one row after all: read them one by one
             if "\ufffd" in line:
                 report.problem(path, number, "bytes that are not UTF-8 replaced", "repaired")
             if len(fields) > len(columns) and text_column in columns:

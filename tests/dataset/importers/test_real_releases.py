@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from finefake.cli import app
 from finefake.dataset.importers import common
+from finefake.dataset.importers.fakeddit import FakedditConfig, import_fakeddit
 from finefake.dataset.importers.fakenewsnet import FakeNewsNetConfig, import_fakenewsnet
 from finefake.dataset.importers.liar import LiarConfig, import_liar
 from finefake.dataset.importers.mediaeval import MediaEvalConfig, import_mediaeval
@@ -129,3 +130,33 @@ def test_import_summary_says_modalities(tmp_path):
     saved = json.loads((tmp_path / "w2" / "records" / "import_report.json").read_text())
     assert saved["modalities"] == {"text": 89} and saved["conditions"]["edition"] == "2015"
     assert "--edition" in runner.invoke(app, ["import", "mediaeval", "--help"]).output
+
+
+def test_fakeddit_rows_whose_quoted_title_runs_over_a_line_break(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    report = import_fakeddit(ws, FakedditConfig(REAL / "fakeddit"))
+    assert (report.rows, report.written, report.skipped) == (96, 96, 0)
+    assert report.splits == {"train": 33, "validation": 32, "test": 31}  # the release's three files
+    repaired = sorted((p.file, p.line) for p in report.problems if p.reason.startswith("quoted field"))
+    assert repaired == [
+        ("multimodal_test_public.tsv", 32),
+        ("multimodal_train.tsv", 32),
+        ("multimodal_train.tsv", 34),
+        ("multimodal_train.tsv", 36),
+        ("multimodal_validate.tsv", 32),
+        ("multimodal_validate.tsv", 34),
+    ]
+    record = _records(ws)["fakeddit:s7w91"]  # a title over three lines
+    assert record["title"].endswith("two weeks before \nconception. Difficulty: Not the Onion")
+    assert record["labels"] == {"two_way": 1, "three_way": 0, "six_way": 0}
+    assert report.modalities == {"title": 96}  # the text is the title; no image folder given
+
+
+def test_a_stray_quote_does_not_swallow_the_next_rows(tmp_path):
+    header = (REAL / "fakeddit" / "multimodal_train.tsv").read_text(encoding="utf-8").splitlines()[0]
+    good = (REAL / "fakeddit" / "multimodal_train.tsv").read_text(encoding="utf-8").splitlines()[1:4]
+    broken = "\t".join(["u", "t", "1.0", "i.redd.it", "True", "zz1", "", "", "1", "2", "pics", '"open'])
+    path = tmp_path / "multimodal_train.tsv"
+    path.write_text("\n".join([header, broken, *good]) + "\n", encoding="utf-8")
+    report = import_fakeddit(Workspace(tmp_path / "ws"), FakedditConfig(path))
+    assert report.written == 3 and [p.line for p in report.problems] == [2]
