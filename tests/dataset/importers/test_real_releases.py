@@ -46,6 +46,16 @@ def test_mediaeval_corpus_folder_imports_one_edition_with_its_official_split(tmp
     assert by_file == {"mediaeval2015": 2}
 
 
+def test_mediaeval_both_editions_labelled_are_never_mixed(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(MEDIAEVAL, corpus)
+    (corpus / "mediaeval2016" / "testset" / "posts.txt").unlink()  # only labelled files: once mixed silently
+    ws = Workspace(tmp_path / "ws")
+    report = import_mediaeval(ws, MediaEvalConfig(corpus))
+    assert {r["metadata"]["edition"] for r in ws.read("records")} == {"2015"}
+    assert report.splits == {"train": 60, "test": 29} and not report.problems
+
+
 def test_mediaeval_2016_edition_skips_the_unlabelled_test_copy(tmp_path):
     ws = Workspace(tmp_path / "ws")
     report = import_mediaeval(ws, MediaEvalConfig(MEDIAEVAL, edition="2016"))
