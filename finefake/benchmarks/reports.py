@@ -458,13 +458,16 @@ def write_task_reports(
     runs: dict[tuple[str, str], list[dict[str, Any]]],
     splits: Sequence[BenchSplit] = (),
     dataset: str = "finefake",
+    measured_on: dict[str, Any] | None = None,
 ) -> Path:
     """Aggregate exactly the requested ``runs`` ((model, setting name) -> run results) of ``task`` into
     results.json, table.md, table.tex and plots; returns the JSON path.
 
-    The papers' published numbers for the same dataset, task and settings follow the table as "paper" rows.
+    The papers' published numbers for the same dataset, task and settings follow the table as "paper" rows,
+    those measured on what the run is measured on (``measured_on``: modalities, subset, label mapping; see
+    ``finefake.benchmarks.published.select_published``); the others are listed with what differs.
     """
-    from finefake.benchmarks.published import paper_markdown
+    from finefake.benchmarks.published import describe_measured_on, paper_markdown, select_published
 
     folder = Path(out) / task.name
     summaries: dict[tuple[str, str], dict[str, Any]] = {}
@@ -495,7 +498,9 @@ def write_task_reports(
     skipped = [s for s in settings if s.skipped]
     if skipped:
         md += "\nSkipped settings: " + "; ".join(f"{s.name} ({s.skipped})" for s in skipped) + "\n"
-    md += paper_markdown(dataset, task.name, groups)
+    if measured_on is not None:
+        md += f"\nMeasured on: {describe_measured_on(measured_on)}\n"
+    md += paper_markdown(dataset, task.name, groups, measured_on)
     atomic_write_text(folder / "table.md", md)
     atomic_write_text(folder / "table.tex", tex)
     plots = []
@@ -533,6 +538,8 @@ def write_task_reports(
             {"model": model, "setting": setting, **summary} for (model, setting), summary in summaries.items()
         ],
         "plots": plots,
+        "measured_on": measured_on,
+        "published": [p.as_dict() for p in select_published(dataset, task.name, groups, measured_on)],
         "written": utcnow(),
     }
     return atomic_write_json(folder / "results.json", results)

@@ -68,6 +68,9 @@ class BenchConfig:
     #: tasks not listed here are the built-in FineFake tasks.
     definitions: dict[str, Any] = field(default_factory=dict)
     hparams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: What the runs are measured on (``finefake.dataset.modalities.inputs_of``): written into each task's
+    #: results and matched against published rows. Not part of any run key (it follows from the data).
+    measured_on: dict[str, Any] | None = None
 
 
 def feature_row_digests(features: FeatureSet) -> list[bytes]:
@@ -292,6 +295,7 @@ def run_benchmark(
             runs,
             config.splits,
             dataset=definition.dataset if definition is not None else "finefake",
+            measured_on=config.measured_on,
         )
     return paths
 

@@ -170,6 +170,13 @@ def run_task(
         first = split_seed or 0
         splits = [BenchSplit.resplit(first + k) for k in range(split_seeds or 1)]
         console.print("split: re-split with seed(s) " + ", ".join(str(s.seed) for s in splits))
+    from finefake.dataset.modalities import describe, inputs_of
+
+    measured_on = inputs_of(records, _import_conditions(ws))
+    console.print(describe(measured_on["modality_counts"], measured_on["items"]))
+    conditions = {k: v for k, v in measured_on.items() if k in ("subset", "label_mapping")}
+    if conditions:
+        console.print("data: " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in conditions.items()))
     config = BenchConfig(
         tasks=tasks,
         models=model_names,
@@ -178,17 +185,41 @@ def run_task(
         splits=splits,
         hparams=hparams,
         definitions=definitions,
+        measured_on=measured_on,
     )
     gpus = None if device == "auto" else 1.0 if device is not None and device.startswith("cuda") else 0.0
     resources = RunResources(cpus=cpus_per_run, gpus=gpus)
     paths = run_benchmark(features, items, config, engine=engine, resources=resources)
     for name, path in paths.items():
-        console.print(terminal_table(json.loads(path.read_text(encoding="utf-8"))))
+        results = json.loads(path.read_text(encoding="utf-8"))
+        console.print(terminal_table(results))
+        _print_incomparable(results.get("published") or [])
         console.print(f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}")
     if task == "all" and dataset == "finefake":
         overview = write_overview(config.out, tasks)
         if overview:
             console.print(f"classification overview: {overview.resolve()}")
+
+
+def _import_conditions(ws) -> dict:
+    """The import's ``conditions`` (subset, label mapping) from ``records/import_report.json``, if any."""
+    path = ws.root / "records" / "import_report.json"
+    if not path.is_file():
+        return {}
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")).get("conditions") or {})
+    except (ValueError, AttributeError):
+        return {}
+
+
+def _print_incomparable(published: list[dict]) -> None:
+    """One line per paper whose rows are left out of the table as not comparable, with what differs."""
+    seen: dict[str, list[str]] = {}
+    for row in published:
+        if not row["comparable"]:
+            seen.setdefault(row["source"], row["mismatches"])
+    for source, differs in seen.items():
+        console.print(f"[yellow]published rows not comparable, left out:[/] {source}: {'; '.join(differs)}")
 
 
 def _make_command(task: str, help_text: str):
