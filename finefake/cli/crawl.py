@@ -363,6 +363,9 @@ def claimreview_command(
         f"{report.skipped_publisher} other publisher(s), {report.skipped_duplicate} duplicate(s), "
         f"{report.skipped_bad} unusable; {report.api_pages} API page(s)"
     )
+    if report.rejected:
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(report.rejected.items()))
+        console.print(f"[yellow]rejected:[/] {reasons} (counts in the stage manifest)")
 
 
 STAGE_CLAIMREVIEW = "crawl/claimreview"
