@@ -296,10 +296,11 @@ class _GuardedConnectionMixin:
     """Connect only to checked public addresses (unless the host is allowed) and obey the current deadline."""
 
     allowed: frozenset[str] = frozenset()
+    check_addresses: bool = True
 
     def _new_conn(self) -> socket.socket:
         host, port = self.host, self.port  # type: ignore[attr-defined]
-        if _is_allowed(host, port, self.allowed):
+        if not self.check_addresses or _is_allowed(host, port, self.allowed):
             sock = super()._new_conn()  # type: ignore[misc]
         else:
             try:
@@ -339,8 +340,9 @@ class _GuardedConnectionMixin:
 
 
 @functools.cache
-def _guarded_connection(base: type, allowed: frozenset[str]) -> type:
-    return type(f"Guarded{base.__name__}", (_GuardedConnectionMixin, base), {"allowed": allowed})
+def _guarded_connection(base: type, allowed: frozenset[str], check_addresses: bool = True) -> type:
+    extra = {"allowed": allowed, "check_addresses": check_addresses}
+    return type(f"Guarded{base.__name__}", (_GuardedConnectionMixin, base), extra)
 
 
 class _GuardedPoolMixin:
@@ -348,26 +350,30 @@ class _GuardedPoolMixin:
     patched in by vcrpy or responses still sees every connection)."""
 
     allowed: frozenset[str] = frozenset()
+    check_addresses: bool = True
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         base = next(c for c in type(self).__mro__ if c in (HTTPConnectionPool, HTTPSConnectionPool))
-        self.ConnectionCls = _guarded_connection(base.ConnectionCls, self.allowed)
+        self.ConnectionCls = _guarded_connection(base.ConnectionCls, self.allowed, self.check_addresses)
 
 
 class GuardedAdapter(HTTPAdapter):
     """A requests transport whose connections re-check the address they connect to (see module docstring).
 
-    Proxied requests are not affected (the proxy is the peer, chosen by the user).
+    Proxied requests are not affected (the proxy is the peer, chosen by the user). With
+    ``check_addresses=False`` only the deadline part remains: for clients of APIs the user names (Wikidata,
+    TagMe), whose every exchange must still end on time.
     """
 
-    def __init__(self, allowed: frozenset[str] = frozenset(), **kwargs: Any):
+    def __init__(self, allowed: frozenset[str] = frozenset(), *, check_addresses: bool = True, **kwargs: Any):
         self.allowed = frozenset(h.lower() for h in allowed)
+        self.check_addresses = check_addresses
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        extra = {"allowed": self.allowed}
+        extra = {"allowed": self.allowed, "check_addresses": self.check_addresses}
         self.poolmanager.pool_classes_by_scheme = {
             "http": type("GuardedHTTPPool", (_GuardedPoolMixin, HTTPConnectionPool), extra),
             "https": type("GuardedHTTPSPool", (_GuardedPoolMixin, HTTPSConnectionPool), extra),
