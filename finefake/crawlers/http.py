@@ -195,10 +195,48 @@ def public_addresses(host: str, port: int) -> list[str]:
         raise socket.gaierror(f"cannot resolve {host}: {exc}") from exc
     addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
     for address in addresses:
-        ip = ipaddress.ip_address(address)
-        if not ip.is_global or ip.is_multicast:
+        if not is_public_address(ipaddress.ip_address(address)):
             raise BlockedAddress(f"{host} resolves to the non-public address {address}")
     return addresses
+
+
+#: IPv6 prefixes whose last 32 bits are an IPv4 address the traffic ends up at (NAT64, RFC 6052 and 8215;
+#: IPv4-translated, RFC 2765; IPv4-compatible, RFC 4291) .
+_EMBEDS_LAST_32 = tuple(
+    ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::ffff:0:0:0/96", "::/96")
+)
+_6TO4 = ipaddress.ip_network("2002::/16")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, translated, compatible, NAT64, 6to4, Teredo), or None."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if any(ip in net for net in _EMBEDS_LAST_32):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _6TO4:
+        return ipaddress.IPv4Address((int(ip) >> 80) & 0xFFFFFFFF)
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether a connection to ``ip`` reaches the public internet (the one rule of the URL and connect checks).
+
+    ``is_global`` alone is not enough: an IPv6 address that embeds an IPv4 one (``::ffff:127.0.0.1``,
+    ``64:ff9b::10.0.0.1``, ``2002:a9fe:a9fe::``) is judged by that IPv4 address, and the deprecated
+    site-local ``fec0::/10`` is refused.
+    """
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:
+            return False
+        inner = embedded_ipv4(ip)
+        if inner is not None:
+            return is_public_address(inner)
+    return True
 
 
 class BlockedAddress(OSError):
