@@ -39,8 +39,9 @@ import requests
 
 from finefake.contract import LABEL_NAMES, rating_verdict
 from finefake.crawlers.extract import parse_date
-from finefake.crawlers.feed_reader import Rejected, feed_elements, review_type_error
+from finefake.crawlers.feed_reader import feed_elements, review_type_error
 from finefake.errors import FinefakeError, MissingCredentials
+from finefake.jsonstream import Rejected
 from finefake.knowledge.http import USER_AGENT, ServiceError, json_body, request_with_retries
 from finefake.records import iter_errors
 from finefake.workspace import Workspace
