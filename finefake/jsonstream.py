@@ -112,7 +112,10 @@ def _skip_rest(depth: int, events: Iterator[tuple[str, Any]]) -> None:
 
 def json_error_text(exc: Exception) -> str:
     """The first line of an ijson error (they span several lines with a caret under the bad byte)."""
-    return " ".join(str(exc).split("\n", 1)[0].split())[:200]
+    text = exc.args[0] if exc.args else str(exc)
+    if isinstance(text, bytes):  # the C backend's messages come as bytes
+        text = text.decode("utf-8", errors="replace")
+    return " ".join(str(text).split("\n", 1)[0].split())[:200]
 
 
 def array_elements(

@@ -373,7 +373,10 @@ def parse_export(
 
 def _read_csv(path: Path) -> list[dict[str, Any]]:
     """The rows of a Label Studio CSV export (comma or tab separated, as the converter writes either)."""
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FinefakeError(f"{path}: not a UTF-8 CSV export (byte {exc.start})") from exc
     header = text.split("\n", 1)[0]
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
     csv.field_size_limit(MAX_TASK_CHARS)

@@ -382,7 +382,13 @@ def _parse_entity(line: bytes, config: BuildKbConfig) -> tuple[dict[str, Any] | 
         rows = entity_rows(entity, config.language, config.max_aliases)
     except (AttributeError, TypeError, ValueError, KeyError, RecursionError) as exc:
         return None, f"unexpected shape ({type(exc).__name__})"
-    return (rows, None) if rows is not None else (None, "no usable entity id and type")
+    if rows is None:
+        return None, "no usable entity id and type"
+    try:  # a lone surrogate (\\ud800) is valid JSON but no UTF-8 text: SQLite and the N-Triples file refuse it
+        rows["nt"] = ("\n".join(rows["lines"]) + "\n").encode("utf-8") if rows["lines"] else b""
+    except UnicodeEncodeError:
+        return None, "a lone surrogate in a string (not UTF-8 text)"
+    return rows, None
 
 
 def _build(config: BuildKbConfig, db: sqlite3.Connection, nt_path: Path, started: float) -> BuildKbReport:
@@ -466,7 +472,7 @@ def _build(config: BuildKbConfig, db: sqlite3.Connection, nt_path: Path, started
                 report.skipped_duplicate += 1
                 continue
             pending_ids.add(rows["id"])
-            nt.write(("\n".join(rows["lines"]) + "\n").encode("utf-8") if rows["lines"] else b"")
+            nt.write(rows["nt"])
             counts["triples"] += len(rows["lines"])
             if rows["type"] == "property":
                 counts["properties"] += 1
