@@ -72,3 +72,16 @@ def test_a_gzip_bomb_without_newline_is_read_in_bounded_memory(tmp_path):
     assert report.finished and report.skipped_bad == 1
     assert report.bad_lines == ["line 2: longer than 1048576 bytes"]
     assert peak_mb < 16
+
+
+def test_a_lone_surrogate_skips_its_line_only(tmp_path):
+    dump = _dump(
+        tmp_path / "s.json",
+        [
+            b'{"id": "Q5", "type": "item", "labels": {"en": {"value": "bad \\ud800"}}}',
+            b'{"id": "Q6", "type": "item", "labels": {"en": {"value": "good"}}}',
+        ],
+    )
+    report = build_kb(BuildKbConfig(dump=dump, out=tmp_path / "kb"))
+    assert report.finished and report.entities == 1
+    assert report.bad_lines == ["line 2: a lone surrogate in a string (not UTF-8 text)"]
