@@ -130,3 +130,28 @@ def test_a_broken_feed_keeps_the_previous_stage(tmp_path):
     with pytest.raises(FinefakeError, match="not valid JSON"):
         crawl_claimreview(ws, ClaimReviewConfig(feed=_write(tmp_path / "f.json", elements, raw=b"{")))
     assert [r["review_url"] for r in ws.read("crawl/claimreview")] == ["https://e.org/a"]
+
+
+def test_api_claims_of_the_wrong_types_are_rejected_and_counted(workspace, httpserver, monkeypatch):
+    """The recorded claims:search answer, with a title, language, publisher name and claim of the wrong type."""
+    monkeypatch.setenv("FACTCHECK_API_KEY", "k")
+    claims = json.loads((REAL / "ai_debate_claims_search_2025.json").read_text(encoding="utf-8"))["claims"]
+    claims[0]["claimReview"][0]["title"] = {"a": 1}
+    claims[1]["claimReview"][0]["languageCode"] = ["en"]
+    claims[2]["claimReview"][0]["publisher"] = {"name": {"x": 1}, "site": "apnews.com"}
+    claims[3]["text"] = {"text": "a dict"}
+    httpserver.expect_request("/claims:search").respond_with_json({"claims": claims})
+    report = crawl_claimreview(
+        workspace, ClaimReviewConfig(query="x", api_url=httpserver.url_for("/claims:search"), rate=0)
+    )
+    assert report.rejected == {
+        "wrong_type:title": 1,
+        "wrong_type:language": 1,
+        "wrong_type:reviewer": 1,
+        "wrong_type:text": 1,
+    }
+    assert (
+        report.written
+        == len(list(workspace.read("crawl/claimreview")))
+        == sum(len(c["claimReview"]) for c in claims[4:]) - report.skipped_duplicate
+    )
