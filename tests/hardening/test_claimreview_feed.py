@@ -107,10 +107,10 @@ def test_memory_is_flat_in_the_feed_size(tmp_path, monkeypatch):
 
     real_writer = Workspace.writer
     monkeypatch.setattr(
-        Workspace, "writer", lambda self, *a, **k: real_writer(self, *a, **k | {"shard_size": 50})
+        Workspace, "writer", lambda self, *a, **k: real_writer(self, *a, **k | {"shard_size": 25})
     )
     peaks = []
-    for n in (300, 1500):
+    for n in (150, 750):
         feed = _write(tmp_path / f"f{n}.json", [_element(f"https://e.org/{i}") for i in range(n)])
         ws = Workspace(tmp_path / f"ws{n}")
         tracemalloc.start()
