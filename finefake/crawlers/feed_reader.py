@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from finefake.errors import FinefakeError
-from finefake.jsonstream import build_value, json_error_text, kind_of, skip_value
+from finefake.jsonstream import CappedStrings, build_value, json_error_text, kind_of, skip_value
 
 #: Nesting levels inside one feed element (a real ClaimReview element is about 5 deep).
 MAX_DEPTH = 32
@@ -48,7 +48,7 @@ def feed_elements(
     """
     import ijson
 
-    events = ijson.basic_parse(stream, use_float=True)
+    events = ijson.basic_parse(CappedStrings(stream, max_chars), use_float=True)
     try:
         first = next(events, None)
         if first is None:

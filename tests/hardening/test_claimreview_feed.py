@@ -155,3 +155,31 @@ def test_api_claims_of_the_wrong_types_are_rejected_and_counted(workspace, https
         == len(list(workspace.read("crawl/claimreview")))
         == sum(len(c["claimReview"]) for c in claims[4:]) - report.skipped_duplicate
     )
+
+
+def test_a_huge_string_is_rejected_without_being_held(tmp_path):
+    """The lexer never sees the 16 MB string (it would re-scan it once per read: quadratic), nor does memory."""
+    import tracemalloc
+
+    elements = [
+        _element("https://e.org/good"),
+        _element("https://e.org/huge", claimReviewed="\\" * (16 << 20)),
+    ]
+    feed = _write(tmp_path / "f.json", elements)
+    ws = Workspace(tmp_path / "ws")
+    tracemalloc.start()
+    try:
+        report = crawl_claimreview(ws, ClaimReviewConfig(feed=feed))
+        peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert report.written == 1 and report.rejected == {"string_too_long": 1}
+    assert peak_mb < 8, peak_mb
+
+
+def test_a_huge_number_stops_the_feed_with_one_line(tmp_path):
+    feed = _write(
+        tmp_path / "f.json", [_element("https://e.org/good")], raw=b'{"n": ' + b"1" * 100_000 + b"}"
+    )
+    with pytest.raises(FinefakeError, match="not valid JSON: a number or bare word longer than 4096 bytes"):
+        crawl_claimreview(Workspace(tmp_path / "ws"), ClaimReviewConfig(feed=feed))
