@@ -117,6 +117,8 @@ CREATE TABLE IF NOT EXISTS seen (qid TEXT PRIMARY KEY);
 """
 #: Longest dump line read (real entity lines stay under a few MB); longer ones are skipped and counted.
 MAX_LINE_BYTES = 16 * 1024 * 1024
+#: Longest label, description or alias kept (Wikidata itself allows 250 characters).
+MAX_TERM_CHARS = 1000
 #: How many skipped lines the report names (all are counted).
 MAX_BAD_LINES = 100
 _READ_CHUNK = 1 << 20
@@ -345,12 +347,16 @@ def shape_error(entity: dict[str, Any], language: str) -> str | None:
         entry = (entity.get(key) or {}).get(language)
         if entry is not None and not (isinstance(entry, dict) and isinstance(entry.get("value", ""), str)):
             return f"{key}.{language} is not an object with a string value"
+        if entry is not None and len(entry.get("value", "")) > MAX_TERM_CHARS:
+            return f"{key}.{language} is longer than {MAX_TERM_CHARS} characters"
     aliases = (entity.get("aliases") or {}).get(language)
     if aliases is not None and not (
         isinstance(aliases, list)
         and all(isinstance(a, dict) and isinstance(a.get("value", ""), str) for a in aliases)
     ):
         return f"aliases.{language} is not a list of objects with string values"
+    if any(len(a.get("value", "")) > MAX_TERM_CHARS for a in aliases or []):
+        return f"aliases.{language} holds one longer than {MAX_TERM_CHARS} characters"
     for pid, statements in (entity.get("claims") or {}).items():
         if not isinstance(statements, list) or not all(
             isinstance(s, dict) and isinstance(s.get("mainsnak", {}), dict) for s in statements

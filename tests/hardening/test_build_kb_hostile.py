@@ -85,3 +85,13 @@ def test_a_lone_surrogate_skips_its_line_only(tmp_path):
     report = build_kb(BuildKbConfig(dump=dump, out=tmp_path / "kb"))
     assert report.finished and report.entities == 1
     assert report.bad_lines == ["line 2: a lone surrogate in a string (not UTF-8 text)"]
+
+
+def test_a_label_longer_than_wikidata_allows_skips_its_line(tmp_path):
+    label = "z" * 5000
+    dump = _dump(
+        tmp_path / "l.json",
+        [json.dumps({"id": "Q5", "type": "item", "labels": {"en": {"value": label}}}).encode()],
+    )
+    report = build_kb(BuildKbConfig(dump=dump, out=tmp_path / "kb"))
+    assert report.entities == 0 and report.bad_lines == ["line 2: labels.en is longer than 1000 characters"]
