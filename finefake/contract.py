@@ -131,14 +131,20 @@ def rating_verdict(rating: str | None) -> str | None:
     """What the ratings table says of a rating: "fake", "real", "excluded", "unmapped", or None when empty."""
     if not rating or not str(rating).strip():
         return None
+    return _rating_index().get(_norm_key(rating), "unmapped")
+
+
+@cache
+def _rating_index() -> dict[str, str]:
+    """Normalised rating -> verdict, built once (the first label naming a rating wins, then "excluded")."""
     table = _table("snopes_ratings.yaml")
-    key = _norm_key(rating)
-    for label_name, ratings in table["labels"].items():
-        if key in {_norm_key(r) for r in ratings}:
-            return label_name
-    if key in {_norm_key(r) for r in table.get("excluded") or []}:
-        return "excluded"
-    return "unmapped"
+    index: dict[str, str] = {}
+    for rating in table.get("excluded") or []:
+        index[_norm_key(rating)] = "excluded"
+    for label_name, ratings in reversed(list(table["labels"].items())):
+        for rating in ratings:
+            index[_norm_key(rating)] = label_name
+    return index
 
 
 def label_for_rating(rating: str | None) -> int | None:

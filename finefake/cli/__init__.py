@@ -8,6 +8,7 @@ of the pipeline packages; they hold no logic and import heavy libraries inside t
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -149,16 +150,53 @@ def _absolute_paths(callback: Any) -> None:
             info.resolve_path = True
 
 
-def _polish(typer_app: typer.Typer) -> None:
-    """Help paragraphs re-flowed and path parameters resolved, for every command of every group."""
+#: Verbs (or groups of verbs) that write stages under a lock (see ``Workspace.run``): they take ``--wait``.
+LOCKING_VERBS = frozenset(
+    {"crawl", "clean", "align-knowledge", "review", "annotate", "import", "synthesize", "package", "features"}
+)
+WAIT_HELP = "If another finefake process is writing the same stage, wait for it instead of stopping."
+
+
+def _with_wait(callback: Any) -> Any:
+    """``callback`` with a ``--wait`` flag that makes the workspace wait for a busy stage's lock."""
+    signature = inspect.signature(callback)
+    if "wait" in signature.parameters or "ctx" not in signature.parameters:
+        return callback
+
+    @functools.wraps(callback)
+    def command(*args: Any, wait: bool = False, **kwargs: Any) -> Any:
+        ctx = kwargs.get("ctx") or next(a for a in args if isinstance(a, typer.Context))
+        get_context(ctx).workspace.wait = wait
+        return callback(*args, **kwargs)
+
+    option = inspect.Parameter(
+        "wait",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(False, "--wait", help=WAIT_HELP),
+        annotation=bool,
+    )
+    params = list(signature.parameters.values())
+    command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params] + [option]
+    )
+    command.__annotations__ = dict(getattr(callback, "__annotations__", {}), wait=bool)
+    return command
+
+
+def _polish(typer_app: typer.Typer, locking: bool = False) -> None:
+    """Help paragraphs re-flowed and path parameters resolved, for every command of every group; the
+    stage-writing verbs (:data:`LOCKING_VERBS`) get ``--wait``."""
     for info in typer_app.registered_commands:
         doc = info.help or inspect.getdoc(info.callback)
         if doc:
             info.help = _reflow(doc)
         if info.callback is not None:
             _absolute_paths(info.callback)
+            name = info.name or info.callback.__name__.replace("_", "-")
+            if locking or name in LOCKING_VERBS:
+                info.callback = _with_wait(info.callback)
     for group in typer_app.registered_groups:
-        _polish(group.typer_instance)
+        _polish(group.typer_instance, locking or group.name in LOCKING_VERBS)
 
 
 def _register_commands() -> None:

@@ -376,6 +376,9 @@ def claimreview_command(
         console.print(f"fact-check pages: {report.pages}")
         console.print(f"fact-check items: {report.items} in {(ws.root / 'crawl' / 'factchecks').resolve()}")
     console.print(f"ratings: {report.ratings}")
+    if report.rejected:
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(report.rejected.items()))
+        console.print(f"[yellow]rejected:[/] {reasons} (counts in the stage manifest)")
 
 
 STAGE_CLAIMREVIEW = "crawl/claimreview"
