@@ -94,7 +94,7 @@ class Cell(NamedTuple):
     @property
     def flat(self) -> bool:
         """Several seeds, one score: the seeds do not vary this model."""
-        return self.n > 1 and self.std == 0.0 and not self.std_split
+        return self.n > 1 and self.std < 1e-9 and not self.std_split  # float noise of equal values
 
 
 def _sd(values: Sequence[float]) -> float:

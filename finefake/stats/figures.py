@@ -28,11 +28,16 @@ def _plt():
 
 def save_figure(fig: Any, path: Path, *, dpi: int = 150, **options: Any) -> Path:
     """Write ``fig`` as ``path`` (PNG) and as SVG and PDF beside it; close it; return the PNG's path."""
+    import matplotlib
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi, **options)
-    for suffix in VECTOR_FORMATS:
-        fig.savefig(path.with_suffix(f".{suffix}"), **options)
+    # Text stays text in the SVG (editable and searchable); the PDF embeds its fonts.
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "finefake", "pdf.fonttype": 42}):
+        for suffix in VECTOR_FORMATS:
+            metadata = {"Date": None} if suffix == "svg" else {"CreationDate": None}
+            fig.savefig(path.with_suffix(f".{suffix}"), metadata=metadata, **options)
     _plt().close(fig)
     return path
 
