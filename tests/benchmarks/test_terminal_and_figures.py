@@ -188,7 +188,7 @@ def _bold_cells_and_references(table_md: str) -> list[tuple[float, float]]:
     ]
     reference = next(r for r in rows if r[0].startswith("*majority"))
     return [
-        (float(cell.strip("*").split()[0]), float(reference[j]))
+        (float(re.match(r"\*\*([\d.]+)", cell).group(1)), float(reference[j]))
         for row in rows[1:]
         for j, cell in enumerate(row)
         if j and cell.startswith("**")
