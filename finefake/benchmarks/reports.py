@@ -45,8 +45,12 @@ METRIC_HEADERS: dict[str, str] = {
 DEGENERATE_MARK = "†"
 FLAT_MARK = "‡"
 REFERENCE_ROW = "majority (ref.)"
-DEGENERATE_NOTE = f"{DEGENERATE_MARK} at least one run predicts a single class for every test item (never bold)."
-FLAT_NOTE = f"{FLAT_MARK} the same score with every seed: the seeds do not vary this model, no spread to show."
+DEGENERATE_NOTE = (
+    f"{DEGENERATE_MARK} at least one run predicts a single class for every test item (never bold)."
+)
+FLAT_NOTE = (
+    f"{FLAT_MARK} the same score with every seed: the seeds do not vary this model, no spread to show."
+)
 BOLD_NOTE = "Bold: the best model of a column, only where it beats the majority reference."
 REFERENCE_NOTE = f"{REFERENCE_ROW}: always predicting the test set's most frequent class."
 
