@@ -442,7 +442,7 @@ def plot_bars(
     note = f"   {DEGENERATE_MARK} hatched: a run predicts one class" if flagged else ""
     every = [c for m in metrics for model in models for g in groups if (c := cell(model, g, m)) is not None]
     caption = bars_caption(every) + note
-    fig.suptitle(_wrapped(title, width_in) + f"\n({caption})", fontsize="medium")
+    fig.suptitle(_wrapped(f"{title} ({caption})", width_in), fontsize="medium")
     return save_figure(fig, path, dpi=150)
 
 

@@ -322,7 +322,8 @@ def _earlier_runs(
     requested = {j.path for j in jobs}
     settings = {(j.split.tag, j.setting.name): j for j in jobs}
     digests = {
-        at: setting_digest(job.task, job.setting, items, row_digests, job.split) for at, job in settings.items()
+        at: setting_digest(job.task, job.setting, items, row_digests, job.split)
+        for at, job in settings.items()
     }
     earlier: list[_Planned] = []
     left_out: dict[str, int] = {}

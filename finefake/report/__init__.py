@@ -138,8 +138,9 @@ def _pct(value: float | None, signed: bool = False) -> str:
 
 
 def _signed_cell(value: float | None) -> str:
-    cls = "" if value is None else ' class="num pos"' if value > 0 else ' class="num neg"'
-    return f"<td{cls or ' class=num'}>{esc(_pct(value, True))}</td>"
+    if value is None or abs(value) < 5e-5:  # n/a, or 0.00 at the precision shown
+        return f"<td class=num>{esc(_pct(value, True))}</td>"
+    return f'<td class="num {"pos" if value > 0 else "neg"}">{esc(_pct(value, True))}</td>'
 
 
 def headline_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -180,7 +181,7 @@ def headline_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def summary_section(results: list[dict[str, Any]]) -> str | None:
     """The answer first: which detector wins each task and setting, by how much, over how many seeds."""
-    from finefake.benchmarks.reports import format_cell
+    from finefake.benchmarks.reports import FLAT_NOTE, format_cell
 
     rows = headline_rows(results)
     if not rows:
@@ -210,7 +211,8 @@ def summary_section(results: list[dict[str, Any]]) -> str | None:
     return (
         '<p class="muted">Best model of each task and setting by mean test accuracy (percent), among runs that '
         "do not predict one class for everything. A winner is bold only when it beats the majority reference "
-        "(always predicting the test set's most frequent class); the margins are in accuracy points.</p>"
+        "(always predicting the test set's most frequent class); the margins are in accuracy points. "
+        f"{esc(FLAT_NOTE)}</p>"
         "<table><tr><th>task</th><th>setting</th><th>best model</th><th>Acc</th><th>majority ref.</th>"
         "<th>over ref.</th><th>runner-up (margin)</th><th>seeds</th></tr>" + "".join(body) + "</table>"
     )

@@ -6,6 +6,7 @@ import json
 import re
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -267,3 +268,35 @@ def test_one_seed_or_flat_seeds_draw_no_error_bars(monkeypatch, tmp_path):
 def test_dual_da_heatmap_marks_cells_not_run(results):
     svg = (results["folder"] / "three" / "dual-da" / "heatmap.svg").read_text()
     assert "not run" in svg and "same" not in svg
+
+
+def test_kappa_heatmap_is_colour_blind_safe_over_the_data_range_with_the_diagonal_masked(
+    monkeypatch, tmp_path
+):
+    from finefake.annotation.report import heatmap
+    from finefake.stats import figures
+
+    drawn = {}
+
+    def keep(fig, path, **_):
+        drawn["fig"] = fig
+        return path
+
+    monkeypatch.setattr(figures, "save_figure", keep)
+    kappas = [[1.0, 0.48, 0.83], [0.48, 1.0, 0.6], [0.83, 0.6, 1.0]]
+    heatmap({"annotators": ["a", "b", "c"], "cohen_pairwise": kappas}, "kappa", tmp_path / "k.png")
+    image = drawn["fig"].axes[0].images[0]
+    assert image.get_cmap().name == "viridis"
+    assert (image.norm.vmin, image.norm.vmax) == (0.48, 0.83)
+    mask = np.ma.getmaskarray(image.get_array())
+    assert mask.diagonal().all() and not mask[0, 1]
+
+
+def test_stats_bars_colour_real_apart_and_leave_room_for_the_counts(tmp_path):
+    from finefake.stats import figures
+
+    counts = {"real": 50, "text-image inconsistency": 20, "content-knowledge inconsistency": 12, "others": 3}
+    path = figures.proportions(counts, "Fine-grained labels", tmp_path / "fine.png", fake_classes=True)
+    assert path.is_file() and path.with_suffix(".svg").is_file() and path.with_suffix(".pdf").is_file()
+    svg = path.with_suffix(".svg").read_text()
+    assert figures._REAL.lower() in svg.lower() and figures._FAKE_SHADES[0].lower() in svg.lower()
