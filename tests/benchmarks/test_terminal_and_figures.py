@@ -260,7 +260,7 @@ def test_one_seed_or_flat_seeds_draw_no_error_bars(monkeypatch, tmp_path):
     }
     assert bars["one.png"].errorbar is None and bars["flat.png"].errorbar is None
     assert bars["spread.png"].errorbar is not None
-    titles = {name: fig._suptitle.get_text() for name, fig in drawn.items()}
+    titles = {name: " ".join(fig._suptitle.get_text().split()) for name, fig in drawn.items()}
     assert "one seed: no error bars" in titles["one.png"]
     assert "the seeds do not vary these models" in titles["flat.png"]
 
@@ -300,3 +300,28 @@ def test_stats_bars_colour_real_apart_and_leave_room_for_the_counts(tmp_path):
     assert path.is_file() and path.with_suffix(".svg").is_file() and path.with_suffix(".pdf").is_file()
     svg = path.with_suffix(".svg").read_text()
     assert figures._REAL.lower() in svg.lower() and figures._FAKE_SHADES[0].lower() in svg.lower()
+
+
+def test_demo_prints_progress_to_stderr_and_results_to_stdout(results, monkeypatch, capsys, tmp_path):
+    """`finefake demo`: the stages' progress on stderr, the result tables and output paths on stdout (a
+    long path on one line, never broken), and model loaders' progress bars switched off."""
+    from finefake.cli import run
+    from finefake.demo import pipeline
+
+    table = results["folder"] / "one" / "binary" / "table.md"
+    long_path = "/tmp/" + "a-rather-long-folder-name/" * 4 + "report.html"
+
+    def fake_run_demo(config, report=None, **_):
+        report("crawl snopes", {"items": 3})
+        return pipeline.DemoResult(
+            stages={"bench": {"tables": {"binary": str(table)}}}, paths={"report": long_path}, seconds=1
+        )
+
+    monkeypatch.setattr(pipeline, "run_demo", fake_run_demo)
+    monkeypatch.setenv("COLUMNS", "80")
+    assert run(["demo", "-o", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert "crawl snopes" in err and "items: 3" in err and "crawl snopes" not in out
+    assert "binary: binary fake/real detection" in out and "majority (ref.)" in out
+    assert f"report: {long_path}" in out.splitlines()
+    assert pipeline.DEMO_ENV["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
