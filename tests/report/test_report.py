@@ -191,3 +191,34 @@ def test_report_embeds_no_file_from_outside_the_stage_folder(tmp_path):
     (stats / "report.md").write_text(text)
     page = write_report(ws, tmp_path / "r.html").path.read_text()
     assert secret not in page and ours in page
+
+
+def test_item_mentions_once_one_real_tag_and_a_readable_title(tmp_path):
+    ws = Workspace(tmp_path / "ws")
+    entity = {"mention": "Paris", "qid": "Q90", "label": "Paris", "rho": 0.9, "source": "wikidata"}
+    record = {
+        "id": "twitter:1234567890",
+        "title": "1234567890",
+        "text": "Flooding in Paris closes the metro, officials say. " * 5,
+        "url": "https://x.example/" + "long-segment-" * 20,
+        "entities": [entity, dict(entity), dict(entity)],
+        "label": 1,
+        "fine_grained_label": 0,
+        "topic": "society",
+        "platform": "twitter",
+    }
+    html = item_html(ws, record, ReportConfig())
+    assert html.count("Paris →") == 1
+    assert html.count(">real<") == 1  # the binary and the fine-grained label are both "real": one tag
+    summary = html.split("<summary>", 1)[1].split("</summary>", 1)[0]
+    assert "Flooding in Paris closes the metro" in summary and "1234567890" not in summary
+    assert 'data-label="real"' in html
+
+
+def test_provenance_is_pretty_printed_collapsed_and_says_each_split_once(full_workspace, tmp_path):
+    html = write_report(full_workspace, tmp_path / "r.html").path.read_text(encoding="utf-8")
+    provenance = html.split('<section id="provenance">', 1)[1]
+    assert '<details class="config"><summary>' in provenance and "<pre>{\n  &quot;" in provenance
+    assert provenance.count("<summary>split 1</summary>") == 1 and "split 2" not in provenance
+    summary = html.split('<section id="summary">', 1)[1].split("</section>", 1)[0]
+    assert "<th>best model</th>" in summary and "binary" in summary and "topic-da" in summary
