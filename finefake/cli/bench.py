@@ -184,7 +184,9 @@ def run_task(
     paths = run_benchmark(features, items, config, engine=engine, resources=resources)
     for name, path in paths.items():
         console.print(terminal_table(json.loads(path.read_text(encoding="utf-8"))))
-        console.print(f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}")
+        console.print(  # soft_wrap: a long path is printed whole, never broken mid-word by rich
+            f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}", soft_wrap=True
+        )
     if task == "all" and dataset == "finefake":
         overview = write_overview(config.out, tasks)
         if overview:

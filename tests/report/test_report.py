@@ -145,19 +145,20 @@ def test_page_in_a_real_browser_at_desktop_and_phone_width(full_workspace, tmp_p
                     assert state["wideTables"] == [], state["wideTables"]
                 assert errors == [] and fetched == [], (errors, fetched)
                 if width == 1280:
-                    page.fill("#item-filter", "zzzz-no-such-word")
-                    assert page.inner_text("#item-count") == "0 shown"
-                    page.fill("#item-filter", "")
-                    page.evaluate(
-                        "() => document.querySelectorAll('details.item').forEach(d => d.open = false)"
+                    shot = tmp_path / "report-screenshot.png"  # the top of the page: what a reader sees first
+                    page.evaluate("() => window.scrollTo(0, 0)")
+                    page.screenshot(
+                        path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1000}
                     )
-                    shot = tmp_path / "report-screenshot.png"
-                    page.screenshot(path=str(shot), clip={"x": 0, "y": 0, "width": 1280, "height": 1100})
                     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
                     if os.environ.get("FINEFAKE_SCREENSHOT_DIR"):
                         shutil.copy(
                             shot, Path(os.environ["FINEFAKE_SCREENSHOT_DIR"]) / "report-screenshot.png"
                         )
+                    page.fill("#item-filter", "zzzz-no-such-word")
+                    assert page.inner_text("#item-count") == "0 shown"
+                    page.fill("#item-filter", "")
+                    assert page.inner_text("#item-count") == f"{page.locator('details.item').count()} shown"
                 context.close()
         finally:
             browser.close()
