@@ -17,6 +17,7 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from finefake.benchmarks.reports import (
     DEGENERATE_MARK,
@@ -102,8 +103,11 @@ def terminal_table(results: dict[str, Any], width: int = DEFAULT_WIDTH) -> Table
         """``compact``: no spaces around ±. ``stacked`` (adaptation): the setting's name as a row of its
         own above its models' rows instead of source and target columns."""
         table = Table(
-            title=f"{results['task']}: {results['description']} (percent)",
-            caption=caption,
+            # Text that wraps at words even on a soft-wrapping console (the CLI's: rows must not be broken)
+            title=Text(
+                f"{results['task']}: {results['description']} (percent)", no_wrap=False, overflow="fold"
+            ),
+            caption=Text(caption, no_wrap=False, overflow="fold"),
             title_justify="left",
             caption_justify="left",
             box=box.SIMPLE_HEAD,  # no vertical rules: the numbers keep the width

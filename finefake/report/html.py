@@ -54,7 +54,8 @@ tr.group td { background: #eef1f5; font-weight: 600; }
 .pos { color: #1a6b35; } .neg { color: #a33; }
 details.config summary { cursor: pointer; color: #1f3a5f; }
 details.config pre { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 360px; overflow-y: auto; }
-.item p, .item .text, .item li, td { overflow-wrap: anywhere; }
+main p, main li, td, figcaption { overflow-wrap: break-word; }  /* long URLs break, words in cells do not */
+.item p, .item .text { overflow-wrap: anywhere; }
 .filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
 .filters input { flex: 1 1 220px; min-width: 0; padding: 6px 8px; font: inherit; }
 .filters select { padding: 5px; font: inherit; }

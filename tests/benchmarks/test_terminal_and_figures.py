@@ -56,7 +56,8 @@ def tiny_bench_inputs(synthetic_workspace):
 
 
 def _render(table, width: int = 80) -> list[str]:
-    console = Console(width=width, record=True, file=open("/dev/null", "w"))
+    """The table as the CLI prints it: an ``width``-column console that soft-wraps (finefake.cli sets it)."""
+    console = Console(width=width, record=True, file=open("/dev/null", "w"), soft_wrap=True)
     console.print(table)
     return console.export_text().splitlines()
 
