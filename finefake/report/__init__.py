@@ -1,12 +1,18 @@
 """``finefake report``: one self-contained HTML page that shows everything a workspace holds.
 
 It reads what the other stages wrote, in the formats they wrote it (nothing is recomputed, so the page shows
-the same numbers as the files): the dataset card (``dataset/README.md``, Table 3 and splits) and its Croissant
-file, ``stats/report.md`` with its figures, ``annotations/agreement/agreement.md`` with the kappa heatmaps,
-``bench/<task>/table.md`` with the plots listed in ``results.json`` (and ``bench/classification.md``), every
-stage's ``manifest.json`` (versions, configuration, counts, times), the seeds and feature fingerprints of the
-benchmark runs, and a browsable sample of the final records (text, lead image, entities linked to Wikidata,
-triples, labels and each annotator's vote). Sections whose inputs are missing are listed as not yet run.
+the same numbers as the files). The page answers first: a headline table of the best model of every task and
+setting, its margin over the majority reference and over the runner-up, and its seeds. Then, in the pipeline's
+and the paper's order: the dataset card (``dataset/README.md``, Table 3 and splits) and its Croissant file,
+``annotations/agreement/agreement.md`` with the kappa heatmaps, ``stats/report.md`` with its figures, every
+benchmark task (from ``bench/<task>/results.json``: one row per model, or one block per adaptation setting with
+each model's difference from the reference; the papers' published numbers beside ours; the plots with
+captions that say what they show), a searchable sample of the final records (text, lead image, entities
+linked to Wikidata, triples, labels and each annotator's vote), and the provenance: every stage's
+``manifest.json`` (versions, configuration pretty-printed and collapsed, counts, times), the seeds and splits
+of the benchmark runs (each distinct split written once) and the feature fingerprints. Sections whose inputs
+are missing are listed as not yet run. Tasks are rendered generically: a task this module does not know
+appears after the paper's tasks, with the same table and figures.
 """
 
 from __future__ import annotations

@@ -144,6 +144,14 @@ def test_page_in_a_real_browser_at_desktop_and_phone_width(full_workspace, tmp_p
                 if width == 1280:
                     assert state["wideTables"] == [], state["wideTables"]
                 assert errors == [] and fetched == [], (errors, fetched)
+                if width == 390:  # a figure too small to read opens at full size in place, the page stays put
+                    figure = page.locator("#bench figure").first
+                    figure.locator("img").click()
+                    zoomed = figure.evaluate(
+                        "f => [f.classList.contains('zoomed'), f.scrollWidth > f.clientWidth,"
+                        " document.documentElement.scrollWidth - window.innerWidth]"
+                    )
+                    assert zoomed[:2] == [True, True] and zoomed[2] <= 0, zoomed
                 if width == 1280:
                     shot = tmp_path / "report-screenshot.png"  # the top of the page: what a reader sees first
                     page.evaluate("() => window.scrollTo(0, 0)")
