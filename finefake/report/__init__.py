@@ -347,9 +347,29 @@ def published_html(result: dict[str, Any]) -> str:
             table = f"<table><tr><th>setting</th>{head}</tr>{body}</table>"
         html.append(
             f"<p><strong>Published</strong> (not measured here): {esc(source)}; percent, "
-            f"{esc(names)}{'' if len(settings) == 1 else ' in each cell'}.</p>{table}"
+            f"{esc(names)}{'' if len(settings) == 1 else ' in each cell'}.</p>{table}" + _paper_notes(rows)
         )
     return "".join(html)
+
+
+def _paper_notes(rows: list[Any]) -> str:
+    """What a published row says beyond its numbers (any further field of ``PaperRow``, e.g. the inputs a
+    model used or whether its numbers are comparable with ours), once per model; '' when there is none."""
+    import dataclasses
+
+    known = {"source", "dataset", "task", "setting", "model", "metrics"}
+    notes: dict[str, str] = {}
+    for row in rows:
+        extra = {
+            f.name: getattr(row, f.name)
+            for f in dataclasses.fields(row)
+            if f.name not in known and getattr(row, f.name) not in (None, "", [], {})
+        }
+        if extra and row.model not in notes:
+            notes[row.model] = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in extra.items())
+    if not notes:
+        return ""
+    return '<ul class="muted">' + "".join(f"<li>{esc(m)}: {esc(n)}</li>" for m, n in notes.items()) + "</ul>"
 
 
 def _figure_caption(name: str, result: dict[str, Any]) -> str:

@@ -231,3 +231,28 @@ def test_provenance_is_pretty_printed_collapsed_and_says_each_split_once(full_wo
     assert provenance.count("<summary>split 1</summary>") == 1 and "split 2" not in provenance
     summary = html.split('<section id="summary">', 1)[1].split("</section>", 1)[0]
     assert "<th>best model</th>" in summary and "binary" in summary and "topic-da" in summary
+
+
+def test_published_numbers_are_one_settings_by_models_table_per_paper_and_task():
+    from dataclasses import dataclass, field
+
+    from finefake.benchmarks.published import paper_rows
+    from finefake.report import _paper_notes, published_html
+
+    names = ["FC -> ST", "FC -> OF", "ST -> FC", "ST -> OF", "OF -> FC", "OF -> ST"]
+    html = published_html(
+        {"dataset": "finefake", "task": "platform-da", "settings": [{"name": n} for n in names]}
+    )
+    sources = {r.source for r in paper_rows("finefake", "platform-da")}
+    assert sources and html.count("<table>") == len(sources) and "paper:" not in html
+    assert all(f"<td>{n.replace('>', '&gt;')}</td>" in html for n in names)  # settings are the rows
+
+    @dataclass(frozen=True)
+    class Row:  # a published row as an importer may extend it
+        source: str
+        model: str
+        metrics: dict = field(default_factory=dict)
+        modality: str = ""
+
+    notes = _paper_notes([Row("s", "KEAN", {}, "text+image+knowledge"), Row("s", "SAFE")])
+    assert notes.count("<li>") == 1 and "KEAN: modality: text+image+knowledge" in notes
