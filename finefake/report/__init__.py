@@ -427,7 +427,7 @@ def _manifest_rows(ws: Workspace) -> list[str]:
         counts = ", ".join(f"{k} {v}" for k, v in (manifest.get("counts") or {}).items())
         config = manifest.get("config") or {}
         shown = (
-            f'<details class="config"><summary>{len(config)} settings</summary>'
+            f'<details class="config"><summary>{len(config)} setting{"s" if len(config) != 1 else ""}</summary>'
             f"<pre>{esc(json.dumps(config, sort_keys=True, indent=2, default=str))}</pre></details>"
             if config
             else '<span class="muted">none</span>'
