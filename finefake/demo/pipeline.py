@@ -99,6 +99,19 @@ def _http_config(config: DemoConfig):
     )
 
 
+def _quiet_model_loaders() -> None:
+    """Switch off the progress bars of Hugging Face loaders ("Loading weights") that were imported before the
+    demo set ``HF_HUB_DISABLE_PROGRESS_BARS`` (the variable is read at import; later imports read it)."""
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+
 class _Env:
     """Set environment variables for the demo's duration and restore them afterwards."""
 
@@ -108,10 +121,8 @@ class _Env:
     def __enter__(self) -> None:
         self.saved = {k: os.environ.get(k) for k in self.values}
         os.environ.update(self.values)
-        if self.values.get("HF_HUB_DISABLE_PROGRESS_BARS") and "transformers" in sys.modules:
-            from transformers.utils import logging as hf_logging  # imported earlier: the variable came late
-
-            hf_logging.disable_progress_bar()
+        if self.values.get("HF_HUB_DISABLE_PROGRESS_BARS"):
+            _quiet_model_loaders()
 
     def __exit__(self, *exc: object) -> None:
         for key, value in self.saved.items():
