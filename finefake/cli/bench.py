@@ -194,7 +194,9 @@ def run_task(
         results = json.loads(path.read_text(encoding="utf-8"))
         console.print(terminal_table(results))
         _print_incomparable(results.get("published") or [])
-        console.print(f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}")
+        console.print(  # soft_wrap: a long path is printed whole, never broken mid-word by rich
+            f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}", soft_wrap=True
+        )
     if task == "all" and dataset == "finefake":
         overview = write_overview(config.out, tasks)
         if overview:

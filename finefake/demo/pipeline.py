@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ DEMO_ENV = {
     "REDDIT_CLIENT_SECRET": "finefake-demo",
     "REDDIT_USER_AGENT": "finefake-demo/1.0 (offline mini-web)",
     "TWITTER_BEARER_TOKEN": "finefake-demo",
+    # The demo prints its own progress: a model loader's "Loading weights" bar would leak into it.
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
 }
 
 
@@ -96,6 +99,19 @@ def _http_config(config: DemoConfig):
     )
 
 
+def _quiet_model_loaders() -> None:
+    """Switch off the progress bars of Hugging Face loaders ("Loading weights") that were imported before the
+    demo set ``HF_HUB_DISABLE_PROGRESS_BARS`` (the variable is read at import; later imports read it)."""
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+
 class _Env:
     """Set environment variables for the demo's duration and restore them afterwards."""
 
@@ -105,6 +121,8 @@ class _Env:
     def __enter__(self) -> None:
         self.saved = {k: os.environ.get(k) for k in self.values}
         os.environ.update(self.values)
+        if self.values.get("HF_HUB_DISABLE_PROGRESS_BARS"):
+            _quiet_model_loaders()
 
     def __exit__(self, *exc: object) -> None:
         for key, value in self.saved.items():

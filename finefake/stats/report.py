@@ -288,7 +288,7 @@ def write_stats(
             stats["emotion"]["mean"], stats["emotion"]["emotions"], fig_dir / "emotion.png"
         ),
         "fine_grained": figures.proportions(
-            stats["fine_grained"], "Fine-grained labels", fig_dir / "fine_grained.png"
+            stats["fine_grained"], "Fine-grained labels", fig_dir / "fine_grained.png", fake_classes=True
         ),
         "topics": figures.proportions(stats["topics"], "Topics", fig_dir / "topics.png"),
         "entity_counts": figures.entity_counts(
