@@ -1,8 +1,9 @@
 """The papers' published numbers, to print beside ours when dataset, task and setting match.
 
 The values are data (``finefake/data/published_results.yaml``), copied from: FineFake (Zhou et al., 2024)
-Tables 4 and 5, MMFND's Table 1 (Twitter), COOLANT's Table 1 (Twitter, Wang et al., 2023) and LIAR's Table 2
-(Wang, 2017). A number we measure and a number a paper reports are never mixed in one cell: reports show the
+Tables 4 and 5, MMFND's Table 1 (Twitter), COOLANT's Table 1 (Twitter, Wang et al., 2023), LIAR's Table 2
+(Wang, 2017) and FakeNewsNet's baseline table (PolitiFact accuracy, Shu et al., 2018), each value with where
+it was confirmed (a YAML comment; values that could not be confirmed are left out). A number we measure and a number a paper reports are never mixed in one cell: reports show the
 papers' values as separate "paper" rows, with their source, in the paper's own metrics.
 
 Each table says what it was measured on (``measured_on``: modalities, subset, label mapping). A run states
