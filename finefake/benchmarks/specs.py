@@ -316,7 +316,10 @@ def _classification(
         train, val, test = (labelled[split == part] for part in ("train", "validation", "test"))
         if len(val) == 0 and len(train):
             cut = source_split(
-                labels[train].tolist(), [items.duplicate_cluster[i] for i in train], seed=split_seed
+                labels[train].tolist(),
+                [items.duplicate_cluster[i] for i in train],
+                seed=split_seed,
+                ids=[items.ids[i] for i in train],
             )
             train, val = train[cut["train"]], train[cut["validation"]]
             details["validation"] = "10% of the official train split (stratified): the release has none"
@@ -326,7 +329,13 @@ def _classification(
         strata = items.strata(spec)  # label and platform, as `finefake package` and the built-in tasks
         train, val, test = (
             labelled[rows]
-            for rows in split_indices([strata[i] for i in labelled], groups, task.split, split_seed)
+            for rows in split_indices(
+                [strata[i] for i in labelled],
+                groups,
+                task.split,
+                split_seed,
+                [items.ids[i] for i in labelled],
+            )
         )
     reason = None
     if min(len(train), len(val), len(test)) == 0:
