@@ -43,6 +43,7 @@ PIPELINE_ORDER = (
     "evaluate",
     "stats",
     "report",
+    "verify",
     "demo",
 )
 
@@ -163,6 +164,8 @@ def _polish(typer_app: typer.Typer) -> None:
 
 def _register_commands() -> None:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):  # __main__ (python -m finefake.cli) is no verb module
+            continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         register = getattr(module, "register", None)
         if callable(register):
