@@ -99,7 +99,9 @@ def compare_metrics(recorded: Any, now: Any, where: str = "metrics") -> list[str
     if isinstance(recorded, list) and isinstance(now, list):
         if len(recorded) != len(now):
             return [f"{where}: {len(recorded)} entries recorded, {len(now)} now"]
-        return [d for i, (a, b) in enumerate(zip(recorded, now)) for d in compare_metrics(a, b, f"{where}[{i}]")]
+        return [
+            d for i, (a, b) in enumerate(zip(recorded, now)) for d in compare_metrics(a, b, f"{where}[{i}]")
+        ]
     numbers = (int, float)
     if isinstance(recorded, numbers) and isinstance(now, numbers) and not isinstance(recorded, bool):
         same = (math.isnan(recorded) and math.isnan(now)) or abs(recorded - now) <= TOLERANCE
