@@ -100,7 +100,9 @@ def compare_metrics(recorded: Any, now: Any, where: str = "metrics") -> list[str
         if len(recorded) != len(now):
             return [f"{where}: {len(recorded)} entries recorded, {len(now)} now"]
         return [
-            d for i, (a, b) in enumerate(zip(recorded, now)) for d in compare_metrics(a, b, f"{where}[{i}]")
+            d
+            for i, (a, b) in enumerate(zip(recorded, now, strict=True))
+            for d in compare_metrics(a, b, f"{where}[{i}]")
         ]
     numbers = (int, float)
     if isinstance(recorded, numbers) and isinstance(now, numbers) and not isinstance(recorded, bool):
