@@ -31,7 +31,7 @@ def _fingerprints(workspace: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_two_fresh_demo_runs_one_shuffled_agree(tmp_path, monkeypatch):
+def test_two_fresh_demo_runs_one_shuffled_agree(tmp_path, monkeypatch, capsys):
     runs = []
     for name, shuffle in (("a", None), ("b", "5")):
         if shuffle is None:
@@ -59,4 +59,15 @@ def test_two_fresh_demo_runs_one_shuffled_agree(tmp_path, monkeypatch):
 
     from finefake.cli import run
 
+    capsys.readouterr()
     assert run(["-w", str(b), "verify", str(b / "bench" / "binary" / "results.json")]) == 0
+    out = " ".join(capsys.readouterr().err.split())
+    assert "split file unchanged: yes" in out and "features unchanged: yes" in out
+    assert "match: binary / all / logreg / seed 0 reproduces its recorded numbers" in out
+    run_file = b / "bench" / "binary" / "runs" / "logreg" / "all" / "seed-0.json"
+    record = json.loads(run_file.read_text())
+    record["metrics"]["accuracy"] += 0.125  # a number that was not what this record gives
+    run_file.write_text(json.dumps(record))
+    assert run(["-w", str(b), "verify", str(run_file)]) == 1
+    out = " ".join(capsys.readouterr().err.split())
+    assert "differs: metrics.accuracy: recorded" in out and "no match: binary / all / logreg" in out
