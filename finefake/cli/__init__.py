@@ -253,7 +253,8 @@ def run(args: list[str] | None = None) -> int:
             text = "no answer on standard input; give the value as an option instead (see --help)"
         else:
             text = _message(exc)
-        text += "".join(f" ({hint})" for hint in workspace_hints())
+        if _LAST_WORKSPACE and str(_LAST_WORKSPACE[0]) in text:  # a failure about the workspace's content
+            text += "".join(f" ({hint})" for hint in workspace_hints())
         console.print(f"[bold red]error:[/] {escape(text)}", soft_wrap=True)
         return 2
     except KeyboardInterrupt:  # raised outside a command body (Typer turns one inside into exit 130)
