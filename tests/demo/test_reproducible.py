@@ -32,17 +32,19 @@ def _fingerprints(workspace: Path) -> list[str]:
 
 @pytest.mark.slow
 def test_two_fresh_demo_runs_one_shuffled_agree(tmp_path, monkeypatch, capsys):
-    runs = []
+    runs, requests = [], []
     for name, shuffle in (("a", None), ("b", "5")):
         if shuffle is None:
             monkeypatch.delenv(SHUFFLE_ENV, raising=False)
         else:
             monkeypatch.setenv(SHUFFLE_ENV, shuffle)
         out = tmp_path / name
-        run_demo(DemoConfig(out=out, items=30, seed=3, bench_seeds=1, models=("majority", "logreg")))
+        result = run_demo(DemoConfig(out=out, items=30, seed=3, bench_seeds=1, models=("majority", "logreg")))
         runs.append(out)
+        requests.append({k: v["requests"] for k, v in result.stages.items() if k.startswith("crawl")})
     monkeypatch.delenv(SHUFFLE_ENV, raising=False)
     a, b = (r / "workspace" for r in runs)
+    assert requests[0] == requests[1]  # even the request count: one fetch per URL, whoever asks first
     assert (a / "dataset" / "splits.json").read_bytes() == (b / "dataset" / "splits.json").read_bytes()
     assert _fingerprints(a) and _fingerprints(a) == _fingerprints(b)
     for stage in ("crawl/snopes", "crawl/news", "crawl/reddit", "crawl/twitter"):
