@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from finefake.benchmarks.splits import BenchSplit, source_split, split_indices
-from finefake.benchmarks.tasks import Setting, TaskSpec, _domain_setting, feature_rows
+from finefake.benchmarks.tasks import Setting, TaskSpec, _domain_setting, feature_rows, in_id_order
 from finefake.dataset.specs import DatasetSpec, load_spec
 from finefake.errors import FinefakeError
 from finefake.features.featureset import FeatureSet
@@ -372,7 +372,7 @@ def build_task_settings(
     """
     parts = split_parts(items, assignment, assignment_source) if assignment is not None else None
     if not task.is_da:
-        return [_classification(task, items, split_seed, parts)]
+        return [in_id_order(_classification(task, items, split_seed, parts), items.ids)]
     spec = task.task_spec()
     labelled = items.labels[task.label] >= 0
     settings = []
@@ -392,7 +392,7 @@ def build_task_settings(
         if parts is not None and setting.skipped == "source too small":
             setting.skipped = "source too small in the split file"
         settings.append(setting)
-    return settings
+    return [in_id_order(s, items.ids) for s in settings]  # rows in id order, as the built-in tasks
 
 
 def describe_tasks(dataset: str) -> list[dict[str, Any]]:
