@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from finefake.baselines.registry import DEFAULT_MODELS
 from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION, engine_config
 from finefake.console import console
 from finefake.engine import EngineConfig
@@ -228,7 +229,11 @@ def _make_command(task: str, help_text: str):
     def command(
         ctx: typer.Context,
         models: str = typer.Option(
-            "majority,logreg,kean", "--models", "-m", help="Comma-separated model names."
+            ",".join(DEFAULT_MODELS),
+            "--models",
+            "-m",
+            help="Comma-separated model names, or all (default: majority,logreg, the one default of bench and "
+            "demo; add kean with --models majority,logreg,kean).",
         ),
         seeds: int = typer.Option(3, "--seeds", min=1, help="Number of training seeds (0..N-1); mean ± std."),
         out: Path | None = typer.Option(
@@ -277,8 +282,8 @@ def _make_command(task: str, help_text: str):
             None,
             "--cpus-per-run",
             min=0.1,
-            help="With --engine ray: CPUs reserved for each (model, setting, seed) run [the model's "
-            "num_threads, else 1]; with --device cuda (or auto on a cluster with GPUs) each run also reserves "
+            help="With --engine ray: CPUs reserved for each (model, setting, seed) run (the model's "
+            "num_threads, else 1); with --device cuda (or auto on a cluster with GPUs) each run also reserves "
             "one GPU.",
         ),
     ) -> None:

@@ -23,7 +23,7 @@ def demo(
         "--models",
         "-m",
         help="Comma-separated detectors to benchmark, or 'all' for every registered one (default: "
-        "majority,logreg, the ones that fit the 5-minute budget; add kean with --models majority,logreg,kean).",
+        "majority,logreg, the one default of bench and demo; add kean with --models majority,logreg,kean).",
     ),
 ) -> None:
     """Run the whole pipeline for real on a local mini-web: crawl to package, bench (six tasks), stats, report.

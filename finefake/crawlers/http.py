@@ -34,6 +34,7 @@ import re
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -504,6 +505,10 @@ class Fetcher:
         self._robots: dict[str, Protego | None] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        #: One fetch of a URL at a time (striped, so memory stays flat): a second task asking for the same URL
+        #: (an image two articles share) waits and reads the first one's archived response instead of racing
+        #: it to the network, so the request count does not depend on timing either.
+        self._url_locks = [threading.Lock() for _ in range(256)]
         self.network_requests = 0
 
     # -- public ---------------------------------------------------------------------------------------------
@@ -573,6 +578,10 @@ class Fetcher:
         )
 
     def _get_once(self, url: str, cap: int) -> Fetched:
+        with self._url_locks[zlib.crc32(url.encode("utf-8", "surrogatepass")) % len(self._url_locks)]:
+            return self._get_once_unshared(url, cap)
+
+    def _get_once_unshared(self, url: str, cap: int) -> Fetched:
         if self.archive is not None:
             entry = self.archive.lookup(url, responses_only=not self.replay)
             if entry is not None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from finefake.baselines.registry import DEFAULT_MODELS
 from finefake.console import console
 from finefake.demo import miniweb
 from finefake.demo.server import MiniWebServer, proxy_environment
@@ -43,9 +44,9 @@ DEMO_ENV = {
 }
 
 
-#: The demo's default models: those that fit its budget (all six tasks, three seeds, under 5 minutes on 2 cores,
-#: measured). ``finefake demo --models all`` runs every registered detector.
-DEMO_MODELS: tuple[str, ...] = ("majority", "logreg")
+#: The demo's default models: the package's one default list (``finefake.baselines.registry.DEFAULT_MODELS``,
+#: also ``bench``'s). ``finefake demo --models all`` runs every registered detector.
+DEMO_MODELS: tuple[str, ...] = DEFAULT_MODELS
 
 
 @dataclass

@@ -214,7 +214,8 @@ def align(
         else:
             linked_chunks = (linker.link_many(chunk_texts) for chunk_texts in texts)
         steps = zip(chunks, linked_chunks, strict=True)
-        for chunk, linked in track(steps, f"aligning {len(todo)} items", total=len(chunks)):
+        progress = track(steps, f"aligning {len(todo)} items", total=len(todo), weight=lambda s: len(s[0]))
+        for chunk, linked in progress:
             records = [
                 _align_item(item, candidates, thresholds, decided, queue, known, report)
                 for item, candidates in zip(chunk, linked, strict=True)

@@ -506,10 +506,14 @@ def benchmark_split(strata: dict[str, tuple[str, Any, Any]]) -> dict[str, str]:
     split = {item: official for item, (official, _, _) in strata.items() if official}
     unsplit = [item for item in strata if item not in split]
     if unsplit:
-        parts = stratified_group_split([strata[i][1:] for i in unsplit], None, DEFAULT_RATIOS, SPLIT_SEED)
+        parts = stratified_group_split(
+            [strata[i][1:] for i in unsplit], None, DEFAULT_RATIOS, SPLIT_SEED, ids=unsplit
+        )
         split.update({item: SPLIT_NAMES[k] for item, k in zip(unsplit, parts, strict=True)})
     if "validation" not in split.values():
         train = [item for item, part in split.items() if part == "train"]
-        parts = stratified_group_split([strata[i][1:] for i in train], None, (0.9, 0.1), SPLIT_SEED)
+        parts = stratified_group_split(
+            [strata[i][1:] for i in train], None, (0.9, 0.1), SPLIT_SEED, ids=train
+        )
         split.update({item: "validation" for item, k in zip(train, parts, strict=True) if k == 1})
     return split
