@@ -379,11 +379,13 @@ def _read_csv(path: Path) -> list[dict[str, Any]]:
         raise FinefakeError(f"{path}: not a UTF-8 CSV export (byte {exc.start})") from exc
     header = text.split("\n", 1)[0]
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
-    csv.field_size_limit(MAX_TASK_CHARS)
+    previous = csv.field_size_limit(MAX_TASK_CHARS)  # process-wide: put back after this file
     try:
         return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
         raise FinefakeError(f"{path}: not a CSV export ({exc})") from exc
+    finally:
+        csv.field_size_limit(previous)
 
 
 def read_export_file(
