@@ -293,7 +293,8 @@ def clean_command(
     """Keep English multimodal items, drop duplicates and bad images; write stage clean + report.json."""
     from finefake.cli import get_context
     from finefake.cli.engine import engine_config
-    from finefake.crawlers.clean import CleanConfig, clean
+    from finefake.clean.config import CleanConfig
+    from finefake.clean.engines import clean
 
     cli = get_context(ctx)
     values = dict(cli.section("clean"))

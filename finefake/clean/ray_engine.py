@@ -1,7 +1,7 @@
 """``finefake clean --engine ray``: the clean stage as Ray Data map stages and key shuffles on a Ray cluster.
 
-The plan (every rule comes from :mod:`finefake.crawlers.clean` and :mod:`finefake.crawlers.dedup`, so the
-output is the local engine's, byte for byte):
+The plan (every rule comes from :mod:`finefake.clean.filters`, :mod:`finefake.clean.stage` and
+:mod:`finefake.clean.dedup`, so the output is the local engine's, byte for byte):
 
 1. **Filter blocks** (Ray Data ``map_batches`` on an actor pool, one crawl shard per call): each actor holds
    one language model and one image checker, parses its shard, runs the filters and the image checks (images
@@ -40,22 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from finefake.crawlers.clean import (
-    STAGE,
-    CleanConfig,
-    CleanReport,
-    ImageChecker,
-    LanguageId,
-    _check_shape,
-    _filter,
-    _news_item,
-    build_report,
-    check_config,
-    finish,
-    input_stages,
-    normalize_text,
-)
-from finefake.crawlers.dedup import (
+from finefake.clean.config import CleanConfig, check_config
+from finefake.clean.dedup import (
     EXACT,
     Member,
     close_pairs,
@@ -68,6 +54,15 @@ from finefake.crawlers.dedup import (
     similar,
     text_digest,
 )
+from finefake.clean.filters import (
+    ImageChecker,
+    LanguageId,
+    check_shape,
+    filter_item,
+    news_item,
+    normalize_text,
+)
+from finefake.clean.stage import STAGE, CleanReport, build_report, finish, input_stages
 from finefake.engine import EngineConfig, ray_session
 from finefake.errors import FinefakeError
 from finefake.records import RecordError, check_categories, validate
@@ -103,9 +98,9 @@ def filter_block(path: Path, lang: Any, images: ImageChecker, config: CleanConfi
     tokens: list[list[str]] = []
     for item in read_jsonl(path):
         check_categories(item)
-        _check_shape(item)
+        check_shape(item)
         before = images.rejections.copy()
-        reason, info = _filter(item, set(), lang, images, config)
+        reason, info = filter_item(item, set(), lang, images, config)
         keep = reason is None
         usable = info["images"] if keep else []
         raw_images = item.get("images") or []
@@ -465,7 +460,7 @@ def write_block(
                 "language_score": table["language_score"][line],
                 "topic": table["topic"][line],
             }
-            lines.append(record_line(validate("news_item", _news_item(item, info, cluster))))
+            lines.append(record_line(validate("news_item", news_item(item, info, cluster))))
     atomic_write_bytes(target, "".join(f"{line}\n" for line in lines).encode())
     return {
         "counts": {k: dict(v) for k, v in counts.items()},
