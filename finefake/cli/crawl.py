@@ -291,10 +291,10 @@ def clean_command(
     ray_address: str = RAY_ADDRESS_OPTION,
 ) -> None:
     """Keep English multimodal items, drop duplicates and bad images; write stage clean + report.json."""
-    from finefake.cli import get_context
-    from finefake.cli.engine import engine_config
     from finefake.clean.config import CleanConfig
     from finefake.clean.engines import clean
+    from finefake.cli import get_context
+    from finefake.cli.engine import engine_config
 
     cli = get_context(ctx)
     values = dict(cli.section("clean"))
