@@ -112,3 +112,13 @@ def test_the_graph_sees_function_local_and_relative_imports(tmp_path: Path) -> N
 def test_no_import_circle_in_the_package() -> None:
     found = cycles(import_graph())
     assert not found, "import circles in finefake/:\n" + "\n".join(" <-> ".join(c) for c in found)
+
+
+def test_the_clean_stage_never_imports_its_engines() -> None:
+    """Engines import stages, never the reverse: only ``clean.engines`` knows the Ray adapter."""
+    graph = import_graph()
+    adapters = {"finefake.clean.ray_engine", "finefake.clean.ray_shuffle", "finefake.clean.engines"}
+    for module in ("finefake.clean.stage", "finefake.clean.filters", "finefake.clean.dedup"):
+        assert not graph[module] & adapters, f"{module} imports {sorted(graph[module] & adapters)}"
+    importers = sorted(m for m, deps in graph.items() if "finefake.clean.ray_engine" in deps)
+    assert importers == ["finefake.clean.engines"]
