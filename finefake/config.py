@@ -34,7 +34,7 @@ SECTIONS: dict[str, Any] = {
         "reddit": "finefake.crawlers.reddit:RedditConfig",
         "twitter": "finefake.crawlers.twitter:TwitterConfig",
     },
-    "clean": "finefake.crawlers.clean:CleanConfig",
+    "clean": "finefake.clean.config:CleanConfig",
     "align": "finefake.knowledge.aligner:AlignConfig",
     "package": "finefake.dataset.package:PackageConfig",
     "features": "finefake.features.pipeline:FeatureConfig",

@@ -278,7 +278,10 @@ def run_benchmark(
             groups.append(group)
     from finefake.benchmarks.executors import execute
 
-    for group, results in execute(groups, features, items, context, engine or EngineConfig(), resources):
+    run_on = engine or EngineConfig()
+    for group, results in execute(
+        groups, features, items, context, run_on, resources or RunResources(), train_group
+    ):
         for job, result in zip(group, results, strict=True):
             atomic_write_json(job.path, result)
     paths = {}

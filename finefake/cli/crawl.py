@@ -293,9 +293,10 @@ def clean_command(
     ray_address: str = RAY_ADDRESS_OPTION,
 ) -> None:
     """Keep English multimodal items, drop duplicates and bad images; write stage clean + report.json."""
+    from finefake.clean.config import CleanConfig
+    from finefake.clean.engines import clean
     from finefake.cli import get_context
     from finefake.cli.engine import engine_config
-    from finefake.crawlers.clean import CleanConfig, clean
 
     cli = get_context(ctx)
     values = dict(cli.section("clean"))

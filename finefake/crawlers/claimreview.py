@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import sqlite3
 import time
 from collections import Counter
@@ -37,10 +36,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from finefake.contract import LABEL_NAMES, rating_verdict
+from finefake.contract import LABEL_NAMES
 from finefake.crawlers.extract import parse_date
 from finefake.crawlers.feed_reader import feed_elements, review_type_error
 from finefake.crawlers.http import HttpConfig
+from finefake.crawlers.ratings import verdict_of
 from finefake.errors import FinefakeError, MissingCredentials
 from finefake.jsonstream import Rejected
 from finefake.knowledge.http import USER_AGENT, ServiceError, json_body, request_with_retries
@@ -50,12 +50,6 @@ from finefake.workspace import Workspace
 STAGE = "crawl/claimreview"
 API_URL = "https://factchecktools.googleapis.com/v1alpha1/claims:search"
 KEY_VARIABLES = ("FACTCHECK_API_KEY", "GOOGLE_API_KEY")
-_TAG = re.compile(r"<[^>]*>?")
-_LEAD = re.compile(
-    r"^(?:rating\s*:\s*|verdict\s*:\s*|(?:this|that|it)(?:'s|\s+is|\s+was)\s+|"
-    r"(?:the |this |user'?s'? )?claim (?:is|was)\s+)",
-    re.I,
-)
 
 
 @dataclass
@@ -100,24 +94,6 @@ def api_key() -> str:
         if os.environ.get(name):
             return os.environ[name]
     raise MissingCredentials("Google Fact Check Tools API", list(KEY_VARIABLES))
-
-
-def normalise_rating(text: str | None) -> str:
-    """The verdict phrase of a free-text rating: tags dropped, first sentence, lead-in ("This is") removed."""
-    plain = " ".join(_TAG.sub(" ", text or "").split())
-    first = re.split(r"(?<=[a-z0-9\)])[.!;:](?:\s|$)| - | \u2013 ", plain, maxsplit=1, flags=re.I)[0]
-    return _LEAD.sub("", first).strip(" .\"'“”") or plain
-
-
-def verdict_of(rating: str | None) -> tuple[str | None, str | None]:
-    """(table verdict, the phrase it was found under) for a free-text rating; the full text is tried first."""
-    if not rating or not rating.strip():
-        return None, None
-    full = rating_verdict(rating)
-    if full != "unmapped":
-        return full, rating.strip()
-    phrase = normalise_rating(rating)
-    return rating_verdict(phrase), phrase
 
 
 def _host(url: str) -> str:

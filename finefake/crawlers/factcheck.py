@@ -32,6 +32,7 @@ from bs4 import BeautifulSoup, Tag
 from finefake.contract import ALL_PLATFORM_GROUP, LABEL_NAMES, rating_verdict
 from finefake.crawlers import extract as ex
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
+from finefake.crawlers.ratings import verdict_of
 from finefake.ids import item_id
 from finefake.workspace import Workspace
 
@@ -289,10 +290,9 @@ def build_item(
 
     Snopes' item builder makes it, so items of every publisher have one shape; the page's claim and rating
     come first (the feed's are the fallback), and the label is the rating's verdict through the ratings
-    table with the feed's free-text rule (:func:`finefake.crawlers.claimreview.verdict_of`): a rating in no
+    table with the feed's free-text rule (:func:`finefake.crawlers.ratings.verdict_of`): a rating in no
     table gives no label and ``metadata.verdict`` ``unmapped``, counted by the crawl.
     """
-    from finefake.crawlers.claimreview import verdict_of
     from finefake.crawlers.snopes import build_item as snopes_item
 
     url = str(record["review_url"])
@@ -336,7 +336,6 @@ def attach_pages(
     page's raw_item (:func:`build_item`) is appended to ``items`` when a list is given.
     """
     from finefake.console import track
-    from finefake.crawlers.claimreview import verdict_of
     from finefake.crawlers.runner import store_images
 
     counts: Counter[str] = Counter()

@@ -18,8 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from finefake.crawlers import extract as ex
-from finefake.crawlers.claimreview import verdict_of
 from finefake.crawlers.factcheck import parse_page
+from finefake.crawlers.ratings import verdict_of
 
 FIELDS = ("rating", "claim", "title", "authors", "published", "text", "categories", "tags", "images")
 #: Text of the sites' furniture that must never be in an article body (membership and donation appeals,

@@ -188,7 +188,8 @@ def stage_crawl_twitter(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig)
 
 
 def stage_clean(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig) -> dict[str, Any]:
-    from finefake.crawlers.clean import CleanConfig, clean
+    from finefake.clean.config import CleanConfig
+    from finefake.clean.engines import clean
 
     report = clean(ws, CleanConfig())
     return {"totals": report.totals, "clusters": report.clusters, "image_rejections": report.image_rejections}

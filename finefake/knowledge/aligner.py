@@ -209,7 +209,9 @@ def align(
             from finefake.knowledge.actors import link_on_ray
 
             ray = stack.enter_context(ray_session(engine))
-            linked_chunks: Iterator[list[list[Candidate]]] = link_on_ray(ray, str(ws.root), config, texts)
+            linked_chunks: Iterator[list[list[Candidate]]] = link_on_ray(
+                ray, str(ws.root), config, texts, make_linker
+            )
             stack.callback(linked_chunks.close)  # the actors go before Ray does
         else:
             linked_chunks = (linker.link_many(chunk_texts) for chunk_texts in texts)

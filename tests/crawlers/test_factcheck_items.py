@@ -20,9 +20,11 @@ import yaml
 from PIL import Image
 
 from crawlers.conftest import fast_http
+from finefake.clean.config import CleanConfig
+from finefake.clean.engines import clean
+from finefake.clean.stage import crawl_stages
 from finefake.contract import ALL_PLATFORM_GROUP
 from finefake.crawlers.claimreview import STAGE, ClaimReviewConfig, crawl_claimreview
-from finefake.crawlers.clean import CleanConfig, clean, crawl_stages
 from finefake.crawlers.factcheck import ITEM_STAGE, platform_of
 from finefake.crawlers.fidelity import read_page
 from finefake.errors import FinefakeError
