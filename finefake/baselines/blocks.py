@@ -307,6 +307,32 @@ class PLELayer(nn.Module):
         return outs
 
 
+def bbse_refusal(
+    target_pred: np.ndarray, n_classes: int, source_pred: np.ndarray | None = None
+) -> str | None:
+    """Why BBSE cannot be estimated from these predictions (``None``: it can).
+
+    A predictor that gives one class to every target item says nothing about the target prior: ``q_h`` is a
+    unit vector whatever the target holds, and inverting ``C_h`` turns it into weights such as [1.73, 0]
+    (up-weighting a class for no reason). One that gives one class to every held-out source item has a
+    rank-1 ``C_h``: there is no confusion matrix to invert.
+    """
+    target_counts = np.bincount(np.asarray(target_pred, dtype=np.int64), minlength=n_classes)
+    if np.count_nonzero(target_counts) <= 1:
+        return (
+            f"the predictor gives class {int(target_counts.argmax())} to every target item, so BBSE cannot "
+            "estimate the target prior"
+        )
+    if source_pred is not None:
+        source_counts = np.bincount(np.asarray(source_pred, dtype=np.int64), minlength=n_classes)
+        if np.count_nonzero(source_counts) <= 1:
+            return (
+                f"the predictor gives class {int(source_counts.argmax())} to every held-out source item, so "
+                "its confusion matrix cannot be inverted"
+            )
+    return None
+
+
 def bbse_weights(
     source_true: np.ndarray,
     source_pred: np.ndarray,
@@ -328,10 +354,21 @@ def bbse_weights(
     in RLLS, Azizzadenesheli et al. 2019), plus ``ridge`` when ``C_h`` is ill-conditioned; both are relative
     to the scale of ``C_h``. ``shrinkage=0`` on a well-conditioned ``C_h`` is plain BBSE. Classes absent from
     the source labels get weight 1 (nothing to estimate from). Returns the weights and diagnostics.
+
+    Degenerate inputs (``bbse_refusal``: one predicted class on the target, or on the held-out source) are
+    refused: the weights are all 1 (no correction) and the diagnostics carry ``refused``, the reason.
+    This is the one BBSE of the package (KEAN and CANMD both call it).
     """
     source_true = np.asarray(source_true, dtype=np.int64)
     source_pred = np.asarray(source_pred, dtype=np.int64)
     target_pred = np.asarray(target_pred, dtype=np.int64)
+    refused = bbse_refusal(target_pred, n_classes, source_pred)
+    if refused is not None:
+        return np.ones(n_classes, dtype=np.float64), {
+            "refused": refused,
+            "n_source": int(len(source_true)),
+            "n_target": int(len(target_pred)),
+        }
     c = np.zeros((n_classes, n_classes), dtype=np.float64)
     np.add.at(c, (source_pred, source_true), 1.0)
     c /= max(len(source_true), 1)

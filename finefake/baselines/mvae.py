@@ -53,6 +53,8 @@ from typing import Any
 from finefake.baselines.registry import register_model
 from finefake.baselines.training import InputSpec, StepContext, TorchModel, weighted_cross_entropy
 
+OBJECTIVES = ("official", "paper")
+
 
 @register_model("mvae")
 class Mvae(TorchModel):
@@ -71,6 +73,9 @@ class Mvae(TorchModel):
         latent_dim: int = 64,
         detector_dims: tuple[int, ...] = (64, 32),
         decode_len: int = 0,
+        objective: str = "official",
+        reg_lambda: float = 0.05,
+        fnd_lambda: float = 0.3,
         recon_weight: float = 1.0,
         kl_weight: float = 1.0,
         epochs: int = 300,
@@ -91,6 +96,9 @@ class Mvae(TorchModel):
         self.latent_dim = latent_dim
         self.detector_dims = detector_dims
         self.decode_len = decode_len
+        self.objective = objective
+        self.reg_lambda = reg_lambda
+        self.fnd_lambda = fnd_lambda
         self.recon_weight = recon_weight
         self.kl_weight = kl_weight
         self.epochs = epochs
@@ -108,40 +116,53 @@ class Mvae(TorchModel):
         from torch import nn
         from torch.nn.utils.rnn import pack_padded_sequence
 
-        from finefake.baselines.blocks import mlp
-
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
         vectors = torch.as_tensor(spec.info["word_vectors"], dtype=torch.float32)
         vocab, d_word = vectors.shape
         d_image = spec.dim("image")
         h, t_dim, i_hid, i_dim = self.lstm_hidden, self.text_dim, self.image_hidden, self.image_dim
         shared, latent = self.shared_dim, self.latent_dim
-        detector_dims = [latent, *self.detector_dims, spec.n_classes]
         decode_len = int(self.decode_len)
+        noise_std = 0.01 if self.objective == "official" else 1.0
+
+        def dense(d_in: int, d_out: int) -> nn.Sequential:
+            return nn.Sequential(nn.Linear(d_in, d_out), nn.Tanh())
+
+        detector_widths = [latent, *self.detector_dims]
 
         class MvaeNet(nn.Module):
             def __init__(self) -> None:
                 super().__init__()
                 self.embed = nn.Embedding.from_pretrained(vectors, freeze=True, padding_idx=0)
                 self.text_lstm = nn.LSTM(d_word, h, num_layers=2, bidirectional=True, batch_first=True)
-                self.text_fc = nn.Sequential(nn.Linear(2 * h, t_dim), nn.Tanh())
-                self.image_enc = nn.Sequential(
-                    nn.Linear(d_image + 1, i_hid), nn.ReLU(), nn.Linear(i_hid, i_dim), nn.ReLU()
-                )
-                self.shared = nn.Sequential(nn.Linear(t_dim + i_dim, shared), nn.Tanh())
+                self.text_fc = dense(2 * h, t_dim)
+                self.image_enc = nn.Sequential(dense(d_image + 1, i_hid), dense(i_hid, i_dim))
+                self.shared = dense(t_dim + i_dim, shared)
                 self.mu = nn.Linear(shared, latent)
                 self.logvar = nn.Linear(shared, latent)
-                self.dec_shared = nn.Sequential(nn.Linear(latent, shared), nn.Tanh())
-                self.dec_text_fc = nn.Sequential(nn.Linear(shared, t_dim), nn.Tanh())
-                self.dec_lstm = nn.LSTM(t_dim, h, num_layers=2, bidirectional=True, batch_first=True)
-                self.dec_vocab = nn.Linear(2 * h, vocab)
+                self.dec_text_fc = dense(latent, t_dim)
+                self.dec_lstm = nn.LSTM(t_dim, h, num_layers=2, batch_first=True)
+                self.dec_vocab = nn.Linear(h, vocab)
                 self.dec_image = nn.Sequential(
-                    nn.Linear(shared, i_dim),
-                    nn.ReLU(),
-                    nn.Linear(i_dim, i_hid),
-                    nn.ReLU(),
-                    nn.Linear(i_hid, d_image),
+                    dense(latent, i_dim), dense(i_dim, i_hid), nn.Linear(i_hid, d_image)
                 )
-                self.detector = mlp(detector_dims, last_activation=False)
+                self.detector = nn.Sequential(
+                    *(dense(a, b) for a, b in zip(detector_widths[:-1], detector_widths[1:], strict=True)),
+                    nn.Linear(detector_widths[-1], spec.n_classes),
+                )
+
+            def l2_groups(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+                """The weight matrices the official code regularises: (encoder + decoder, detector).
+
+                Its ``kernel_regularizer``s sit on every tanh Dense layer and on the LSTMs' input kernels;
+                the latent heads, the decoders' output layers and the detector's output layer have none.
+                """
+                tanh = [self.text_fc, *self.image_enc, self.shared, self.dec_text_fc, *self.dec_image[:2]]
+                autoencoder = [layer[0].weight for layer in tanh]
+                for lstm in (self.text_lstm, self.dec_lstm):
+                    autoencoder += [p for name, p in lstm.named_parameters() if name.startswith("weight_ih")]
+                return autoencoder, [layer[0].weight for layer in self.detector[:-1]]
 
             def forward(self, x: dict[str, Any]) -> dict[str, torch.Tensor]:
                 words, mask = x["word_ids"], x["word_mask"]
@@ -155,14 +176,16 @@ class Mvae(TorchModel):
                 image = self.image_enc(torch.cat([x["image"] * has_image, has_image], dim=1))
                 hidden = self.shared(torch.cat([text, image], dim=1))
                 mu, logvar = self.mu(hidden), self.logvar(hidden)
-                z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
+                if self.training:
+                    z = mu + noise_std * torch.randn_like(mu) * torch.exp(0.5 * logvar)
+                else:
+                    z = mu
                 out = {"logits": self.detector(z), "mu": mu, "logvar": logvar}
                 if self.training:  # the decoders only serve the training loss
-                    dec = self.dec_shared(z)
                     steps = words.shape[1] if decode_len <= 0 else min(decode_len, words.shape[1])
-                    seq = self.dec_text_fc(dec).unsqueeze(1).expand(-1, steps, -1)
+                    seq = self.dec_text_fc(z).unsqueeze(1).expand(-1, steps, -1)
                     out["word_logits"] = self.dec_vocab(self.dec_lstm(seq)[0])  # (B, steps, V)
-                    out["image_recon"] = self.dec_image(dec)
+                    out["image_recon"] = self.dec_image(z)
                 return out
 
         return MvaeNet()
@@ -174,14 +197,22 @@ class Mvae(TorchModel):
         word_logits = out["word_logits"]
         steps = word_logits.shape[1]
         target, present = x["word_ids"][:, :steps], x["word_mask"][:, :steps].to(word_logits.dtype)
-        # The paper's terms: the word cross-entropy summed over the words of an item, the image error
-        # averaged over the feature dimensions, the KL divergence summed over the latent dimensions.
         per_word = F.cross_entropy(word_logits.transpose(1, 2), target, reduction="none")
-        text = (per_word * present).sum() / len(target)
         has_image = x["image_mask"].to(word_logits.dtype)
         per_image = ((out["image_recon"] - x["image"]) ** 2).mean(dim=1)
         image = (per_image * has_image).sum() / has_image.sum().clamp_min(1.0)
         mu, logvar = out["mu"], out["logvar"]
-        kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1)).mean()
-        total = cls + self.recon_weight * (text + image) + self.kl_weight * kl
-        return total, {"cls": cls, "recon_text": text, "recon_image": image, "kl": kl}
+        per_dim_kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())
+        if self.objective == "official":
+            # The official code's terms: the word cross-entropy averaged over the (here: present) steps,
+            # the KL divergence averaged over the latent dimensions.
+            text = (per_word * present).sum() / present.sum().clamp_min(1.0)
+            kl = per_dim_kl.mean(dim=1).mean()
+        else:  # the paper's: summed over an item's words and over the latent dimensions
+            text = (per_word * present).sum() / len(target)
+            kl = per_dim_kl.sum(dim=1).mean()
+        autoencoder, detector = net.l2_groups()
+        l2 = self.reg_lambda * sum(w.pow(2).sum() for w in autoencoder)
+        l2 = l2 + self.fnd_lambda * sum(w.pow(2).sum() for w in detector)
+        total = cls + self.recon_weight * (text + image) + self.kl_weight * kl + l2
+        return total, {"cls": cls, "recon_text": text, "recon_image": image, "kl": kl, "l2": l2}
