@@ -30,7 +30,10 @@ Deviations, and why:
   the confusion matrix of the current model on the labelled *source* validation split and its predicted
   class distribution on the unlabeled target give ``w = p_target(y) / p_source(y)``; the package's one
   guarded BBSE, shared with KEAN, refuses a current model that predicts one class for every target item or
-  every validation row, and that epoch is then not corrected, the log saying why). The source validation
+  every validation row, and that epoch is then not corrected, the log saying why; on the planted-shift
+  dual-da setting, whose source has 12 validation rows, it refused the second adaptation epoch of seed 0,
+  where the unguarded estimate had been [0.38, 0.88], and that seed's target macro F1 went from 0.769 to
+  0.816; seeds 1 and 2 were unchanged). The source validation
   labels serve this calibration as well as model selection, a use ``base.Model.fit``'s contract names: the
   shift is re-estimated in every adaptation epoch for the network as it is then, and the validation split
   is the only labelled source data that network has not trained on (KEAN's out-of-fold estimate, made once
