@@ -7,7 +7,9 @@ What is implemented, following the paper:
 
 * text branch: pretrained word vectors (``word_ids``) -> a text CNN with filter sizes {3, 4} x 128, max-pooled
   -> dropout 0.5 -> dense to 32 without activation (as the official code's ``dense`` layer, Jindi0/SAFE
-  ``cnn.py``), so the cosine of the two projections spans [-1, 1] and the similarity ``s`` all of [0, 1];
+  ``cnn.py``), so the cosine of the two projections spans [-1, 1] and the similarity ``s`` all of [0, 1]
+  (with a ReLU there, as this module had it, ``s`` >= 0.5 for every pair: no item could read as a
+  mismatch; on the synthetic binary task, 5 epochs, seeds 0-2, accuracy 0.660 with it, 0.685 without);
 * visual branch: the image representation -> dropout 0.5 -> dense to 32, no activation (see deviations);
 * the detector: the concatenated branch vectors -> classes (cross-entropy ``L_p``);
 * the cross-modal similarity ``s = (cos(t, v) + 1) / 2`` in [0, 1] and its loss
