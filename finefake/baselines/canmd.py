@@ -37,8 +37,9 @@ Deviations, and why:
   labels serve this calibration as well as model selection, a use ``base.Model.fit``'s contract names: the
   shift is re-estimated in every adaptation epoch for the network as it is then, and the validation split
   is the only labelled source data that network has not trained on (KEAN's out-of-fold estimate, made once
-  by fold models trained like the first run, describes other predictors than an adapting network); ``"em"`` re-estimates the
-  target prior by the EM of Saerens et al. (2002) on the target posteriors; ``"none"`` applies no correction.
+  by fold models trained like the first run, describes other predictors than an adapting network);
+  ``"em"`` re-estimates the target prior by the EM of Saerens et al. (2002) on the target posteriors;
+  ``"none"`` applies no correction.
   The corrected posterior is ``p(y | x) w[y]``, renormalised; the estimated target prior
   ``w[y] p_source(y)`` replaces the target-validation class ratio in the imbalance check. Checkpoints are
   selected on the source validation split (the shared loop), never on target data.
