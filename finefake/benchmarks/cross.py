@@ -157,13 +157,17 @@ def dataset_parts(
     else:
         parts = np.full(len(ids), "", dtype=object)
         rows = np.flatnonzero(labels >= 0)
-        cut = classification_split(labels[rows].tolist(), [clusters[i] for i in rows], seed=seed)
+        cut = classification_split(
+            labels[rows].tolist(), [clusters[i] for i in rows], seed=seed, ids=[ids[i] for i in rows]
+        )
         for part in PARTS:
             parts[rows[cut[part]]] = part
         where = f"stratified 6:2:2 re-split with seed {seed} (no official split)"
     train = np.flatnonzero((parts == "train") & (labels >= 0))
     if not np.any((parts == "validation") & (labels >= 0)) and len(train):
-        cut = source_split(labels[train].tolist(), [clusters[i] for i in train], seed=seed)
+        cut = source_split(
+            labels[train].tolist(), [clusters[i] for i in train], seed=seed, ids=[ids[i] for i in train]
+        )
         parts[train[cut["validation"]]] = "validation"
         where += "; validation = 10% of its train part (stratified): it has none"
     return parts, where

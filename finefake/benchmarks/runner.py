@@ -20,8 +20,10 @@ The plan (keys, skipped files, seed-invariant groups) is made here for every eng
 trainings run differs (``finefake.benchmarks.executors``: one after the other in this process, or as Ray
 tasks), and every run file is written here as its training comes back.
 
-The reports are built from exactly the requested runs (the requested splits, seeds and models, each with
-its key checked), never from whatever else lies in the folder.
+The reports are built from the requested runs plus every earlier finished run of the task in the same
+folder whose key proves it was made on the same data, split and configuration (another model or more seeds
+from an earlier command): a rerun with fewer models or seeds does not silently drop results. Run files that
+do not match (other data, split or hyper-parameters) are never shown; the report lists them as left out.
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ class BenchConfig:
     #: Tasks whose spec and settings are made elsewhere (cross-dataset tasks, ``finefake.benchmarks.cross``:
     #: objects with ``spec``, ``settings``, ``dataset`` and ``spec_hash``); the split does not cut them.
     prepared: dict[str, Any] = field(default_factory=dict)
+    #: What the runs are measured on (``finefake.dataset.modalities.inputs_of``): written into each task's
+    #: results and matched against published rows. Not part of any run key (it follows from the data).
+    measured_on: dict[str, Any] | None = None
 
 
 def feature_row_digests(features: FeatureSet) -> list[bytes]:
@@ -326,28 +331,101 @@ def run_benchmark(
             groups.append(group)
     from finefake.benchmarks.executors import execute
 
-    for group, results in execute(groups, features, items, context, engine or EngineConfig(), resources):
+    run_on = engine or EngineConfig()
+    for group, results in execute(
+        groups, features, items, context, run_on, resources or RunResources(), train_group
+    ):
         for job, result in zip(group, results, strict=True):
             atomic_write_json(job.path, result)
     paths = {}
     for task_name, jobs in requested.items():
+        earlier, left_out = _earlier_runs(out, task_name, jobs, config, features, items, row_digests)
         runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for job in jobs:
+        for job in sorted(jobs + earlier, key=lambda j: (j.split.tag, j.seed)):
             result = json.loads(job.path.read_text(encoding="utf-8"))
             result["split_tag"] = job.split.tag
             runs.setdefault((job.model, job.setting.name), []).append(result)
         definition = config.definitions.get(task_name) or config.prepared.get(task_name)
+        models = list(config.models) + sorted({j.model for j in earlier} - set(config.models))
         paths[task_name] = write_task_reports(
             out,
             specs_by_task[task_name],
             settings_by_task[task_name],
-            config.models,
+            models,
             runs,
             config.splits,
             dataset=definition.dataset if definition is not None else "finefake",
+            measured_on=config.measured_on,
+            left_out=left_out,
         )
         add_shift_comparison(paths[task_name])  # cross-dataset / temporal: the drop beside in-domain
     return paths
+
+
+def _earlier_runs(
+    out: Path,
+    task_name: str,
+    jobs: list[_Planned],
+    config: BenchConfig,
+    features: FeatureSet,
+    items: ItemTable,
+    row_digests: list[bytes],
+) -> tuple[list[_Planned], list[str]]:
+    """Finished run files of ``task_name`` that this command did not ask for (other models, other seeds),
+    each checked against the key it would have now: matching ones join the report, the others are named.
+
+    A model is keyed with this command's overrides of its hyper-parameters (its defaults when it was not
+    requested), so only runs made with that configuration on the same data and split match.
+    """
+    folder = Path(out) / task_name / "runs"
+    if not folder.is_dir():
+        return [], []
+    requested = {j.path for j in jobs}
+    settings = {(j.split.tag, j.setting.name): j for j in jobs}
+    digests = {
+        at: setting_digest(job.task, job.setting, items, row_digests, job.split)
+        for at, job in settings.items()
+    }
+    earlier: list[_Planned] = []
+    left_out: dict[str, int] = {}
+    params_of: dict[str, dict[str, Any] | None] = {}
+    for model_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        model = model_dir.name
+        if model not in params_of:
+            try:
+                hparams = dict(config.hparams.get(model, {}))
+                params_of[model] = {
+                    **get_model(model, **hparams).get_params(),
+                    "inputs": input_keys(features, model_class(model).inputs),
+                    **_spec_key(task_name, config),
+                }
+            except (FinefakeError, TypeError, ValueError):
+                params_of[model] = None  # a model no longer registered (or its parameters changed)
+        for at, job in sorted(settings.items()):
+            setting_folder = run_path(out, task_name, model, job.setting, 0, job.split).parent
+            for path in sorted(setting_folder.glob("seed-*.json")):
+                if path in requested:
+                    continue
+                try:
+                    seed = int(path.stem.split("-", 1)[1])
+                    existing = json.loads(path.read_text(encoding="utf-8"))
+                except (ValueError, OSError):
+                    left_out[model] = left_out.get(model, 0) + 1
+                    continue
+                params = params_of[model]
+                key = run_key({**params, "seed": seed}, digests[at]) if params is not None else None
+                if key is None or existing.get("run_key") != key:
+                    left_out[model] = left_out.get(model, 0) + 1
+                    continue
+                earlier.append(
+                    _Planned(job.task, job.setting, job.split, model, seed, path, key, "", dict(
+                        config.hparams.get(model, {})))
+                )  # fmt: skip
+    notes = [
+        f"{n} run file(s) of {model} made with other data, split or hyper-parameters"
+        for model, n in sorted(left_out.items())
+    ]
+    return earlier, notes
 
 
 def _task_settings(

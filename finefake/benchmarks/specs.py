@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from finefake.benchmarks.splits import BenchSplit, source_split, split_indices
-from finefake.benchmarks.tasks import Setting, TaskSpec, _domain_setting, feature_rows
+from finefake.benchmarks.tasks import Setting, TaskSpec, _domain_setting, feature_rows, in_id_order
 from finefake.dataset.specs import DatasetSpec, load_spec
 from finefake.errors import FinefakeError
 from finefake.features.featureset import FeatureSet
@@ -327,7 +327,10 @@ def _classification(
         train, val, test = (labelled[split == part] for part in ("train", "validation", "test"))
         if len(val) == 0 and len(train):
             cut = source_split(
-                labels[train].tolist(), [items.duplicate_cluster[i] for i in train], seed=split_seed
+                labels[train].tolist(),
+                [items.duplicate_cluster[i] for i in train],
+                seed=split_seed,
+                ids=[items.ids[i] for i in train],
             )
             train, val = train[cut["train"]], train[cut["validation"]]
             details["validation"] = "10% of the official train split (stratified): the release has none"
@@ -337,7 +340,13 @@ def _classification(
         strata = items.strata(spec)  # label and platform, as `finefake package` and the built-in tasks
         train, val, test = (
             labelled[rows]
-            for rows in split_indices([strata[i] for i in labelled], groups, task.split, split_seed)
+            for rows in split_indices(
+                [strata[i] for i in labelled],
+                groups,
+                task.split,
+                split_seed,
+                [items.ids[i] for i in labelled],
+            )
         )
     reason = None
     if min(len(train), len(val), len(test)) == 0:
@@ -376,7 +385,7 @@ def build_task_settings(
         return temporal_task_settings(task, items, split_seed)
     parts = split_parts(items, assignment, assignment_source) if assignment is not None else None
     if not task.is_da:
-        return [_classification(task, items, split_seed, parts)]
+        return [in_id_order(_classification(task, items, split_seed, parts), items.ids)]
     spec = task.task_spec()
     labelled = items.labels[task.label] >= 0
     settings = []
@@ -396,7 +405,7 @@ def build_task_settings(
         if parts is not None and setting.skipped == "source too small":
             setting.skipped = "source too small in the split file"
         settings.append(setting)
-    return settings
+    return [in_id_order(s, items.ids) for s in settings]  # rows in id order, as the built-in tasks
 
 
 def temporal_task_settings(task: TaskDefinition, items: Any, split_seed: int = 0) -> list[Setting]:
@@ -416,6 +425,7 @@ def temporal_task_settings(task: TaskDefinition, items: Any, split_seed: int = 0
         groups=list(items.field(task.by)) if task.by else None,
         by=task.by,
         seed=split_seed,
+        ids=list(items.ids),
     )
 
 

@@ -133,23 +133,33 @@ def split_indices(
     groups: Sequence[Hashable | None] | None,
     ratios: Sequence[float],
     seed: int,
+    ids: Sequence[Hashable] | None = None,
 ) -> list[np.ndarray]:
-    """Row indices of each split (stratified by ``labels``, ``groups`` kept whole), in ratio order."""
-    assignment = np.asarray(stratified_group_split(list(labels), groups, ratios, seed=seed), dtype=np.int64)
+    """Row indices of each split (stratified by ``labels``, ``groups`` kept whole), in ratio order; with
+    ``ids`` the cut depends on the items' ids, not their row order."""
+    assignment = np.asarray(
+        stratified_group_split(list(labels), groups, ratios, seed=seed, ids=ids), dtype=np.int64
+    )
     return [np.flatnonzero(assignment == k) for k in range(len(ratios))]
 
 
 def classification_split(
-    labels: Sequence[Hashable], groups: Sequence[Hashable | None] | None = None, seed: int = 0
+    labels: Sequence[Hashable],
+    groups: Sequence[Hashable | None] | None = None,
+    seed: int = 0,
+    ids: Sequence[Hashable] | None = None,
 ) -> dict[str, np.ndarray]:
     """6:2:2 train/validation/test row indices."""
-    train, val, test = split_indices(labels, groups, CLASSIFICATION_RATIOS, seed)
+    train, val, test = split_indices(labels, groups, CLASSIFICATION_RATIOS, seed, ids)
     return {"train": train, "validation": val, "test": test}
 
 
 def source_split(
-    labels: Sequence[Hashable], groups: Sequence[Hashable | None] | None = None, seed: int = 0
+    labels: Sequence[Hashable],
+    groups: Sequence[Hashable | None] | None = None,
+    seed: int = 0,
+    ids: Sequence[Hashable] | None = None,
 ) -> dict[str, np.ndarray]:
     """9:1 train/validation row indices of the source domain (the target domain is all test)."""
-    train, val = split_indices(labels, groups, SOURCE_RATIOS, seed)
+    train, val = split_indices(labels, groups, SOURCE_RATIOS, seed, ids)
     return {"train": train, "validation": val}

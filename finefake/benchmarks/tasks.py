@@ -18,8 +18,8 @@ weighted F1. Which items train and validate comes from a ``BenchSplit`` (the off
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -235,6 +235,7 @@ def _domain_setting(
             [strata[i] for i in source_rows],
             [items.duplicate_cluster[i] for i in source_rows],
             seed=int(split.seed or 0),
+            ids=[items.ids[i] for i in source_rows],
         )
         train, val = source_rows[cut["train"]], source_rows[cut["validation"]]
     if len(val) == 0 or len(np.unique(labels[train])) < 2:
@@ -260,17 +261,18 @@ def build_settings(
         if parts is not None:
             cut = {name: np.flatnonzero(parts == name) for name in ("train", "validation", "test")}
         else:
-            cut = classification_split(items.strata(task), items.duplicate_cluster, seed=int(split.seed or 0))
+            cut = classification_split(
+                items.strata(task), items.duplicate_cluster, seed=int(split.seed or 0), ids=items.ids
+            )
         reason = None
         if min(len(cut[k]) for k in cut) == 0:
             reason = f"only {len(items)} items: a split is empty"
         elif len(np.unique(labels[cut["train"]])) < 2:
             reason = "training split has fewer than 2 classes"
-        return [
-            Setting(
-                task.name, "all", "all", "all", cut["train"], cut["validation"], cut["test"], False, reason
-            )
-        ]
+        setting = Setting(
+            task.name, "all", "all", "all", cut["train"], cut["validation"], cut["test"], False, reason
+        )
+        return [in_id_order(setting, items.ids)]
     topic, group = items.topic, items.platform_group
     settings: list[Setting] = []
     if task.name == "topic-da":
@@ -299,4 +301,17 @@ def build_settings(
                 settings.append(
                     _domain_setting(task, items, name, a, b, source_rows, target_rows, split, parts)
                 )
-    return settings
+    return [in_id_order(s, items.ids) for s in settings]
+
+
+def in_id_order(setting: Setting, ids: Sequence[str]) -> Setting:
+    """``setting`` with each part's rows ordered by item id: models see their training items in an order
+    fixed by content, not by where the items sit in the files (which once followed crawl timing)."""
+    key = np.asarray(ids, dtype=object)
+
+    def order(rows: np.ndarray) -> np.ndarray:
+        return rows[np.argsort(key[rows], kind="stable")] if len(rows) else rows
+
+    return replace(
+        setting, train=order(setting.train), validation=order(setting.validation), test=order(setting.test)
+    )

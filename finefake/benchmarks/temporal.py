@@ -79,9 +79,11 @@ def temporal_settings(
     groups: Sequence[str | None] | None = None,
     by: str | None = None,
     seed: int = 0,
+    ids: Sequence[str] | None = None,
 ) -> list[Setting]:
     """The temporal setting of a task and its random-split reference (``RANDOM_SETTING``), over the rows
-    with a label (>= 0) and a date (or, with ``groups``, a dated group)."""
+    with a label (>= 0) and a date (or, with ``groups``, a dated group). With ``ids`` the random reference's cut
+    depends on the items' ids, not their row order."""
     labels = np.asarray(labels)
     empty = np.zeros(0, dtype=np.int64)
     labelled = labels >= 0
@@ -154,7 +156,11 @@ def temporal_settings(
     random_parts = {}
     if len(used) >= 3 and sizes.min() > 0:
         cut = split_indices(
-            labels[used].tolist(), [clusters[i] for i in used], tuple(sizes / sizes.sum()), seed
+            labels[used].tolist(),
+            [clusters[i] for i in used],
+            tuple(sizes / sizes.sum()),
+            seed,
+            None if ids is None else [ids[i] for i in used],
         )
         random_parts = {p: used[c] for p, c in zip(("train", "validation", "test"), cut, strict=True)}
     else:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from finefake.baselines.registry import DEFAULT_MODELS
 from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION, engine_config
 from finefake.console import console
 from finefake.engine import EngineConfig
@@ -174,6 +175,13 @@ def run_task(
         first = split_seed or 0
         splits = [BenchSplit.resplit(first + k) for k in range(split_seeds or 1)]
         console.print("split: re-split with seed(s) " + ", ".join(str(s.seed) for s in splits))
+    from finefake.dataset.modalities import describe, inputs_of
+
+    measured_on = inputs_of(records, _import_conditions(ws))
+    console.print(describe(measured_on["modality_counts"], measured_on["items"]))
+    conditions = {k: v for k, v in measured_on.items() if k in ("subset", "label_mapping")}
+    if conditions:
+        console.print("data: " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in conditions.items()))
     config = BenchConfig(
         tasks=tasks,
         models=model_names,
@@ -182,24 +190,54 @@ def run_task(
         splits=splits,
         hparams=hparams,
         definitions=definitions,
+        measured_on=measured_on,
     )
     gpus = None if device == "auto" else 1.0 if device is not None and device.startswith("cuda") else 0.0
     resources = RunResources(cpus=cpus_per_run, gpus=gpus)
     paths = run_benchmark(features, items, config, engine=engine, resources=resources)
     for name, path in paths.items():
-        console.print(terminal_table(json.loads(path.read_text(encoding="utf-8"))))
-        console.print(f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}")
+        results = json.loads(path.read_text(encoding="utf-8"))
+        console.print(terminal_table(results))
+        _print_incomparable(results.get("published") or [])
+        console.print(  # soft_wrap: a long path is printed whole, never broken mid-word by rich
+            f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}", soft_wrap=True
+        )
     if task == "all" and dataset == "finefake":
         overview = write_overview(config.out, [t for t in tasks if t in TASK_NAMES])
         if overview:
             console.print(f"classification overview: {overview.resolve()}")
 
 
+def _import_conditions(ws) -> dict:
+    """The import's ``conditions`` (subset, label mapping) from ``records/import_report.json``, if any."""
+    path = ws.root / "records" / "import_report.json"
+    if not path.is_file():
+        return {}
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")).get("conditions") or {})
+    except (ValueError, AttributeError):
+        return {}
+
+
+def _print_incomparable(published: list[dict]) -> None:
+    """One line per paper whose rows are left out of the table as not comparable, with what differs."""
+    seen: dict[str, list[str]] = {}
+    for row in published:
+        if not row["comparable"]:
+            seen.setdefault(row["source"], row["mismatches"])
+    for source, differs in seen.items():
+        console.print(f"[yellow]published rows not comparable, left out:[/] {source}: {'; '.join(differs)}")
+
+
 def _make_command(task: str, help_text: str):
     def command(
         ctx: typer.Context,
         models: str = typer.Option(
-            "majority,logreg,kean", "--models", "-m", help="Comma-separated model names."
+            ",".join(DEFAULT_MODELS),
+            "--models",
+            "-m",
+            help="Comma-separated model names, or all (default: majority,logreg, the one default of bench and "
+            "demo; add kean with --models majority,logreg,kean).",
         ),
         seeds: int = typer.Option(3, "--seeds", min=1, help="Number of training seeds (0..N-1); mean ± std."),
         out: Path | None = typer.Option(
@@ -248,8 +286,8 @@ def _make_command(task: str, help_text: str):
             None,
             "--cpus-per-run",
             min=0.1,
-            help="With --engine ray: CPUs reserved for each (model, setting, seed) run [the model's "
-            "num_threads, else 1]; with --device cuda (or auto on a cluster with GPUs) each run also reserves "
+            help="With --engine ray: CPUs reserved for each (model, setting, seed) run (the model's "
+            "num_threads, else 1); with --device cuda (or auto on a cluster with GPUs) each run also reserves "
             "one GPU.",
         ),
     ) -> None:

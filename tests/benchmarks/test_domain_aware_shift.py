@@ -65,6 +65,10 @@ from finefake.workspace import Workspace
 
 from .tinydata import attach_token_inputs, featurize
 
+#: A science check (``pytest -m science``, run by ``.ci/run``): it trains 57 models (19 per seed). The default run keeps its
+#: small version, ``test_domain_aware_shift_small.py`` (one setting, one seed, the same rule).
+pytestmark = pytest.mark.science
+
 N_ITEMS = 4000
 TEXT = SyntheticConfig(min_words=6, max_words=20)
 MAX_TOKENS = 32

@@ -163,4 +163,6 @@ def test_published_numbers_and_paper_rows():
     assert paper_row("finefake", "binary-kg", "SAFE", "all") == []  # "/" in the paper: not reported
     block = paper_markdown("finefake", "binary", ["all"])
     assert "| paper: KEAN | 79.0 | 79.1 | 77.9 | 78.5 |" in block
-    assert paper_markdown("liar", "six-class", ["official"]) == ""
+    assert paper_row("liar", "six-class", "CNNs", "official")[0].metrics == {"accuracy": 0.270}
+    assert "Table 2" in paper_row("liar", "six-class", "CNNs", "official")[0].source  # Wang (2017)
+    assert paper_markdown("liar", "binary", ["official"]) == ""  # Wang reports six classes only

@@ -118,12 +118,13 @@ def test_newer_split_file_wins(workspace):
     assert official_split(workspace.root).path.endswith("records/splits.json")
 
 
-def test_reports_hold_exactly_the_requested_runs(data, tmp_path):
+def test_reports_keep_every_matching_run_of_a_rerun_with_fewer_seeds(data, tmp_path):
+    """Issue 29: a rerun with fewer seeds does not silently drop the earlier runs made on the same data."""
     features, items = data
     run_benchmark(features, items, BenchConfig(["binary"], ["logreg"], seeds=[0, 1, 2], out=tmp_path))
     path = run_benchmark(features, items, BenchConfig(["binary"], ["logreg"], seeds=[1], out=tmp_path))
     (row,) = json.loads(path["binary"].read_text())["results"]
-    assert row["seeds"] == [1] and row["metrics"]["accuracy"]["n"] == 1
+    assert row["seeds"] == [0, 1, 2] and row["metrics"]["accuracy"]["n"] == 3
 
 
 def test_predict_proba_gets_the_unlabeled_test_batch(data, tmp_path, monkeypatch):
@@ -153,11 +154,12 @@ def test_degenerate_runs_are_flagged_never_bold_and_the_majority_reference_is_sh
     assert "one seed: single runs, no std" in md and "±" not in md.split("\n", 1)[1]  # n = 1: no ± (issue 17)
     assert all(s["majority_reference"] for s in results["settings"] if not s["skipped"])
     # a constant predictor with the best mean is not bold; the best non-degenerate model is
-    cells = {"constant": Cell(0.88, 0.0, 3, True), "model": Cell(0.80, 0.01, 3, False)}
+    # (and only where it beats the majority reference: issue 29)
+    cells = {"constant": Cell(0.88, 0.02, 3, True), "model": Cell(0.80, 0.01, 3, False)}
     md, tex = render_tables(
-        "t", list(cells), ["g"], ["accuracy"], lambda m, g, k: cells[m], lambda g, k: 0.88
+        "t", list(cells), ["g"], ["accuracy"], lambda m, g, k: cells[m], lambda g, k: 0.60
     )
-    assert "| constant | 88.00 ± 0.00 † |" in md and "| model | **80.00 ± 1.00** |" in md
+    assert "| constant | 88.00 ± 2.00 † |" in md and "| model | **80.00 ± 1.00** |" in md
     assert "$^\\dagger$" in tex and "\\textbf{80.00" in tex and "majority (ref.)" in tex
 
 
