@@ -34,7 +34,7 @@ SECTIONS: dict[str, Any] = {
         "reddit": "finefake.crawlers.reddit:RedditConfig",
         "twitter": "finefake.crawlers.twitter:TwitterConfig",
     },
-    "clean": "finefake.crawlers.clean:CleanConfig",
+    "clean": "finefake.clean.config:CleanConfig",
     "align": "finefake.knowledge.aligner:AlignConfig",
     "package": "finefake.dataset.package:PackageConfig",
     "features": "finefake.features.pipeline:FeatureConfig",
@@ -177,7 +177,55 @@ def load_config(path: Path | None) -> dict[str, Any]:
     except ValidationError as exc:
         problems = "; ".join(_explain(model, e) for e in exc.errors())
         raise FinefakeError(f"config file {path}: {problems}") from None
-    return validated.model_dump(exclude_unset=True)
+    values = validated.model_dump(exclude_unset=True)
+    problems = _value_problems(values)
+    if problems:
+        raise FinefakeError(f"config file {path}: {'; '.join(problems)}")
+    return values
+
+
+def _choices(section: str, key: str) -> tuple[str, ...]:
+    """The values a string option may take, for the options that have a fixed set (checked up front, so a
+    typo stops the command before any stage runs instead of when its stage starts)."""
+    if section == "features" and key in ("text_encoder", "image_encoder"):
+        from finefake.features.registry import list_encoders
+
+        return tuple(list_encoders(key.split("_")[0]))
+    fixed = {
+        ("clean", "near_duplicates"): ("drop", "keep"),
+        ("features", "knowledge"): ("transe", "release"),
+        ("engine", "engine"): ("local", "ray"),
+    }
+    return fixed.get((section, key), ())
+
+
+def _value_problems(values: dict[str, Any]) -> list[str]:
+    """Values of the right type that no stage would accept: one readable line each (section and key named)."""
+    problems = []
+    for section, keys in values.items():
+        for key, value in (keys or {}).items():
+            choices = _choices(section, key) if isinstance(value, str) else ()
+            if choices and value not in choices:
+                close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                known = ", ".join(map(repr, choices))
+                problems.append(f"section {section!r}, key {key!r}: {value!r} is not one of {known}{hint}")
+    package = values.get("package") or {}
+    if isinstance(package.get("splits"), str):
+        from finefake.dataset.splits import SPLIT_NAMES, parse_ratios
+
+        names = package.get("split_names") or SPLIT_NAMES
+        try:
+            ratios = parse_ratios(package["splits"])
+        except ValueError as exc:
+            problems.append(f"section 'package', key 'splits': {exc}")
+        else:
+            if len(ratios) != len(names):
+                problems.append(
+                    f"section 'package', key 'splits': {package['splits']!r} gives {len(ratios)} ratios for "
+                    f"{len(names)} splits ({', '.join(names)}); e.g. 6:2:2"
+                )
+    return problems
 
 
 def known_sections() -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from rich.console import Console
@@ -54,12 +54,21 @@ def make_progress(*, transient: bool = False) -> Progress:
     )
 
 
-def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-    """Iterate with a progress bar (shown only on a terminal)."""
+def track(
+    items: Iterable[T],
+    description: str,
+    total: int | None = None,
+    weight: Callable[[T], int] | None = None,
+) -> Iterator[T]:
+    """Iterate with a progress bar (shown only on a terminal).
+
+    ``weight`` counts each element as that many units (a chunk as its items: ``total`` is then the number of
+    items), so a bar over a few large chunks still counts items and its time estimate means something.
+    """
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # type: ignore[arg-type]
     with make_progress() as progress:
         task = progress.add_task(description, total=total)
         for item in items:
             yield item
-            progress.advance(task)
+            progress.advance(task, weight(item) if weight is not None else 1)

@@ -46,6 +46,16 @@ PLATFORM_GROUP: dict[str, str] = {
     "nytimes": "official",
     "washingtonpost": "official",
 }
+#: Platforms FineFake's own crawls add after the release's eight, declared in FineFake's dataset spec
+#: (``finefake/data/datasets/finefake.yaml``, ``appended_platforms``) as imported datasets declare theirs. They
+#: are appended, never interleaved: the eight keep the ClassLabel ids of the official release (snopes = 0 ...
+#: washingtonpost = 7), so its files load unchanged, and a new platform only adds ids after them. Each
+#: ClaimReview publisher with a parser of its own gets a name (politifact, afp, fullfact); every other
+#: publisher's fact-check is ``factcheck`` (its site is kept in the item's metadata): a ClassLabel cannot grow
+#: with every site a feed happens to name, or the same dataset would encode differently after each crawl.
+APPENDED_PLATFORMS: tuple[str, ...] = ()
+#: Platform -> group for the eight and the appended ones (``PLATFORM_GROUP`` stays the release's eight).
+ALL_PLATFORM_GROUP: dict[str, str] = dict(PLATFORM_GROUP)
 #: Spellings found in the official release and in the wild, mapped to the canonical platform name.
 PLATFORM_ALIASES: dict[str, str] = {
     "washingtonpos": "washingtonpost",
@@ -62,6 +72,8 @@ PLATFORM_ALIASES: dict[str, str] = {
 def normalize_platform(name: str) -> str:
     """Return the canonical platform name for ``name`` (case-insensitive, release spellings accepted).
 
+    The release's eight only (release files are read through it); appended platforms are FineFake's crawls'.
+
     Raises:
         ValueError: if the name is not one of the eight platforms or a known alias.
     """
@@ -73,8 +85,9 @@ def normalize_platform(name: str) -> str:
 
 
 def platform_group(platform: str) -> str:
-    """The platform group (fact_check, stream, official) of a platform name or alias."""
-    return PLATFORM_GROUP[normalize_platform(platform)]
+    """The platform group (fact_check, stream, official) of a platform name (appended ones too) or alias."""
+    key = str(platform).strip().lower()
+    return ALL_PLATFORM_GROUP.get(key) or PLATFORM_GROUP[normalize_platform(platform)]
 
 
 def normalize_topic(name: str) -> str:
@@ -118,14 +131,20 @@ def rating_verdict(rating: str | None) -> str | None:
     """What the ratings table says of a rating: "fake", "real", "excluded", "unmapped", or None when empty."""
     if not rating or not str(rating).strip():
         return None
+    return _rating_index().get(_norm_key(rating), "unmapped")
+
+
+@cache
+def _rating_index() -> dict[str, str]:
+    """Normalised rating -> verdict, built once (the first label naming a rating wins, then "excluded")."""
     table = _table("snopes_ratings.yaml")
-    key = _norm_key(rating)
-    for label_name, ratings in table["labels"].items():
-        if key in {_norm_key(r) for r in ratings}:
-            return label_name
-    if key in {_norm_key(r) for r in table.get("excluded") or []}:
-        return "excluded"
-    return "unmapped"
+    index: dict[str, str] = {}
+    for rating in table.get("excluded") or []:
+        index[_norm_key(rating)] = "excluded"
+    for label_name, ratings in reversed(list(table["labels"].items())):
+        for rating in ratings:
+            index[_norm_key(rating)] = label_name
+    return index
 
 
 def label_for_rating(rating: str | None) -> int | None:
@@ -138,3 +157,25 @@ def label_for_rating(rating: str | None) -> int | None:
         if key in {_norm_key(r) for r in ratings}:
             return LABEL_NAMES.index(label_name)
     return None
+
+
+def _appended_platforms() -> dict[str, str]:
+    """``appended_platforms`` of FineFake's dataset spec (name -> group), checked against the contract."""
+    with (
+        resources.files("finefake.data")
+        .joinpath("datasets", "finefake.yaml")
+        .open("r", encoding="utf-8") as fh
+    ):
+        declared = (yaml.safe_load(fh) or {}).get("appended_platforms") or {}
+    for name, group in declared.items():
+        if name in PLATFORM_GROUP or group not in PLATFORM_GROUPS or name != str(name).strip().lower():
+            raise ValueError(
+                f"finefake.yaml: appended platform {name!r} ({group!r}) breaks the data contract"
+            )
+    return {str(k): str(v) for k, v in declared.items()}
+
+
+ALL_PLATFORM_GROUP.update(_appended_platforms())
+APPENDED_PLATFORMS = tuple(p for p in ALL_PLATFORM_GROUP if p not in PLATFORM_GROUP)
+#: The platform ClassLabel's names: the release's eight (ids 0-7, unchanged), then the appended ones.
+ALL_PLATFORMS: tuple[str, ...] = PLATFORMS + APPENDED_PLATFORMS

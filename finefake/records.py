@@ -18,7 +18,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 RecordKind = Literal["raw_item", "news_item", "aligned_item", "annotation", "record"]
-KINDS: tuple[str, ...] = ("raw_item", "news_item", "aligned_item", "annotation", "record")
+KINDS: tuple[str, ...] = ("raw_item", "news_item", "aligned_item", "annotation", "record", "claimreview")
 
 
 def schemas_dir() -> Path:

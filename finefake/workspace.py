@@ -13,13 +13,16 @@ when complete, so a killed run never leaves a half-written shard behind.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import re
 import shutil
+import socket
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -247,6 +250,100 @@ def sweep_leftovers(folder: Path, *, own_folder: bool = True) -> list[Path]:
     return removed
 
 
+class StageLocked(FinefakeError):
+    """Another process holds the lock of a stage (or of a ``build-kb`` output folder)."""
+
+
+#: Lock files this process holds, by path: a nested run of the same stage re-enters instead of deadlocking.
+_HELD: dict[str, int] = {}
+_HELD_LOCK = threading.Lock()
+
+
+def _holder(fd: int) -> str:
+    try:
+        info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+    except (ValueError, OSError):
+        info = {}
+    if not isinstance(info, dict) or not info.get("pid"):
+        return "holder unknown"
+    return f"pid {info.get('pid')} on {info.get('host')}, started {info.get('started')}"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, what: str, *, wait: bool = False) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (``<folder>/.lock``) for as long as the context runs.
+
+    Two processes writing one stage lose data silently (each picks shard numbers alone, and a replace
+    swaps away what the other wrote), so every stage run holds this lock. A second process gets a
+    :class:`StageLocked` naming the holder (pid, host, start time), or with ``wait`` blocks until it is free.
+    The lock is an ``flock`` on an open file: it is released when the holder exits, even after kill -9, so
+    a stale lock file never blocks anyone.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ".lock"
+    key = str(path.resolve())
+    with _HELD_LOCK:
+        if key in _HELD:
+            _HELD[key] += 1
+            reentered = True
+        else:
+            reentered = False
+    if reentered:
+        try:
+            yield
+        finally:
+            with _HELD_LOCK:
+                _HELD[key] -= 1
+        return
+    fd = _acquire(path, what, wait)
+    try:
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": utcnow()}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        with _HELD_LOCK:
+            _HELD[key] = 1
+        try:
+            yield
+        finally:
+            with _HELD_LOCK:
+                _HELD.pop(key, None)
+            with contextlib.suppress(OSError):
+                path.unlink()  # while still held: a waiter then finds its file gone and opens the new one
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _acquire(path: Path, what: str, wait: bool) -> int:
+    """An open descriptor of ``path`` holding its flock, checked to still be the file at ``path``."""
+    warned = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _holder(fd)
+                if not wait:
+                    raise StageLocked(
+                        f"{what} is in use by another finefake process ({holder}); wait for it to finish "
+                        "or pass --wait"
+                    ) from None
+                if not warned:
+                    log.warning("%s is in use by another finefake process (%s); waiting", what, holder)
+                    warned = True
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(path).st_ino
+            except FileNotFoundError:
+                current = None
+            if current == os.fstat(fd).st_ino:
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # the holder removed this file as it released it: lock the new one
+
+
 def record_line(record: dict[str, Any]) -> str:
     """A record as one line of a shard (compact JSON, UTF-8 kept as is)."""
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
@@ -294,10 +391,32 @@ class ShardWriter:
             self.write(record)
 
     def flush(self) -> None:
-        """Write the buffered records as one complete shard (a no-op when the buffer is empty)."""
+        """Write the buffered records as one complete shard (a no-op when the buffer is empty).
+
+        The shard is published under the first free number at the time of writing, with a link that fails
+        when the name exists: a writer never replaces a shard it did not create, even if another process
+        (or an earlier writer) took the number it expected.
+        """
         if not self._buffer:
             return
-        atomic_write_text(self.target / f"part-{self._next:05d}.jsonl", "\n".join(self._buffer) + "\n")
+        self._next = max(self._next, self._first_free_index())
+        data = ("\n".join(self._buffer) + "\n").encode("utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=f".part.{os.getpid()}.", suffix=".tmp", dir=self.target)
+        try:
+            os.fchmod(fd, 0o666 & ~_UMASK)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            while True:
+                try:
+                    os.link(tmp, self.target / f"part-{self._next:05d}.jsonl")
+                    break
+                except FileExistsError:
+                    self._next += 1
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         self.written += len(self._buffer)
         self._next += 1
         self._buffer.clear()
@@ -402,9 +521,11 @@ class ImageStore:
 class Workspace:
     """A folder holding every stage's output for one dataset build."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, *, wait: bool = False):
         self.root = Path(root).expanduser().resolve()
         self.images = ImageStore(self.root)
+        self.wait = wait
+        """Whether a stage run waits for another process's lock on its stage instead of stopping (--wait)."""
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
@@ -465,7 +586,19 @@ class Workspace:
     def run(
         self, stage: str, *, inputs: list[str] | None = None, config: dict[str, Any] | None = None
     ) -> Iterator[RunManifest]:
-        """Context for one stage run: yields a RunManifest to count into; writes it on exit, failed or not."""
+        """Context for one stage run: yields a RunManifest to count into; writes it on exit, failed or not.
+
+        The run holds the stage's lock (:func:`folder_lock`) from before the sweep of leftovers to after the
+        manifest is written, so a second process on the same stage stops with one line (or waits).
+        """
+        with folder_lock(self.stage_dir(stage), f"stage {stage} of {self.root}", wait=self.wait):
+            with self._run(stage, inputs, config) as manifest:
+                yield manifest
+
+    @contextlib.contextmanager
+    def _run(
+        self, stage: str, inputs: list[str] | None, config: dict[str, Any] | None
+    ) -> Iterator[RunManifest]:
         manifest = RunManifest(self.manifest_path(stage), stage, inputs or [], config or {})
         swept = sweep_leftovers(self.stage_dir(stage)) + sweep_leftovers(self.images.dir, own_folder=False)
         if swept:

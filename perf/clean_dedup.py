@@ -25,7 +25,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from finefake.crawlers.clean import CleanConfig, clean
+from finefake.clean.config import CleanConfig
+from finefake.clean.engines import clean
 from finefake.ids import item_id
 from finefake.workspace import Workspace, read_jsonl
 

@@ -38,6 +38,9 @@ class ExportReport:
     unknown_items: list[dict[str, Any]] = field(default_factory=list)
     under_annotated: list[dict[str, Any]] = field(default_factory=list)
     shared_projects: list[dict[str, Any]] = field(default_factory=list)
+    tasks: dict[str, Any] = field(default_factory=dict)
+    """Task-level check of the exports (:class:`~finefake.annotation.files.TaskCheck`): usable, why not."""
+    unusable_summary: str = ""
 
     def problem_counts(self) -> dict[str, int]:
         return {

@@ -21,6 +21,7 @@ from finefake.annotation.agreement import agreement_report
 from finefake.annotation.client import DEFAULT_PREFIX, LabelStudioServer, project_title
 from finefake.annotation.consensus import ConsensusResult, read_adjudications, run_consensus
 from finefake.annotation.files import (
+    TaskCheck,
     check_annotator_name,
     parse_export,
     read_export_folder,
@@ -106,6 +107,7 @@ def _finish_export(
     source: str,
     config: ExportConfig,
     inputs: list[str],
+    checks: TaskCheck | None = None,
 ) -> ExportReport:
     known = None
     if config.check_items and ws.has_records(ALIGNED):
@@ -119,6 +121,12 @@ def _finish_export(
             task_items=task_items,
             conflict_policy=config.conflict_policy,
         )
+        if checks is not None:
+            report.tasks, report.unusable_summary = checks.as_dict(), checks.summary()
+            run.extra["tasks"] = report.tasks
+            if not records:  # nothing usable: say why and keep the earlier annotations
+                why = report.unusable_summary or f"{checks.tasks} task(s), none with a usable annotation"
+                raise FinefakeError(f"no usable annotation in {', '.join(inputs)}: {why}")
         ws.write_records(ANNOTATIONS, "annotation", records, mode="replace")
         atomic_write_json(ws.stage_dir(ANNOTATIONS) / "export_report.json", report.as_dict())
         run.counts.update({"annotations": report.records, "items": report.items, **report.problem_counts()})
@@ -139,14 +147,15 @@ def export_from_server(
     folder = ws.stage_dir(ANNOTATIONS) / "exports"
     raw: dict[str, list] = {}
     task_items: dict[str, set[str]] = {}
+    checks = TaskCheck()
     for annotator, project_id in track(list(projects.items()), "exporting projects"):
         export = server.export_json(project_id)
         write_export_file(folder, annotator, export)
-        raw[annotator] = parse_export(export, annotator, project_title(project_prefix, annotator))
+        raw[annotator] = parse_export(export, annotator, project_title(project_prefix, annotator), checks)
         task_items[annotator] = task_item_ids(export)
     if config.expected_annotators is None:
         config.expected_annotators = len(projects)
-    return _finish_export(ws, raw, task_items, "label_studio", config, [f"label_studio:{server.url}"])
+    return _finish_export(ws, raw, task_items, "label_studio", config, [f"label_studio:{server.url}"], checks)
 
 
 def export_from_files(
@@ -154,8 +163,9 @@ def export_from_files(
 ) -> ExportReport:
     """Read a folder of ``<annotator>.json`` Label Studio exports (JSON or JSON-MIN) and write annotation records."""
     config = config or ExportConfig()
-    raw, task_items = read_export_folder(folder)
-    return _finish_export(ws, raw, task_items, "file", config, [str(folder)])
+    checks = TaskCheck()
+    raw, task_items = read_export_folder(folder, checks)
+    return _finish_export(ws, raw, task_items, "file", config, [str(folder)], checks)
 
 
 def _annotations(ws: Workspace) -> list[dict[str, Any]]:

@@ -14,36 +14,49 @@ def _fmt(value: float | None) -> str:
 
 
 def heatmap(summary: dict[str, Any], title: str, path: str | Path) -> Path:
-    """A PNG heatmap of one scope's pairwise Cohen kappas (undefined pairs are blank and marked n/a)."""
+    """A heatmap of one scope's pairwise Cohen kappas (PNG, with SVG and PDF beside it).
+
+    The colour scale is viridis (readable with every common colour-vision deficiency and in grey) stretched
+    over the range of the kappas shown, so 0.48 and 0.83 look different; the diagonal (an annotator with
+    themself, always 1) is masked grey, and undefined pairs are blank and marked n/a.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
+    from finefake.stats.figures import save_figure
+
     names = summary["annotators"]
     values = np.array(
         [[np.nan if v is None else v for v in row] for row in summary["cohen_pairwise"]], dtype=float
     )
+    off = values.copy()
+    np.fill_diagonal(off, np.nan)
+    finite = off[np.isfinite(off)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if high - low < 0.05:
+        low, high = low - 0.025, high + 0.025
     size = max(3.5, 0.8 * len(names) + 2)
-    fig, ax = plt.subplots(figsize=(size + 1, size))
-    image = ax.imshow(np.ma.masked_invalid(values), vmin=-1, vmax=1, cmap="RdYlGn")
+    fig, ax = plt.subplots(figsize=(size + 1, size), layout="constrained")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#e0e0e0")
+    image = ax.imshow(np.ma.masked_invalid(off), vmin=low, vmax=high, cmap=cmap)
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
     ax.set_yticks(range(len(names)), names)
     for i in range(len(names)):
         for j in range(len(names)):
             value = summary["cohen_pairwise"][i][j]
-            # RdYlGn is dark at both ends: white numbers there, black in the light middle and on blanks
-            colour = "white" if value is not None and abs(value) > 0.55 else "black"
+            if i == j:
+                ax.text(j, i, "—", ha="center", va="center", fontsize=9, color="#555555")
+                continue
+            # viridis is dark at its low end: white numbers there, black on the light upper half
+            light = value is not None and (value - low) / (high - low) > 0.55
+            colour = "black" if light or value is None else "white"
             ax.text(j, i, _fmt(value), ha="center", va="center", fontsize=9, color=colour)
     ax.set_title(title)
-    fig.colorbar(image, ax=ax, label="Cohen's kappa")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    fig.colorbar(image, ax=ax, label="Cohen's kappa (range of the pairs shown)", shrink=0.8)
+    return save_figure(fig, Path(path), dpi=150)
 
 
 def _rows(report: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -266,8 +266,12 @@ class Model(ABC):
 
     @abstractmethod
     def fit(self, train: Batch, val: Batch | None = None, target_unlabeled: Batch | None = None) -> Model:
-        """Learn from ``train`` (labels), ``val`` (labelled held-out source data, for model selection only) and
-        ``target_unlabeled`` (inputs of the test domain, no labels). Returns ``self``."""
+        """Learn from ``train`` (labels), ``val`` (labelled held-out source data) and ``target_unlabeled``
+        (inputs of the test domain, no labels). Returns ``self``.
+
+        ``val`` serves model selection and early stopping, and may serve a calibration that needs labelled
+        source data the current network did not train on (CANMD's per-epoch BBSE label-shift estimate); its
+        rows are never trained on. Nothing of the target's labels reaches a model."""
 
     @abstractmethod
     def predict_proba(self, batch: Batch) -> np.ndarray:

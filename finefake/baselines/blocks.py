@@ -26,6 +26,7 @@ is only imported by torch detectors, never by the CLI at start-up).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -307,6 +308,32 @@ class PLELayer(nn.Module):
         return outs
 
 
+def bbse_refusal(
+    target_pred: np.ndarray, n_classes: int, source_pred: np.ndarray | None = None
+) -> str | None:
+    """Why BBSE cannot be estimated from these predictions (``None``: it can).
+
+    A predictor that gives one class to every target item says nothing about the target prior: ``q_h`` is a
+    unit vector whatever the target holds, and inverting ``C_h`` turns it into weights such as [1.73, 0]
+    (up-weighting a class for no reason). One that gives one class to every held-out source item has a
+    rank-1 ``C_h``: there is no confusion matrix to invert.
+    """
+    target_counts = np.bincount(np.asarray(target_pred, dtype=np.int64), minlength=n_classes)
+    if np.count_nonzero(target_counts) <= 1:
+        return (
+            f"the predictor gives class {int(target_counts.argmax())} to every target item, so BBSE cannot "
+            "estimate the target prior"
+        )
+    if source_pred is not None:
+        source_counts = np.bincount(np.asarray(source_pred, dtype=np.int64), minlength=n_classes)
+        if np.count_nonzero(source_counts) <= 1:
+            return (
+                f"the predictor gives class {int(source_counts.argmax())} to every held-out source item, so "
+                "its confusion matrix cannot be inverted"
+            )
+    return None
+
+
 def bbse_weights(
     source_true: np.ndarray,
     source_pred: np.ndarray,
@@ -328,10 +355,21 @@ def bbse_weights(
     in RLLS, Azizzadenesheli et al. 2019), plus ``ridge`` when ``C_h`` is ill-conditioned; both are relative
     to the scale of ``C_h``. ``shrinkage=0`` on a well-conditioned ``C_h`` is plain BBSE. Classes absent from
     the source labels get weight 1 (nothing to estimate from). Returns the weights and diagnostics.
+
+    Degenerate inputs (``bbse_refusal``: one predicted class on the target, or on the held-out source) are
+    refused: the weights are all 1 (no correction) and the diagnostics carry ``refused``, the reason.
+    This is the one BBSE of the package (KEAN and CANMD both call it).
     """
     source_true = np.asarray(source_true, dtype=np.int64)
     source_pred = np.asarray(source_pred, dtype=np.int64)
     target_pred = np.asarray(target_pred, dtype=np.int64)
+    refused = bbse_refusal(target_pred, n_classes, source_pred)
+    if refused is not None:
+        return np.ones(n_classes, dtype=np.float64), {
+            "refused": refused,
+            "n_source": int(len(source_true)),
+            "n_target": int(len(target_pred)),
+        }
     c = np.zeros((n_classes, n_classes), dtype=np.float64)
     np.add.at(c, (source_pred, source_true), 1.0)
     c /= max(len(source_true), 1)
@@ -382,7 +420,10 @@ class MaskedTransformerEncoder(nn.Module):
 
     torch's encoder turns a row whose positions are all padding into NaNs; such rows (an item with no entity,
     a task without knowledge) come out as zeros here, and padded positions are zeros too. ``positional`` adds
-    the sinusoidal position table (sequences whose order means something, such as words).
+    the sinusoidal position table (sequences whose order means something, such as words) to the input scaled
+    by ``sqrt(d_model)``, as Vaswani et al. (2017) scale their embeddings: every entry of the table has
+    magnitude up to 1 (row norm ``sqrt(d_model / 2)``), so unscaled inputs of small entries (projected
+    static word vectors: row norm ~0.5 against ~7 for the table at width 100) were drowned by the positions.
     """
 
     def __init__(
@@ -407,7 +448,7 @@ class MaskedTransformerEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.positions is not None:
-            x = x + self.positions[: x.shape[1]]
+            x = x * math.sqrt(x.shape[-1]) + self.positions[: x.shape[1]]
         empty = ~mask.any(dim=1, keepdim=True)
         h = self.layers(x, src_key_padding_mask=~(mask | empty))
         return h * (mask & ~empty).unsqueeze(-1).to(h.dtype)

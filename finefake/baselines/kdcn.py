@@ -48,8 +48,9 @@ Deviations, and why:
 * The official classifier is a sigmoid unit with binary cross-entropy (two classes only); here a softmax
   over the task's classes with cross-entropy, so the six-class task runs too.
 * The official loop divides the learning rate by 10 on a validation-loss plateau
-  (ReduceLROnPlateau, patience 5) and early-stops on validation loss; the shared loop here early-stops on
-  the source-validation selection metric with a constant learning rate.
+  (ReduceLROnPlateau, patience 5) and early-stops on validation loss; the shared loop here keeps a constant
+  learning rate, early-stops after ``patience`` epochs without a lower source-validation cross-entropy and
+  keeps the checkpoint with the best source-validation accuracy (``select_metric``).
 * Missing images: the official default variant feeds a blank white picture (``data/white.jpg``) to the
   ResNet for a post without an image (its "initial" variant a projection of the text); here a learned token
   stands in for the image features, the paper's special token.

@@ -67,7 +67,9 @@ Deviations, and why:
     ``bbse_max_condition``). Weights are clipped at 0. The earlier ``shrinkage / sqrt(n_heldout)`` on the
     validation split pulled a true [0.24, 3.18] to [0.84, 1.16], leaving the correction mostly off.
   - When the first run predicts a single class for every target item, ``q_h`` says nothing about the target
-    prior (inverting it up-weights the wrong class), so reweighting is skipped and ``fit_info`` says so.
+    prior (inverting it up-weights the wrong class), so reweighting is skipped and ``fit_info`` says so; the
+    same when the fold models predict one class for every target item or every held-out training row (the
+    package's one guarded BBSE, ``blocks.bbse_weights``, refuses those inputs).
   The second run is trained from a fresh initialisation with the same seed.
 """
 
@@ -78,7 +80,7 @@ from typing import Any
 import numpy as np
 
 from finefake.baselines.base import Batch
-from finefake.baselines.blocks import bbse_weights, grad_reverse
+from finefake.baselines.blocks import bbse_refusal, bbse_weights, grad_reverse
 from finefake.baselines.registry import register_model
 from finefake.baselines.training import InputSpec, StepContext, TorchModel, weighted_cross_entropy
 
@@ -317,13 +319,10 @@ class Kean(TorchModel):
 
     def _reweight(self, train: Batch, val: Batch | None, target: Batch) -> None:
         """BBSE: estimate the target's label shift out of fold, then retrain with importance weights."""
-        target_pred = self._proba_scaled(self.net_, target).argmax(1)
-        counts = np.bincount(target_pred, minlength=self.n_classes_)
-        if np.count_nonzero(counts) <= 1:
-            self.info_["reweighting"] = (
-                f"skipped: the first run predicts class {int(counts.argmax())} for every target item, "
-                "so BBSE cannot estimate the target prior"
-            )
+        # The first run's refusal is checked before the fold models are trained (they would cost 3 runs).
+        refused = bbse_refusal(self._proba_scaled(self.net_, target).argmax(1), self.n_classes_)
+        if refused is not None:
+            self.info_["reweighting"] = f"skipped: the first run: {refused}"
             return
         source_true, source_pred, fold_target_pred = self._out_of_fold(train, target)
         if source_true is None:
@@ -338,6 +337,9 @@ class Kean(TorchModel):
             ridge=self.bbse_ridge,
             shrinkage=self.bbse_shrinkage,
         )
+        if "refused" in diag:
+            self.info_["reweighting"] = f"skipped: the fold models: {diag['refused']}"
+            return
         self.class_weights_ = weights
         self.info_["bbse"] = {"weights": weights.round(6).tolist(), "folds": self.bbse_folds, **diag}
         self.net_, second = self._run(train, val, target, class_weights=weights, adversarial=self.adversarial)

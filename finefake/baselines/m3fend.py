@@ -22,7 +22,10 @@ What is implemented, following the paper and its official code:
   port never writes it: its memory stays at the KMeans initialisation);
 * Adam, lr 1e-4, weight decay 5e-5, batch 64, at most 50 epochs; selection on the source validation macro
   F1, early stopping after 3 epochs. The memory is a buffer of the network, so the selected checkpoint
-  restores the memory of that epoch (the official code keeps the best epoch's memory the same way).
+  restores the memory of that epoch, which is what the official code means to do: at its best epoch it
+  saves the weights and keeps ``best_mem = domain_memory.domain_memory``, but that is a reference to the
+  dict that ``write`` keeps updating in place, so after training it tests the best epoch's weights with
+  the memory of the LAST training step (a deviation from the released code, towards its evident intent).
 
 Deviations, and why:
 

@@ -34,6 +34,25 @@ The similarity, and where it comes from (``fit_info()["similarity"]``):
   similarity is detached where it scales ``f^m``, as a frozen CLIP similarity would be. This is a deviation:
   the paper has no such loss because CLIP arrives aligned.
 
+The released code (diga7654321/MMFND, ``mynetwork_ple.py`` and ``train.py``) differs from the paper, and
+this module follows the PAPER where they differ:
+
+* similarity: the released code scales ``f^m`` by ``w cos(t_clip, v_clip) + b`` with a learned scalar ``w``
+  and ``b``, no running-statistics normalisation and no sigmoid (the paper's eq. 5-6, followed here);
+* cross-modal feature: the released code concatenates the two PLEs' shared outputs and maps them through an
+  MLP (512 -> 256 -> 64, BatchNorm, ReLU); the paper sums them (eq. 2, followed here);
+* unimodal inputs: the released code passes each modality's concatenated vectors (BERT's layer-attended [CLS]
+  + CLIP text; ResNet-101 logits + CLIP image) through an MLP (-> 512 -> 256, BatchNorm, ReLU) before the PLE
+  and maps every PLE output to 64-d through another two-layer MLP; here the PLE reads the standardised views;
+* classifier: the released one has three linear layers (64 -> 64 -> 64 -> 2 with BatchNorm); the paper's
+  (and this one) two;
+* the released network also has three auxiliary heads (text, image, cross-modal) that its ``train.py`` never
+  puts in the loss (it feeds the model's output tuple to one cross-entropy, which does not run as released);
+  none here;
+* schedule: the released ``train.py`` (Weibo) uses Adam, lr 5e-4, no weight decay, batch 16, 25 epochs and
+  evaluates on the test split every epoch; the paper reports lr 1e-4, weight decay 0.01, 100 epochs
+  (followed here, with selection on source validation, see below).
+
 Other deviations, and why:
 
 * Encoders are whatever views the harness configures (offline MiniLM and EfficientNet-Lite0), frozen; the paper
@@ -132,15 +151,16 @@ class _Net(nn.Module):
         d_t = sum(spec.dim(n) for n in self.text_names)
         d_v = sum(spec.dim(n) for n in self.image_names)
         width, hidden, dropout = model.feature_dim, model.expert_hidden, model.dropout
-        ple = {"n_tasks": 2, "n_experts": model.n_experts, "hidden": hidden, "dropout": dropout}
-        self.ple_text = PLELayer(d_t, width, **ple)
-        self.ple_image = PLELayer(d_v, width, **ple)
-        # w/o P: one MLP per unimodal feature, the cross-modal one from the concatenated aligned pair
         self.cross_names = list(model.cross_names_)
-        d_cross = sum(spec.dim(n) for n in self.cross_names)
-        self.plain_text = mlp([d_t, hidden, width], dropout=dropout)
-        self.plain_image = mlp([d_v, hidden, width], dropout=dropout)
-        self.plain_cross = mlp([d_cross, hidden, width], dropout=dropout)
+        if model.ple:
+            ple = {"n_tasks": 2, "n_experts": model.n_experts, "hidden": hidden, "dropout": dropout}
+            self.ple_text = PLELayer(d_t, width, **ple)
+            self.ple_image = PLELayer(d_v, width, **ple)
+        else:  # w/o P: one MLP per unimodal feature, the cross-modal one from the concatenated aligned pair
+            d_cross = sum(spec.dim(n) for n in self.cross_names)
+            self.plain_text = mlp([d_t, hidden, width], dropout=dropout)
+            self.plain_image = mlp([d_v, hidden, width], dropout=dropout)
+            self.plain_cross = mlp([d_cross, hidden, width], dropout=dropout)
         if self.similarity == "learned_projection":
             self.project_text = nn.Linear(d_t, model.projection_dim)
             self.project_image = nn.Linear(d_v, model.projection_dim)

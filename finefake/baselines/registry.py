@@ -11,6 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from finefake.errors import FinefakeError
 
+#: The detectors ``finefake bench`` and ``finefake demo`` run when ``--models`` is not given: the majority-class
+#: floor and logistic regression on the frozen features, the two that train in seconds on 2 cores (the demo's
+#: six tasks x three seeds stay within its 5-minute budget). KEAN and the published detectors are one option
+#: away: ``--models majority,logreg,kean`` or ``--models all``.
+DEFAULT_MODELS: tuple[str, ...] = ("majority", "logreg")
+
 if TYPE_CHECKING:
     from finefake.baselines.base import Model
 
@@ -104,7 +110,12 @@ def parse_model_names(text: str) -> list[str]:
     known = list_models()
     unknown = [n for n in names if n not in known]
     if unknown:
+        import difflib
+
+        guesses = [" or ".join(map(repr, difflib.get_close_matches(n, known, n=2))) for n in unknown]
+        hint = f"; did you mean {', '.join(g for g in guesses if g)}?" if any(guesses) else ";"
         raise FinefakeError(
-            f"unknown model(s) {', '.join(map(repr, unknown))}; registered models: {', '.join(known)} (or all)"
+            f"unknown model(s) {', '.join(map(repr, unknown))}{hint} registered models: {', '.join(known)} "
+            "(or all)"
         )
     return names

@@ -14,7 +14,7 @@ the same seeds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from finefake.console import track
@@ -22,6 +22,8 @@ from finefake.engine import EngineConfig, ray_session, user_error
 from finefake.features.featureset import FeatureSet
 
 Results = tuple[list[Any], list[dict[str, Any]]]
+#: The runner's ``train_group``: (group, features, items, context) -> the group's run results.
+Train = Callable[[list[Any], FeatureSet, Any, Any], list[dict[str, Any]]]
 
 
 def execute(
@@ -30,19 +32,18 @@ def execute(
     items: Any,
     context: Any,
     engine: EngineConfig,
-    resources: Any = None,
+    resources: Any,
+    train: Train,
 ) -> Iterator[Results]:
-    """Yield ``(group, results)`` for every unit of training (``runner.train_group``), in plan order on the
-    local engine and in order of completion on Ray."""
-    from finefake.benchmarks.runner import RunResources, train_group
-
+    """Yield ``(group, results)`` for every unit of training (``train``: the runner's ``train_group``), in
+    plan order on the local engine and in order of completion on Ray. ``resources`` is the runner's
+    ``RunResources``. The runner owns this module and hands in what it needs, so it never imports the runner."""
     if not groups:
         return
     if not engine.is_ray:
         for group in track(groups, "benchmark runs"):
-            yield group, train_group(group, features, items, context)
+            yield group, train(group, features, items, context)
         return
-    resources = resources or RunResources()
     threads = local_threads()
     if resources.threads:
         threads = {"torch": resources.threads, "blas": resources.threads}
@@ -54,7 +55,7 @@ def execute(
         features_ref, items_ref = ray.put(features), ray.put(items)
         pending = {
             remote.options(num_cpus=resources.cpus or declared_cpus(group[0]), num_gpus=gpus).remote(
-                group, features_ref, items_ref, context, threads
+                group, features_ref, items_ref, context, threads, train
             ): group
             for group in groups
         }
@@ -99,14 +100,12 @@ def _result(ray: Any, ref: Any) -> list[dict[str, Any]]:
 
 
 def _train_in_task(
-    group: list[Any], features: FeatureSet, items: Any, context: Any, threads: dict[str, int]
+    group: list[Any], features: FeatureSet, items: Any, context: Any, threads: dict[str, int], train: Train
 ) -> Any:
     """One unit of training inside a Ray worker, with the driver's torch and BLAS thread counts."""
     import torch
     from threadpoolctl import threadpool_limits
 
-    from finefake.benchmarks.runner import train_group
-
     torch.set_num_threads(threads["torch"])
     with threadpool_limits(limits=threads["blas"], user_api="blas"):
-        return train_group(group, features, items, context)
+        return train(group, features, items, context)

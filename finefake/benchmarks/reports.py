@@ -10,7 +10,14 @@ source x target heatmap of mean accuracy for the domain-adaptation tasks.
 A degenerate run (all test items predicted as one class) is flagged with a dagger in every table and plot and
 never bolded: a constant predictor can score high on a skewed test set and must not read as the best model.
 Every table and plot also shows the majority reference -- the score of predicting the test set's most
-frequent class (for adaptation: the target prior) -- computed from the test labels for reporting only.
+frequent class (for adaptation: the target prior) -- computed from the test labels for reporting only. Bold
+marks the best model of a column only where it beats that reference: the best of a set of models that all
+score below "always say the majority class" has learned nothing worth highlighting.
+
+A cell whose every seed gives the same score (a model whose fit has no randomness, e.g. logistic regression)
+is marked with a double dagger instead of "± 0.00": its seeds do not vary it, which says nothing about
+stability. Every figure is written as PNG (for the report) and as SVG and PDF beside it (for papers), each
+model in the same colour in every figure (``model_colour``).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import numpy as np
 from finefake.benchmarks.metrics import classification_report
 from finefake.benchmarks.splits import BenchSplit
 from finefake.benchmarks.tasks import TASKS, Setting, TaskSpec, get_task
+from finefake.stats.figures import save_figure
 from finefake.workspace import atomic_write_json, atomic_write_text, utcnow
 
 METRIC_HEADERS: dict[str, str] = {
@@ -35,7 +43,46 @@ METRIC_HEADERS: dict[str, str] = {
     "weighted_f1": "wF1",
 }
 DEGENERATE_MARK = "†"
+FLAT_MARK = "‡"
 REFERENCE_ROW = "majority (ref.)"
+DEGENERATE_NOTE = (
+    f"{DEGENERATE_MARK} at least one run predicts a single class for every test item (never bold)."
+)
+FLAT_NOTE = (
+    f"{FLAT_MARK} the same score with every seed: the seeds do not vary this model, no spread to show."
+)
+BOLD_NOTE = "Bold: the best model of a column, only where it beats the majority reference."
+REFERENCE_NOTE = f"{REFERENCE_ROW}: always predicting the test set's most frequent class."
+
+#: One colour per model in every figure (colour-blind-safe Okabe-Ito and Tol colours); models not listed
+#: get one of ``_SPARE_COLOURS`` by a hash of their name, so a model's colour never depends on the run.
+MODEL_COLOURS: dict[str, str] = {
+    "logreg": "#0072B2",
+    "kean": "#D55E00",
+    "mdfend": "#009E73",
+    "m3fend": "#CC79A7",
+    "eann": "#E69F00",
+    "safe": "#56B4E9",
+    "mvae": "#882255",
+    "comparenet": "#117733",
+    "kan": "#999933",
+    "kdcn": "#44AA99",
+    "canmd": "#AA4499",
+    "coolant": "#332288",
+    "crome": "#DDCC77",
+    "mmfnd": "#88CCEE",
+    "majority": "#7f7f7f",
+}
+_SPARE_COLOURS = ("#F0E442", "#661100", "#6699CC", "#AA4466", "#4477AA", "#228833", "#CCBB44", "#EE6677")
+
+
+def model_colour(model: str) -> str:
+    """The colour of ``model`` in every figure of every run."""
+    import hashlib
+
+    if model in MODEL_COLOURS:
+        return MODEL_COLOURS[model]
+    return _SPARE_COLOURS[int(hashlib.sha256(model.encode()).hexdigest(), 16) % len(_SPARE_COLOURS)]
 
 
 class Cell(NamedTuple):
@@ -47,6 +94,11 @@ class Cell(NamedTuple):
     n: int
     degenerate: bool = False
     std_split: float | None = None
+
+    @property
+    def flat(self) -> bool:
+        """Several seeds, one score: the seeds do not vary this model."""
+        return self.n > 1 and self.std < 1e-9 and not self.std_split  # float noise of equal values
 
 
 def _sd(values: Sequence[float]) -> float:
@@ -120,7 +172,7 @@ def _fmt(cell: Cell | None, bold: bool, latex: bool) -> str:
         return "--" if latex else "n/a"
     pm = " $\\pm$ " if latex else " ± "
     text = f"{100 * cell.mean:.2f}"
-    if cell.n > 1:
+    if cell.n > 1 and not cell.flat:
         text += f"{pm}{100 * cell.std:.2f}"
     if cell.std_split is not None:
         text += f"{pm}{100 * cell.std_split:.2f}"
@@ -128,6 +180,8 @@ def _fmt(cell: Cell | None, bold: bool, latex: bool) -> str:
         text = f"\\textbf{{{text}}}" if latex else f"**{text}**"
     if cell.degenerate:
         text += "$^\\dagger$" if latex else f" {DEGENERATE_MARK}"
+    if cell.flat:
+        text += "$^\\ddagger$" if latex else f" {FLAT_MARK}"
     return text
 
 
@@ -152,6 +206,29 @@ def format_cell(summary: dict[str, Any] | None, metric: str) -> str:
     return _fmt(_cell_from(summary, metric), False, False)
 
 
+def beats_reference(cell: Cell | None, reference: float | None) -> bool:
+    """True when a non-degenerate cell scores above the majority reference (the condition for bold)."""
+    if cell is None or cell.degenerate:
+        return False
+    return reference is None or (cell.mean > reference and not bool(np.isclose(cell.mean, reference)))
+
+
+def table_notes(cells: Sequence[Cell], reference: bool, bold: bool, weighted: bool = False) -> list[str]:
+    """The footnotes a table needs: every mark it uses, what bold means, what the reference is."""
+    notes = []
+    if weighted:
+        notes.append("wF1 = weighted F1.")
+    if bold:
+        notes.append(BOLD_NOTE)
+    if any(c.degenerate for c in cells):
+        notes.append(DEGENERATE_NOTE)
+    if any(c.flat for c in cells):
+        notes.append(FLAT_NOTE)
+    if reference:
+        notes.append(REFERENCE_NOTE)
+    return notes
+
+
 def variance_caption(results: Sequence[dict[str, Any]], metrics: Sequence[str]) -> str:
     """``variance_note`` of the rows of a results.json."""
     cells = [c for row in results for m in metrics if (c := _cell_from(row, m)) is not None]
@@ -168,8 +245,9 @@ def render_tables(
 ) -> tuple[str, str]:
     """Markdown and LaTeX tables: rows = models, columns = groups (settings or tasks) x metrics, in percent.
 
-    The best mean of a column is bold, among non-degenerate cells only; degenerate cells carry a dagger.
-    ``reference`` gives the majority-class score of a (group, metric), shown as a last row, never bold.
+    The best mean of a column is bold, among non-degenerate cells only, and only where it beats the
+    majority reference; degenerate cells carry a dagger. ``reference`` gives the majority-class score of a
+    (group, metric), shown as a last row, never bold.
     """
     columns = [(g, m) for g in groups for m in metrics]
     best: dict[tuple[str, str], float] = {}
@@ -184,14 +262,13 @@ def render_tables(
         c = cell(model, g, m)
         return (
             c is not None
-            and not c.degenerate
             and len(models) > 1
             and bool(np.isclose(c.mean, best.get((g, m), np.nan)))
+            and beats_reference(c, reference(g, m) if reference else None)
         )
 
     cells = [c for model in models for g, m in columns if (c := cell(model, g, m)) is not None]
     note = variance_note(cells)
-    flagged = any(c.degenerate for c in cells)
 
     def ref(g: str, m: str, latex: bool) -> str:
         value = reference(g, m) if reference else None
@@ -209,13 +286,7 @@ def render_tables(
         )
     if reference:
         md.append("| " + " | ".join([f"*{REFERENCE_ROW}*"] + [ref(g, m, False) for g, m in columns]) + " |")
-    footnotes = []
-    if "weighted_f1" in metrics:
-        footnotes.append("wF1 = weighted F1.")
-    if flagged:
-        footnotes.append(f"{DEGENERATE_MARK} at least one run predicts a single class for every test item.")
-    if reference:
-        footnotes.append(f"{REFERENCE_ROW}: always predicting the test set's most frequent class.")
+    footnotes = table_notes(cells, reference is not None, len(models) > 1, "weighted_f1" in metrics)
     if footnotes:
         md += ["", " ".join(footnotes)]
 
@@ -225,7 +296,12 @@ def render_tables(
         return text.replace("->", "$\\rightarrow$").replace("@", "\\,@\\,")
 
     tex_note = note.replace("±", "$\\pm$")
-    tex_footnotes = tex_escape(" ".join(footnotes)).replace(DEGENERATE_MARK, "$^\\dagger$")
+    tex_footnotes = (
+        tex_escape(" ".join(footnotes))
+        .replace(DEGENERATE_MARK, "$^\\dagger$")
+        .replace(FLAT_MARK, "$^\\ddagger$")
+        .replace("Bold:", "\\textbf{Bold}:")
+    )
     tex = [
         "\\begin{table}[t]",
         "\\centering",
@@ -286,7 +362,8 @@ def plot_bars(
     cell,
     reference: Callable[[str, str], float | None] | None = None,
 ) -> Path:
-    """One panel per metric of the task, bars with the std over seeds as error bars (none for a single run).
+    """One panel per metric of the task, bars with the std over seeds as error bars (none -- no caps either --
+    for a single run or for a model whose seeds all give one score, which the caption says).
 
     Classification (one group): the models are the x axis of each panel. Adaptation: one group of bars per
     setting, one bar per model. Degenerate bars are hatched and marked with a dagger; the majority reference of
@@ -298,7 +375,7 @@ def plot_bars(
     import matplotlib.pyplot as plt
 
     single = len(groups) == 1
-    colours = {m: plt.get_cmap("tab10")(i % 10) for i, m in enumerate(models)}
+    colours = {m: model_colour(m) for m in models}
     if single:
         width_in = max(6.0, 1.0 + len(metrics) * (0.55 * len(models) + 1.2))
         fig, axes = plt.subplots(
@@ -325,9 +402,13 @@ def plot_bars(
             ]  # fmt: skip
         for positions, cells, colour, label in series:
             means = [c.mean * 100 if c else np.nan for c in cells]
-            errors = [c.std * 100 if c and c.n > 1 else 0.0 for c in cells]
+            errors = [c.std * 100 if c and c.n > 1 and not c.flat else np.nan for c in cells]
             width = 0.7 if single else 0.8 / max(len(models), 1)
-            bars = ax.bar(positions, means, width, yerr=errors, capsize=3, color=colour, label=label)
+            spread = any(np.isfinite(errors))
+            bars = ax.bar(
+                positions, means, width, yerr=errors if spread else None, capsize=3 if spread else 0,
+                color=colour, label=label, edgecolor="white", linewidth=0.5,
+            )  # fmt: skip
             for bar, c, pos, mean in zip(bars, cells, positions, means, strict=True):
                 if c is not None and c.degenerate:
                     flagged = True
@@ -359,13 +440,21 @@ def plot_bars(
     if handles:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5), fontsize="small")
     note = f"   {DEGENERATE_MARK} hatched: a run predicts one class" if flagged else ""
-    runs = [c.n for m in metrics for model in models for g in groups if (c := cell(model, g, m)) is not None]
-    caption = ("error bars: std over seeds" if runs and max(runs) > 1 else "one seed: no error bars") + note
-    fig.suptitle(_wrapped(title, width_in) + f"\n({caption})", fontsize="medium")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    every = [c for m in metrics for model in models for g in groups if (c := cell(model, g, m)) is not None]
+    caption = bars_caption(every) + note
+    fig.suptitle(_wrapped(f"{title} ({caption})", width_in), fontsize="medium")
+    return save_figure(fig, path, dpi=150)
+
+
+def bars_caption(cells: Sequence[Cell]) -> str:
+    """What the error bars of a bar chart show (or why there are none)."""
+    if not cells or max(c.n for c in cells) <= 1:
+        return "one seed: no error bars"
+    if all(c.flat for c in cells):
+        return "no error bars: every seed gives the same score (the seeds do not vary these models)"
+    if any(c.flat for c in cells):
+        return "error bars: std over seeds; none where every seed gives the same score"
+    return "error bars: std over seeds"
 
 
 def _heatmap_axes(settings: Sequence[Setting]) -> tuple[list[str], list[str], dict[str, tuple[int, int]]]:
@@ -399,8 +488,9 @@ def plot_heatmaps(
     """One source x target heatmap of mean accuracy per model (degenerate cells marked with a dagger), and a
     last panel with the majority reference (the target prior) of each setting when ``references`` is given.
 
-    Rows and columns carry the tables' names, in the same order; a diagonal cell (source = target, which no
-    setting trains and tests on) is grey and marked "same" rather than left blank.
+    Rows and columns carry the tables' names, in the same order; a cell no setting trains and tests on (the
+    diagonal, source = target) is grey, hatched and marked "not run" rather than left blank. The colour bar
+    sits under the panels, so the title is centred over them.
     """
     import matplotlib
 
@@ -411,7 +501,9 @@ def plot_heatmaps(
     rows, cols, position = _heatmap_axes(settings)
     panels = list(models) + ([REFERENCE_ROW] if references else [])
     width_in = 2.4 + (1.1 * len(cols) + 0.9) * len(panels)
-    fig, axes = plt.subplots(1, len(panels), figsize=(width_in, 1.6 + 0.8 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(width_in, 2.4 + 0.8 * len(rows)), squeeze=False, layout="constrained"
+    )
     image = None
     for k, (ax, model) in enumerate(zip(axes.flat, panels, strict=True)):
         grid = np.full((len(rows), len(cols)), np.nan)
@@ -430,11 +522,11 @@ def plot_heatmaps(
                 mark = f" {DEGENERATE_MARK}" if flagged[i, j] else ""
                 colour = "white" if value < 60 else "black"
                 ax.text(j, i, f"{value:.1f}{mark}", ha="center", va="center", color=colour)
-            elif _group_of(rows[i]) == _group_of(cols[j]):
+            else:
                 ax.add_patch(
                     Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#d9d9d9", hatch="//", edgecolor="white")
                 )
-                ax.text(j, i, "same", ha="center", va="center", color="#444444", fontsize="small")
+                ax.text(j, i, "not run", ha="center", va="center", color="#444444", fontsize="small")
         ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
         # Source names only on the first panel: they would overlap the panel to the left otherwise.
         ax.set_yticks(range(len(rows)), rows if k == 0 else [""] * len(rows))
@@ -442,12 +534,9 @@ def plot_heatmaps(
         if k == 0:
             ax.set_ylabel("source")
         ax.set_title(model)
-    fig.colorbar(image, ax=list(axes.flat), shrink=0.8, label="Acc (%)")
-    fig.suptitle(_wrapped(title, width_in), y=1.02 + 0.04 * _wrapped(title, width_in).count("\n"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    fig.colorbar(image, ax=list(axes.flat), shrink=0.6, aspect=40, label="Acc (%)", location="bottom")
+    fig.suptitle(_wrapped(title, width_in))
+    return save_figure(fig, path, dpi=150)
 
 
 def write_task_reports(
@@ -458,13 +547,18 @@ def write_task_reports(
     runs: dict[tuple[str, str], list[dict[str, Any]]],
     splits: Sequence[BenchSplit] = (),
     dataset: str = "finefake",
+    measured_on: dict[str, Any] | None = None,
+    left_out: Sequence[str] = (),
 ) -> Path:
-    """Aggregate exactly the requested ``runs`` ((model, setting name) -> run results) of ``task`` into
-    results.json, table.md, table.tex and plots; returns the JSON path.
+    """Aggregate ``runs`` ((model, setting name) -> run results) of ``task`` into results.json, table.md,
+    table.tex and plots; returns the JSON path. ``left_out`` names run files in the folder that the tables do
+    not show (and why): the tables say so.
 
-    The papers' published numbers for the same dataset, task and settings follow the table as "paper" rows.
+    The papers' published numbers for the same dataset, task and settings follow the table as "paper" rows,
+    those measured on what the run is measured on (``measured_on``: modalities, subset, label mapping; see
+    ``finefake.benchmarks.published.select_published``); the others are listed with what differs.
     """
-    from finefake.benchmarks.published import paper_markdown
+    from finefake.benchmarks.published import describe_measured_on, paper_markdown, select_published
 
     folder = Path(out) / task.name
     summaries: dict[tuple[str, str], dict[str, Any]] = {}
@@ -495,7 +589,11 @@ def write_task_reports(
     skipped = [s for s in settings if s.skipped]
     if skipped:
         md += "\nSkipped settings: " + "; ".join(f"{s.name} ({s.skipped})" for s in skipped) + "\n"
-    md += paper_markdown(dataset, task.name, groups)
+    if measured_on is not None:
+        md += f"\nMeasured on: {describe_measured_on(measured_on)}\n"
+    if left_out:
+        md += "\nNot shown: " + "; ".join(left_out) + ".\n"
+    md += paper_markdown(dataset, task.name, groups, measured_on)
     atomic_write_text(folder / "table.md", md)
     atomic_write_text(folder / "table.tex", tex)
     plots = []
@@ -512,6 +610,8 @@ def write_task_reports(
         "task": task.name,
         "description": task.description,
         "shaped_like": f"FineFake paper {table}",
+        "kind": task.kind,
+        "left_out": list(left_out),
         "metrics": list(task.metrics),
         "class_names": list(task.class_names),
         "models": list(models),
@@ -533,6 +633,8 @@ def write_task_reports(
             {"model": model, "setting": setting, **summary} for (model, setting), summary in summaries.items()
         ],
         "plots": plots,
+        "measured_on": measured_on,
+        "published": [p.as_dict() for p in select_published(dataset, task.name, groups, measured_on)],
         "written": utcnow(),
     }
     return atomic_write_json(folder / "results.json", results)

@@ -20,8 +20,10 @@ The plan (keys, skipped files, seed-invariant groups) is made here for every eng
 trainings run differs (``finefake.benchmarks.executors``: one after the other in this process, or as Ray
 tasks), and every run file is written here as its training comes back.
 
-The reports are built from exactly the requested runs (the requested splits, seeds and models, each with
-its key checked), never from whatever else lies in the folder.
+The reports are built from the requested runs plus every earlier finished run of the task in the same
+folder whose key proves it was made on the same data, split and configuration (another model or more seeds
+from an earlier command): a rerun with fewer models or seeds does not silently drop results. Run files that
+do not match (other data, split or hyper-parameters) are never shown; the report lists them as left out.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from finefake import __version__
 from finefake.baselines.base import Batch
 from finefake.baselines.registry import get_model, model_class
 from finefake.benchmarks.batches import setting_batches
+from finefake.benchmarks.drops import add_shift_comparison
 from finefake.benchmarks.metrics import classification_report
 from finefake.benchmarks.splits import BenchSplit
 from finefake.benchmarks.tasks import ItemTable, Setting, TaskSpec, build_settings, get_task
@@ -68,6 +71,12 @@ class BenchConfig:
     #: tasks not listed here are the built-in FineFake tasks.
     definitions: dict[str, Any] = field(default_factory=dict)
     hparams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Tasks whose spec and settings are made elsewhere (cross-dataset tasks, ``finefake.benchmarks.cross``:
+    #: objects with ``spec``, ``settings``, ``dataset`` and ``spec_hash``); the split does not cut them.
+    prepared: dict[str, Any] = field(default_factory=dict)
+    #: What the runs are measured on (``finefake.dataset.modalities.inputs_of``): written into each task's
+    #: results and matched against published rows. Not part of any run key (it follows from the data).
+    measured_on: dict[str, Any] | None = None
 
 
 def feature_row_digests(features: FeatureSet) -> list[bytes]:
@@ -95,24 +104,73 @@ def setting_digest(
     task: TaskSpec, setting: Setting, items: ItemTable, row_digests: list[bytes], split: BenchSplit
 ) -> str:
     """A hash of everything in the data that determines a run of ``setting``: for each part (train,
-    validation, test) the rows' ids, task labels, topics, platform groups and feature content, plus the split
-    description. ``items`` is aligned to the FeatureSet the digests come from."""
+    validation, test) the rows' ids, task labels, topics, platform groups and feature content, plus where the
+    split comes from (official or the re-split seed; never the split file's path, so a copied or moved
+    workspace keys the same). ``items`` is aligned to the FeatureSet the digests come from."""
+    return _combine(setting_digests(task, setting, items, row_digests, split))
+
+
+#: What a run's data key is made of, in the words ``bench`` uses to say what changed.
+DATA_PARTS: dict[str, str] = {
+    "items": "the items in train/validation/test",
+    "labels": "labels",
+    "domains": "topics or platform groups",
+    "features": "feature content",
+}
+
+
+def setting_digests(
+    task: TaskSpec, setting: Setting, items: ItemTable, row_digests: list[bytes], split: BenchSplit
+) -> dict[str, str]:
+    """``setting_digest`` by part (``DATA_PARTS``), so a changed key can say what changed."""
     labels = items.labels_for(task)
-    digest = hashlib.sha256(json.dumps([task.name, setting.name, split.describe()], sort_keys=True).encode())
+    head = json.dumps([task.name, setting.name, split.key()], sort_keys=True).encode()
+    digests = {name: hashlib.sha256(head) for name in DATA_PARTS}
     for part in ("train", "validation", "test"):
         rows = getattr(setting, part)
-        digest.update(f"|{part}:{len(rows)}|".encode())
+        for digest in digests.values():
+            digest.update(f"|{part}:{len(rows)}|".encode())
         for i in rows:
-            fields = (items.ids[i], int(labels[i]), str(items.topic[i]), str(items.platform_group[i]))
-            digest.update(json.dumps(fields).encode())
-            digest.update(row_digests[i])
-    return digest.hexdigest()
+            digests["items"].update(json.dumps(items.ids[i]).encode())
+            digests["labels"].update(json.dumps(int(labels[i])).encode())
+            digests["domains"].update(
+                json.dumps([str(items.topic[i]), str(items.platform_group[i])]).encode()
+            )
+            digests["features"].update(row_digests[i])
+    return {name: digest.hexdigest() for name, digest in digests.items()}
+
+
+def _combine(parts: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def run_key(model_params: dict[str, Any], data_digest: str) -> str:
     """The key of one run: model hyper-parameters (seed included) and the setting's ``setting_digest``."""
     payload = json.dumps({"params": model_params, "data": data_digest}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def key_parts(model_params: dict[str, Any], data_parts: dict[str, str]) -> dict[str, str]:
+    """The short hashes a run file keeps beside its key: one per ``DATA_PARTS`` entry, the hyper-parameters
+    and the seed, so a later run with another key can say which of them differ."""
+    params = {k: v for k, v in model_params.items() if k != "seed"}
+    out = {name: digest[:16] for name, digest in data_parts.items()}
+    out["hyper-parameters"] = hashlib.sha256(
+        json.dumps(params, sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
+    out["seed"] = str(model_params.get("seed"))
+    return out
+
+
+def what_changed(old: dict[str, Any], parts: dict[str, str]) -> str:
+    """In words, which key parts of an existing run file differ from ``parts`` (the run about to replace it)."""
+    if not old:
+        return "the run file cannot be read"
+    before = old.get("key_parts")
+    if not isinstance(before, dict):
+        return "made by an earlier finefake version (run key without parts)"
+    names = [DATA_PARTS.get(name, name) for name in parts if before.get(name) != parts[name]]
+    return ", ".join(names) + " changed" if names else "other run key"
 
 
 def run_path(out: Path, task: str, model: str, setting: Setting, seed: int, split: BenchSplit) -> Path:
@@ -221,6 +279,7 @@ def run_benchmark(
     fingerprint = feature_fingerprint(features)
     out = Path(config.out)
     plan: list[_Planned] = []
+    stale: list[tuple[_Planned, str]] = []  # finished runs whose key no longer matches, and why
     requested: dict[str, list[_Planned]] = {name: [] for name in config.tasks}
     settings_by_task: dict[str, list[Setting]] = {}
     specs_by_task: dict[str, TaskSpec] = {}
@@ -232,7 +291,8 @@ def run_benchmark(
             for setting in settings:
                 if setting.skipped:
                     continue
-                data = setting_digest(task, setting, items, row_digests, split)
+                data_parts = setting_digests(task, setting, items, row_digests, split)
+                data = _combine(data_parts)
                 for model in config.models:
                     hparams = dict(config.hparams.get(model, {}))
                     params = get_model(model, **hparams).get_params()
@@ -246,18 +306,16 @@ def run_benchmark(
                         path = run_path(out, task_name, model, setting, seed, split)
                         job = _Planned(
                             task, setting, split, model, seed, path, run_key({**params, "seed": seed}, data),
-                            shared, hparams,
+                            shared, hparams, key_parts({**params, "seed": seed}, data_parts),
                         )  # fmt: skip
                         requested[task_name].append(job)
                         if path.exists():
-                            existing = json.loads(path.read_text(encoding="utf-8"))
-                            if existing.get("run_key") != job.key:
-                                raise FinefakeError(
-                                    f"{path} was made with other data (items, labels, domains, split or "
-                                    "features), hyper-parameters or seed; use another --out folder or delete it"
-                                )
-                            continue
+                            existing = _read_run(path)
+                            if existing.get("run_key") == job.key:
+                                continue
+                            stale.append((job, what_changed(existing, job.key_parts)))
                         plan.append(job)
+    _set_aside(out, stale)
     total = sum(len(jobs) for jobs in requested.values())
     log.info("%d runs planned, %d already finished", len(plan), total - len(plan))
     context = RunContext(fingerprint, {name: _spec_key(name, config) for name in config.tasks})
@@ -268,32 +326,106 @@ def run_benchmark(
         )
         if source is not None:  # an earlier, interrupted run already trained this seed-invariant group
             for job in group:
-                atomic_write_json(job.path, _reused(source, job.seed, job.key))
+                atomic_write_json(job.path, _reused(source, job.seed, job.key, job.key_parts))
         else:
             groups.append(group)
     from finefake.benchmarks.executors import execute
 
-    for group, results in execute(groups, features, items, context, engine or EngineConfig(), resources):
+    run_on = engine or EngineConfig()
+    for group, results in execute(
+        groups, features, items, context, run_on, resources or RunResources(), train_group
+    ):
         for job, result in zip(group, results, strict=True):
             atomic_write_json(job.path, result)
     paths = {}
     for task_name, jobs in requested.items():
+        earlier, left_out = _earlier_runs(out, task_name, jobs, config, features, items, row_digests)
         runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for job in jobs:
+        for job in sorted(jobs + earlier, key=lambda j: (j.split.tag, j.seed)):
             result = json.loads(job.path.read_text(encoding="utf-8"))
             result["split_tag"] = job.split.tag
             runs.setdefault((job.model, job.setting.name), []).append(result)
-        definition = config.definitions.get(task_name)
+        definition = config.definitions.get(task_name) or config.prepared.get(task_name)
+        models = list(config.models) + sorted({j.model for j in earlier} - set(config.models))
         paths[task_name] = write_task_reports(
             out,
             specs_by_task[task_name],
             settings_by_task[task_name],
-            config.models,
+            models,
             runs,
             config.splits,
             dataset=definition.dataset if definition is not None else "finefake",
+            measured_on=config.measured_on,
+            left_out=left_out,
         )
+        add_shift_comparison(paths[task_name])  # cross-dataset / temporal: the drop beside in-domain
     return paths
+
+
+def _earlier_runs(
+    out: Path,
+    task_name: str,
+    jobs: list[_Planned],
+    config: BenchConfig,
+    features: FeatureSet,
+    items: ItemTable,
+    row_digests: list[bytes],
+) -> tuple[list[_Planned], list[str]]:
+    """Finished run files of ``task_name`` that this command did not ask for (other models, other seeds),
+    each checked against the key it would have now: matching ones join the report, the others are named.
+
+    A model is keyed with this command's overrides of its hyper-parameters (its defaults when it was not
+    requested), so only runs made with that configuration on the same data and split match.
+    """
+    folder = Path(out) / task_name / "runs"
+    if not folder.is_dir():
+        return [], []
+    requested = {j.path for j in jobs}
+    settings = {(j.split.tag, j.setting.name): j for j in jobs}
+    digests = {
+        at: setting_digest(job.task, job.setting, items, row_digests, job.split)
+        for at, job in settings.items()
+    }
+    earlier: list[_Planned] = []
+    left_out: dict[str, int] = {}
+    params_of: dict[str, dict[str, Any] | None] = {}
+    for model_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        model = model_dir.name
+        if model not in params_of:
+            try:
+                hparams = dict(config.hparams.get(model, {}))
+                params_of[model] = {
+                    **get_model(model, **hparams).get_params(),
+                    "inputs": input_keys(features, model_class(model).inputs),
+                    **_spec_key(task_name, config),
+                }
+            except (FinefakeError, TypeError, ValueError):
+                params_of[model] = None  # a model no longer registered (or its parameters changed)
+        for at, job in sorted(settings.items()):
+            setting_folder = run_path(out, task_name, model, job.setting, 0, job.split).parent
+            for path in sorted(setting_folder.glob("seed-*.json")):
+                if path in requested:
+                    continue
+                try:
+                    seed = int(path.stem.split("-", 1)[1])
+                    existing = json.loads(path.read_text(encoding="utf-8"))
+                except (ValueError, OSError):
+                    left_out[model] = left_out.get(model, 0) + 1
+                    continue
+                params = params_of[model]
+                key = run_key({**params, "seed": seed}, digests[at]) if params is not None else None
+                if key is None or existing.get("run_key") != key:
+                    left_out[model] = left_out.get(model, 0) + 1
+                    continue
+                earlier.append(
+                    _Planned(job.task, job.setting, job.split, model, seed, path, key, "", dict(
+                        config.hparams.get(model, {})))
+                )  # fmt: skip
+    notes = [
+        f"{n} run file(s) of {model} made with other data, split or hyper-parameters"
+        for model, n in sorted(left_out.items())
+    ]
+    return earlier, notes
 
 
 def _task_settings(
@@ -301,6 +433,8 @@ def _task_settings(
 ) -> tuple[TaskSpec, list[Setting]]:
     """A task's spec and settings under ``split``: from its definition (tasks as data) or the built-in
     FineFake task."""
+    if task_name in config.prepared:
+        return config.prepared[task_name].spec, config.prepared[task_name].settings
     definition = config.definitions.get(task_name)
     if definition is None:
         return get_task(task_name), build_settings(task_name, items, split=split)
@@ -319,6 +453,9 @@ def _task_settings(
 
 def _spec_key(task_name: str, config: BenchConfig) -> dict[str, Any]:
     """What identifies a data-defined task in run keys and provenance (nothing for built-in tasks)."""
+    prepared = config.prepared.get(task_name)
+    if prepared is not None:
+        return {"dataset": prepared.dataset, "task_spec_hash": prepared.spec_hash}
     definition = config.definitions.get(task_name)
     if definition is None:
         return {}
@@ -362,6 +499,7 @@ class _Planned:
     key: str
     shared_key: str  # the key without the seed: equal for every seed of a seed-invariant model
     hparams: dict[str, Any]
+    key_parts: dict[str, str] = field(default_factory=dict)  # what the key is made of (``key_parts``)
 
 
 def _groups(plan: list[_Planned]) -> list[list[_Planned]]:
@@ -393,6 +531,7 @@ def train_group(
     spec = context.spec_keys.get(first.task.name, {})
     result.update(
         run_key=first.key,
+        key_parts=first.key_parts,
         shared_key=first.shared_key,
         features=context.fingerprint,
         split=first.split.describe(),
@@ -408,7 +547,41 @@ def train_group(
         "split_file_sha256": first.split.sha256,
         **spec,
     }
-    return [result] + [_reused(result, job.seed, job.key) for job in group[1:]]
+    return [result] + [_reused(result, job.seed, job.key, job.key_parts) for job in group[1:]]
+
+
+def _read_run(path: Path) -> dict[str, Any]:
+    """A finished run file; one that cannot be read (cut short by a crash) counts as a run to redo."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+#: Where finished runs go when the data or configuration they were made with changed: ``<out>/<task>/
+#: superseded/<UTC time>/`` keeps the ``runs/...`` layout, so nothing computed is ever deleted.
+SUPERSEDED = "superseded"
+
+
+def _set_aside(out: Path, stale: list[tuple[_Planned, str]]) -> None:
+    """Move the run files made under another key aside (like ``make``: what changed is recomputed) and say,
+    per task and reason, how many runs are redone and where the old results went."""
+    if not stale:
+        return
+    stamp = utcnow().replace("-", "").replace(":", "").split(".")[0].split("+")[0]
+    counts: dict[tuple[str, str], int] = {}
+    for job, reason in stale:
+        task_dir = out / job.task.name
+        target = task_dir / SUPERSEDED / stamp / job.path.relative_to(task_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        job.path.replace(target)
+        counts[(job.task.name, reason)] = counts.get((job.task.name, reason), 0) + 1
+    for (task, reason), n in counts.items():
+        log.warning(
+            "%s: %d finished run(s) no longer match (%s): recomputing them; the old results are kept in %s",
+            task, n, reason, out / task / SUPERSEDED / stamp,
+        )  # fmt: skip
 
 
 def _finished_run(out: Path, job: _Planned, seeds: list[int]) -> dict[str, Any] | None:
@@ -423,12 +596,16 @@ def _finished_run(out: Path, job: _Planned, seeds: list[int]) -> dict[str, Any] 
     return None
 
 
-def _reused(result: dict[str, Any], seed: int, key: str) -> dict[str, Any]:
+def _reused(
+    result: dict[str, Any], seed: int, key: str, parts: dict[str, str] | None = None
+) -> dict[str, Any]:
     """``result`` of a seed-invariant model filed under ``seed``: same numbers, says where they come from."""
     copy = json.loads(json.dumps(result))
     copy["reused_from_seed"] = result.get("reused_from_seed", result["seed"])
     copy["seed"] = seed
     copy["params"] = {**copy["params"], "seed": seed}
     copy["run_key"] = key
+    if parts is not None:
+        copy["key_parts"] = parts
     copy["finished"] = utcnow()
     return copy

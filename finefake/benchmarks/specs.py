@@ -26,18 +26,20 @@ from typing import Any
 import numpy as np
 
 from finefake.benchmarks.splits import BenchSplit, source_split, split_indices
-from finefake.benchmarks.tasks import Setting, TaskSpec, _domain_setting, feature_rows
+from finefake.benchmarks.tasks import Setting, TaskSpec, _domain_setting, feature_rows, in_id_order
 from finefake.dataset.specs import DatasetSpec, load_spec
 from finefake.errors import FinefakeError
 from finefake.features.featureset import FeatureSet
 
 #: Record fields a selector may name; any other name is a domain kind (``record["domains"][kind]``).
-RECORD_FIELDS = ("topic", "platform_group", "platform", "split")
+RECORD_FIELDS = ("topic", "platform_group", "platform", "split", "published")
 FINEFAKE = "finefake"
 FINEFAKE_LABELS = ("label", "fine_grained_label")
 DEFAULT_METRICS = {
     "classification": ("accuracy", "macro_precision", "macro_recall", "macro_f1"),
     "domain_adaptation": ("accuracy", "weighted_f1"),
+    # train before a date, validate on the next period, test on the one after (finefake.benchmarks.temporal)
+    "temporal": ("accuracy", "macro_precision", "macro_recall", "macro_f1"),
 }
 
 Selector = dict[str, tuple[str, ...]]
@@ -70,6 +72,7 @@ class TaskDefinition:
     pairs: tuple[Pair, ...] = ()
     leave_one_out: str | None = None  # domain kind
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    by: str | None = None  # temporal tasks: the domain kind whose groups are cut whole (MediaEval's event)
 
     @property
     def is_da(self) -> bool:
@@ -151,12 +154,14 @@ def task_definition(spec: DatasetSpec, name: str, entry: dict[str, Any]) -> Task
         split = "official"
     elif isinstance(raw_split, dict) and isinstance(raw_split.get("ratios"), list):
         ratios = [float(r) for r in raw_split["ratios"]]
-        if len(ratios) != 3 and kind == "classification" or any(r <= 0 for r in ratios):
+        if len(ratios) != 3 and kind in ("classification", "temporal") or any(r <= 0 for r in ratios):
             raise FinefakeError(f"{where}: split ratios must be 3 positive numbers (train:validation:test)")
         split = tuple(r / sum(ratios) for r in ratios)
     else:
         raise FinefakeError(f"{where}: split must be 'official' or {{ratios: [train, validation, test]}}")
     pairs, leave_one_out = _pairs(entry, where) if kind == "domain_adaptation" else ((), None)
+    if kind == "temporal" and split == "official":
+        raise FinefakeError(f"{where}: a temporal task cuts by date: split must be {{ratios: [6, 2, 2]}}")
     return TaskDefinition(
         dataset=spec.name,
         name=name,
@@ -170,6 +175,7 @@ def task_definition(spec: DatasetSpec, name: str, entry: dict[str, Any]) -> Task
         pairs=pairs,
         leave_one_out=leave_one_out,
         raw=dict(entry),
+        by=str(entry["by"]) if entry.get("by") else None,
     )
 
 
@@ -255,6 +261,11 @@ class DatasetItems:
     def platform(self) -> np.ndarray:
         return self._optional("platform")
 
+    @property
+    def published(self) -> np.ndarray:
+        """Publication time of each item (ISO 8601 or None): what temporal tasks cut by."""
+        return self._optional("published")
+
     def strata(self, task: TaskSpec) -> list[tuple[int, Any]]:
         """What a re-split of a source stratifies by: the task's label (and the platform where known)."""
         return list(zip(self.labels_for(task).tolist(), self.platform.tolist(), strict=True))
@@ -316,7 +327,10 @@ def _classification(
         train, val, test = (labelled[split == part] for part in ("train", "validation", "test"))
         if len(val) == 0 and len(train):
             cut = source_split(
-                labels[train].tolist(), [items.duplicate_cluster[i] for i in train], seed=split_seed
+                labels[train].tolist(),
+                [items.duplicate_cluster[i] for i in train],
+                seed=split_seed,
+                ids=[items.ids[i] for i in train],
             )
             train, val = train[cut["train"]], train[cut["validation"]]
             details["validation"] = "10% of the official train split (stratified): the release has none"
@@ -326,7 +340,13 @@ def _classification(
         strata = items.strata(spec)  # label and platform, as `finefake package` and the built-in tasks
         train, val, test = (
             labelled[rows]
-            for rows in split_indices([strata[i] for i in labelled], groups, task.split, split_seed)
+            for rows in split_indices(
+                [strata[i] for i in labelled],
+                groups,
+                task.split,
+                split_seed,
+                [items.ids[i] for i in labelled],
+            )
         )
     reason = None
     if min(len(train), len(val), len(test)) == 0:
@@ -361,9 +381,11 @@ def build_task_settings(
     its validation items and tests on the whole target. Without it, the spec's own split: the release's
     split field for ``official``, else a stratified re-split with ``split_seed`` (source 9:1 for adaptation).
     """
+    if task.kind == "temporal":  # cut by date, whatever the split file says
+        return temporal_task_settings(task, items, split_seed)
     parts = split_parts(items, assignment, assignment_source) if assignment is not None else None
     if not task.is_da:
-        return [_classification(task, items, split_seed, parts)]
+        return [in_id_order(_classification(task, items, split_seed, parts), items.ids)]
     spec = task.task_spec()
     labelled = items.labels[task.label] >= 0
     settings = []
@@ -383,7 +405,28 @@ def build_task_settings(
         if parts is not None and setting.skipped == "source too small":
             setting.skipped = "source too small in the split file"
         settings.append(setting)
-    return settings
+    return [in_id_order(s, items.ids) for s in settings]  # rows in id order, as the built-in tasks
+
+
+def temporal_task_settings(task: TaskDefinition, items: Any, split_seed: int = 0) -> list[Setting]:
+    """A temporal task's settings on ``items`` (DatasetItems, or FineFake's ItemTable): the items' own
+    ``published`` days, cut by ``task.split``'s ratios (whole ``task.by`` groups when set)."""
+    from finefake.benchmarks.temporal import parse_day, temporal_settings
+
+    spec = task.task_spec()
+    published = getattr(items, "published", None)
+    days = [parse_day(v) for v in (published if published is not None else [None] * len(items))]
+    return temporal_settings(
+        spec,
+        items.labels_for(spec),
+        days,
+        items.duplicate_cluster,
+        task.split,
+        groups=list(items.field(task.by)) if task.by else None,
+        by=task.by,
+        seed=split_seed,
+        ids=list(items.ids),
+    )
 
 
 def describe_tasks(dataset: str) -> list[dict[str, Any]]:
@@ -396,6 +439,9 @@ def describe_tasks(dataset: str) -> list[dict[str, Any]]:
                 if definition.leave_one_out
                 else f"{len(definition.pairs)} source -> target pair(s)"
             )
+        elif definition.kind == "temporal":
+            by = f", whole {definition.by} groups" if definition.by else ""
+            pairs = f"random split of the same items, and earlier -> later by date{by}"
         else:
             pairs = ""
         split = (

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,12 @@ class BenchSplit:
             return {"kind": "official", "file": self.path, "sha256": self.sha256}
         return {"kind": "resplit", "seed": self.seed}
 
+    def key(self) -> dict[str, Any]:
+        """What run keys record about the split: its kind (and re-split seed), never the file's path or hash.
+        Which items each part holds is hashed row by row with the data, so a copied, moved or touched
+        workspace resumes, and an edited split recomputes exactly the settings whose parts changed."""
+        return {"kind": self.kind} if self.kind == "official" else {"kind": self.kind, "seed": self.seed}
+
     def parts(self, ids: Sequence[str]) -> np.ndarray:
         """The official split name of each id; a missing or unknown entry names the item."""
         if self.assignment is None:
@@ -98,16 +104,28 @@ def load_split_file(path: str | Path) -> BenchSplit:
     return BenchSplit("official", None, assignment, str(path), hashlib.sha256(raw).hexdigest())
 
 
-def official_split(root: str | Path) -> BenchSplit:
-    """The official split of the workspace at ``root`` (see ``OFFICIAL_SPLIT_FILES``)."""
+def official_split(root: str | Path, ids: Collection[str] | None = None) -> BenchSplit:
+    """The official split of the workspace at ``root`` (see ``OFFICIAL_SPLIT_FILES``).
+
+    With ``ids`` (the records' ids), a file that splits exactly those items is preferred to one that does
+    not, and of two such files with the same content the first listed is taken, so the choice depends on
+    what the files hold, not on when they were last touched (a copied workspace picks the same file). Only
+    two files of different content that both fit fall back to the newer one."""
     found = [Path(root) / rel for rel in OFFICIAL_SPLIT_FILES if (Path(root) / rel).is_file()]
-    if found:
-        newest = max(found, key=lambda p: (p.stat().st_mtime_ns, -found.index(p)))
-        return load_split_file(newest)
-    raise FinefakeError(
-        f"no official split in {root} (looked for {', '.join(OFFICIAL_SPLIT_FILES)}): run `finefake package`, "
-        "or re-split explicitly with --split-seed"
-    )
+    if not found:
+        raise FinefakeError(
+            f"no official split in {root} (looked for {', '.join(OFFICIAL_SPLIT_FILES)}): run `finefake "
+            "package`, or re-split explicitly with --split-seed"
+        )
+    loaded = [load_split_file(p) for p in found]
+    if ids is not None:
+        wanted = set(ids)
+        fitting = [s for s in loaded if set(s.assignment or {}) == wanted]
+        loaded = fitting or loaded
+    if len({json.dumps(dict(s.assignment or {}), sort_keys=True) for s in loaded}) == 1:
+        return loaded[0]
+    order = [str(p) for p in found]
+    return max(loaded, key=lambda s: (Path(str(s.path)).stat().st_mtime_ns, -order.index(str(s.path))))
 
 
 def split_indices(
@@ -115,23 +133,33 @@ def split_indices(
     groups: Sequence[Hashable | None] | None,
     ratios: Sequence[float],
     seed: int,
+    ids: Sequence[Hashable] | None = None,
 ) -> list[np.ndarray]:
-    """Row indices of each split (stratified by ``labels``, ``groups`` kept whole), in ratio order."""
-    assignment = np.asarray(stratified_group_split(list(labels), groups, ratios, seed=seed), dtype=np.int64)
+    """Row indices of each split (stratified by ``labels``, ``groups`` kept whole), in ratio order; with
+    ``ids`` the cut depends on the items' ids, not their row order."""
+    assignment = np.asarray(
+        stratified_group_split(list(labels), groups, ratios, seed=seed, ids=ids), dtype=np.int64
+    )
     return [np.flatnonzero(assignment == k) for k in range(len(ratios))]
 
 
 def classification_split(
-    labels: Sequence[Hashable], groups: Sequence[Hashable | None] | None = None, seed: int = 0
+    labels: Sequence[Hashable],
+    groups: Sequence[Hashable | None] | None = None,
+    seed: int = 0,
+    ids: Sequence[Hashable] | None = None,
 ) -> dict[str, np.ndarray]:
     """6:2:2 train/validation/test row indices."""
-    train, val, test = split_indices(labels, groups, CLASSIFICATION_RATIOS, seed)
+    train, val, test = split_indices(labels, groups, CLASSIFICATION_RATIOS, seed, ids)
     return {"train": train, "validation": val, "test": test}
 
 
 def source_split(
-    labels: Sequence[Hashable], groups: Sequence[Hashable | None] | None = None, seed: int = 0
+    labels: Sequence[Hashable],
+    groups: Sequence[Hashable | None] | None = None,
+    seed: int = 0,
+    ids: Sequence[Hashable] | None = None,
 ) -> dict[str, np.ndarray]:
     """9:1 train/validation row indices of the source domain (the target domain is all test)."""
-    train, val = split_indices(labels, groups, SOURCE_RATIOS, seed)
+    train, val = split_indices(labels, groups, SOURCE_RATIOS, seed, ids)
     return {"train": train, "validation": val}

@@ -18,8 +18,8 @@ weighted F1. Which items train and validate comes from a ``BenchSplit`` (the off
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -120,6 +120,8 @@ class ItemTable:
     duplicate_cluster: list[str | None]
     #: The platform of each item (a re-split stratifies by (label, platform) like ``finefake package``).
     platform: np.ndarray | None = None
+    #: Publication time of each item (ISO 8601 or None): what temporal tasks cut by.
+    published: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -127,7 +129,7 @@ class ItemTable:
     @classmethod
     def from_records(cls, records: Iterable[dict[str, Any]]) -> ItemTable:
         """Read the fields from ``record`` dicts; a missing or bad field raises naming the item and field."""
-        keys = ("id", "label", "fine", "topic", "group", "cluster", "platform")
+        keys = ("id", "label", "fine", "topic", "group", "cluster", "platform", "published")
         rows: dict[str, list[Any]] = {k: [] for k in keys}
         for record in records:
             item = record.get("id", "<no id>")
@@ -143,6 +145,7 @@ class ItemTable:
             rows["group"].append(str(record["platform_group"]))
             rows["cluster"].append(record.get("duplicate_cluster"))
             rows["platform"].append(str(record.get("platform")))
+            rows["published"].append(record.get("published"))
         return cls(
             rows["id"],
             np.asarray(rows["label"], dtype=np.int64),
@@ -151,6 +154,7 @@ class ItemTable:
             np.asarray(rows["group"], dtype=object),
             rows["cluster"],
             np.asarray(rows["platform"], dtype=object),
+            np.asarray(rows["published"], dtype=object),
         )
 
     def aligned_to(self, features: FeatureSet) -> ItemTable:
@@ -164,6 +168,7 @@ class ItemTable:
             self.platform_group[rows],
             [self.duplicate_cluster[i] for i in rows],
             None if self.platform is None else self.platform[rows],
+            None if self.published is None else self.published[rows],
         )
 
     def strata(self, task: TaskSpec) -> list[tuple[int, str]]:
@@ -230,6 +235,7 @@ def _domain_setting(
             [strata[i] for i in source_rows],
             [items.duplicate_cluster[i] for i in source_rows],
             seed=int(split.seed or 0),
+            ids=[items.ids[i] for i in source_rows],
         )
         train, val = source_rows[cut["train"]], source_rows[cut["validation"]]
     if len(val) == 0 or len(np.unique(labels[train])) < 2:
@@ -255,17 +261,18 @@ def build_settings(
         if parts is not None:
             cut = {name: np.flatnonzero(parts == name) for name in ("train", "validation", "test")}
         else:
-            cut = classification_split(items.strata(task), items.duplicate_cluster, seed=int(split.seed or 0))
+            cut = classification_split(
+                items.strata(task), items.duplicate_cluster, seed=int(split.seed or 0), ids=items.ids
+            )
         reason = None
         if min(len(cut[k]) for k in cut) == 0:
             reason = f"only {len(items)} items: a split is empty"
         elif len(np.unique(labels[cut["train"]])) < 2:
             reason = "training split has fewer than 2 classes"
-        return [
-            Setting(
-                task.name, "all", "all", "all", cut["train"], cut["validation"], cut["test"], False, reason
-            )
-        ]
+        setting = Setting(
+            task.name, "all", "all", "all", cut["train"], cut["validation"], cut["test"], False, reason
+        )
+        return [in_id_order(setting, items.ids)]
     topic, group = items.topic, items.platform_group
     settings: list[Setting] = []
     if task.name == "topic-da":
@@ -294,4 +301,17 @@ def build_settings(
                 settings.append(
                     _domain_setting(task, items, name, a, b, source_rows, target_rows, split, parts)
                 )
-    return settings
+    return [in_id_order(s, items.ids) for s in settings]
+
+
+def in_id_order(setting: Setting, ids: Sequence[str]) -> Setting:
+    """``setting`` with each part's rows ordered by item id: models see their training items in an order
+    fixed by content, not by where the items sit in the files (which once followed crawl timing)."""
+    key = np.asarray(ids, dtype=object)
+
+    def order(rows: np.ndarray) -> np.ndarray:
+        return rows[np.argsort(key[rows], kind="stable")] if len(rows) else rows
+
+    return replace(
+        setting, train=order(setting.train), validation=order(setting.validation), test=order(setting.test)
+    )

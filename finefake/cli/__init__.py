@@ -8,6 +8,7 @@ of the pipeline packages; they hold no logic and import heavy libraries inside t
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -26,7 +27,12 @@ from finefake.config import load_config
 from finefake.console import console, setup_logging
 from finefake.errors import FinefakeError
 from finefake.records import RecordError
+from finefake.threads import configure_threads
 from finefake.workspace import Workspace
+
+# Before any command module loads numpy or torch: thread pools sleep instead of spinning while they wait,
+# sized to the cores this process may use (CPU time must not grow with the machine's load; issue 31).
+configure_threads()
 
 #: ``--help`` lists the verbs in the order a dataset is built; verbs not named here follow, alphabetically.
 PIPELINE_ORDER = (
@@ -43,6 +49,7 @@ PIPELINE_ORDER = (
     "evaluate",
     "stats",
     "report",
+    "verify",
     "demo",
 )
 
@@ -122,8 +129,8 @@ def root(
         "-c",
         exists=True,
         dir_okay=False,
-        help="YAML file with one section per stage (crawl, clean, align, package, features); every key is "
-        "checked.",
+        help="YAML file with one section per stage (crawl, clean, align, package, features) and engine; "
+        "every key and value is checked before anything runs.",
     ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging (-vv for debug)."),
     version: bool = typer.Option(
@@ -134,6 +141,7 @@ def root(
     setup_logging(verbose)
     console.soft_wrap = True  # never break a path or a table row at 80 columns: the terminal wraps
     ctx.obj = CliContext(Workspace(workspace), load_config(config), verbose)
+    _LAST_WORKSPACE[:] = [ctx.obj.workspace.root]
 
 
 def _reflow(text: str) -> str:
@@ -149,20 +157,59 @@ def _absolute_paths(callback: Any) -> None:
             info.resolve_path = True
 
 
-def _polish(typer_app: typer.Typer) -> None:
-    """Help paragraphs re-flowed and path parameters resolved, for every command of every group."""
+#: Verbs (or groups of verbs) that write stages under a lock (see ``Workspace.run``): they take ``--wait``.
+LOCKING_VERBS = frozenset(
+    {"crawl", "clean", "align-knowledge", "review", "annotate", "import", "synthesize", "package", "features"}
+)
+WAIT_HELP = "If another finefake process is writing the same stage, wait for it instead of stopping."
+
+
+def _with_wait(callback: Any) -> Any:
+    """``callback`` with a ``--wait`` flag that makes the workspace wait for a busy stage's lock."""
+    signature = inspect.signature(callback)
+    if "wait" in signature.parameters or "ctx" not in signature.parameters:
+        return callback
+
+    @functools.wraps(callback)
+    def command(*args: Any, wait: bool = False, **kwargs: Any) -> Any:
+        ctx = kwargs.get("ctx") or next(a for a in args if isinstance(a, typer.Context))
+        get_context(ctx).workspace.wait = wait
+        return callback(*args, **kwargs)
+
+    option = inspect.Parameter(
+        "wait",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(False, "--wait", help=WAIT_HELP),
+        annotation=bool,
+    )
+    params = list(signature.parameters.values())
+    command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params] + [option]
+    )
+    command.__annotations__ = dict(getattr(callback, "__annotations__", {}), wait=bool)
+    return command
+
+
+def _polish(typer_app: typer.Typer, locking: bool = False) -> None:
+    """Help paragraphs re-flowed and path parameters resolved, for every command of every group; the
+    stage-writing verbs (:data:`LOCKING_VERBS`) get ``--wait``."""
     for info in typer_app.registered_commands:
         doc = info.help or inspect.getdoc(info.callback)
         if doc:
             info.help = _reflow(doc)
         if info.callback is not None:
             _absolute_paths(info.callback)
+            name = info.name or info.callback.__name__.replace("_", "-")
+            if locking or name in LOCKING_VERBS:
+                info.callback = _with_wait(info.callback)
     for group in typer_app.registered_groups:
-        _polish(group.typer_instance)
+        _polish(group.typer_instance, locking or group.name in LOCKING_VERBS)
 
 
 def _register_commands() -> None:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):  # __main__ (python -m finefake.cli) is no verb module
+            continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         register = getattr(module, "register", None)
         if callable(register):
@@ -172,6 +219,40 @@ def _register_commands() -> None:
 
 
 _register_commands()
+
+
+#: The workspace folder of the command being run (for the hints after an error or an interruption).
+_LAST_WORKSPACE: list[Path] = []
+#: Where ``finefake demo`` puts its workspace by default, relative to the folder it was run in.
+DEMO_WORKSPACE = Path("finefake-demo") / "workspace"
+#: The exit status of a command stopped with Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
+
+
+def workspace_hints() -> list[str]:
+    """What may explain a failure about missing inputs: a workspace folder that does not exist, or the
+    demo's workspace next to an empty default one."""
+    if not _LAST_WORKSPACE:
+        return []
+    root = _LAST_WORKSPACE[0]
+    hints = []
+    if not root.exists():
+        hints.append(f"the workspace folder {root} does not exist (give another with -w/--workspace)")
+    demo = DEMO_WORKSPACE.resolve()
+    if demo.is_dir() and demo != root.resolve() and not any((root / "records").glob("data/part-*.jsonl")):
+        hints.append(f"the demo's workspace is {DEMO_WORKSPACE}: add -w {DEMO_WORKSPACE}")
+    return hints
+
+
+def _interrupted(args: list[str]) -> None:
+    """After Ctrl-C: what is kept and how to go on (every stage saves complete work as it goes)."""
+    where = _LAST_WORKSPACE[0] if _LAST_WORKSPACE else Path("finefake-data")
+    console.print(
+        f"[bold yellow]interrupted:[/] {escape(' '.join(['finefake', *args]))} stopped; everything it had "
+        f"completed is saved in {escape(str(where))} (crawls keep their frontier and archive, bench its "
+        "finished runs, the other stages their finished output). Run the same command again to resume.",
+        soft_wrap=True,
+    )
 
 
 #: Failures that are the user's to fix (bad input, missing stage output, unreadable files): one line, status 2.
@@ -210,8 +291,14 @@ def run(args: list[str] | None = None) -> int:
             text = "no answer on standard input; give the value as an option instead (see --help)"
         else:
             text = _message(exc)
+        if _LAST_WORKSPACE and str(_LAST_WORKSPACE[0]) in text:  # a failure about the workspace's content
+            text += "".join(f" ({hint})" for hint in workspace_hints())
         console.print(f"[bold red]error:[/] {escape(text)}", soft_wrap=True)
         return 2
+    except KeyboardInterrupt:  # raised outside a command body (Typer turns one inside into exit 130)
+        result = INTERRUPTED
+    if result == INTERRUPTED:
+        _interrupted(args)
     return result if isinstance(result, int) else 0
 
 

@@ -128,6 +128,8 @@ def export_cmd(
     console.print(
         f"{report.records} annotations of {report.items} items from {len(report.annotators)} annotators"
     )
+    if report.unusable_summary:
+        console.print(f"[yellow]{report.unusable_summary}[/]")
     problems = {k: v for k, v in report.problem_counts().items() if v}
     if problems:
         details = ", ".join(f"{k}: {v}" for k, v in problems.items())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from finefake.baselines.registry import DEFAULT_MODELS
 from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION, engine_config
 from finefake.cli.llm_options import LLM_ENDPOINT_OPTION, LLM_MODEL_OPTION
 from finefake.console import console
@@ -162,6 +163,10 @@ def run_task(
     if dataset == FINEFAKE:
         items = ItemTable.from_records(records)
         tasks = list(TASK_NAMES) if task == "all" else [find_task(dataset, task).name]
+        # FineFake's tasks that exist only as data (temporal, issue 28) run from their spec entries
+        extra = {n: d for n, d in dataset_tasks(FINEFAKE).items() if n not in TASK_NAMES}
+        tasks += list(extra) if task == "all" else []
+        definitions = {n: extra[n] for n in tasks if n in extra}
     else:  # tasks as data: the dataset's own specs
         definitions = dataset_tasks(dataset) if task == "all" else {task: find_task(dataset, task)}
         items = DatasetItems.from_records(records, load_spec(dataset))
@@ -171,7 +176,7 @@ def run_task(
         console.print(f"split: the published split {Path(splits_file).resolve()}")
     elif split_seed is None and split_seeds is None:
         if dataset == FINEFAKE or (ws.root / "records" / "splits.json").is_file():
-            splits = [official_split(ws.root)]
+            splits = [official_split(ws.root, ids=[str(r["id"]) for r in records])]
             console.print(f"split: the official split {Path(splits[0].path).resolve()}")
         else:  # the spec's own split (the release's split field, or stratified ratios with seed 0)
             splits = [BenchSplit.resplit(0)]
@@ -179,6 +184,13 @@ def run_task(
         first = split_seed or 0
         splits = [BenchSplit.resplit(first + k) for k in range(split_seeds or 1)]
         console.print("split: re-split with seed(s) " + ", ".join(str(s.seed) for s in splits))
+    from finefake.dataset.modalities import describe, inputs_of
+
+    measured_on = inputs_of(records, _import_conditions(ws))
+    console.print(describe(measured_on["modality_counts"], measured_on["items"]))
+    conditions = {k: v for k, v in measured_on.items() if k in ("subset", "label_mapping")}
+    if conditions:
+        console.print("data: " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in conditions.items()))
     config = BenchConfig(
         tasks=tasks,
         models=model_names,
@@ -187,24 +199,54 @@ def run_task(
         splits=splits,
         hparams=hparams,
         definitions=definitions,
+        measured_on=measured_on,
     )
     gpus = None if device == "auto" else 1.0 if device is not None and device.startswith("cuda") else 0.0
     resources = RunResources(cpus=cpus_per_run, gpus=gpus)
     paths = run_benchmark(features, items, config, engine=engine, resources=resources)
     for name, path in paths.items():
-        console.print(terminal_table(json.loads(path.read_text(encoding="utf-8"))))
-        console.print(f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}")
+        results = json.loads(path.read_text(encoding="utf-8"))
+        console.print(terminal_table(results))
+        _print_incomparable(results.get("published") or [])
+        console.print(  # soft_wrap: a long path is printed whole, never broken mid-word by rich
+            f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}", soft_wrap=True
+        )
     if task == "all" and dataset == "finefake":
-        overview = write_overview(config.out, tasks)
+        overview = write_overview(config.out, [t for t in tasks if t in TASK_NAMES])
         if overview:
             console.print(f"classification overview: {overview.resolve()}")
+
+
+def _import_conditions(ws) -> dict:
+    """The import's ``conditions`` (subset, label mapping) from ``records/import_report.json``, if any."""
+    path = ws.root / "records" / "import_report.json"
+    if not path.is_file():
+        return {}
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")).get("conditions") or {})
+    except (ValueError, AttributeError):
+        return {}
+
+
+def _print_incomparable(published: list[dict]) -> None:
+    """One line per paper whose rows are left out of the table as not comparable, with what differs."""
+    seen: dict[str, list[str]] = {}
+    for row in published:
+        if not row["comparable"]:
+            seen.setdefault(row["source"], row["mismatches"])
+    for source, differs in seen.items():
+        console.print(f"[yellow]published rows not comparable, left out:[/] {source}: {'; '.join(differs)}")
 
 
 def _make_command(task: str, help_text: str):
     def command(
         ctx: typer.Context,
         models: str = typer.Option(
-            "majority,logreg,kean", "--models", "-m", help="Comma-separated model names."
+            ",".join(DEFAULT_MODELS),
+            "--models",
+            "-m",
+            help="Comma-separated model names, or all (default: majority,logreg, the one default of bench and "
+            "demo; add kean with --models majority,logreg,kean).",
         ),
         seeds: int = typer.Option(3, "--seeds", min=1, help="Number of training seeds (0..N-1); mean ± std."),
         out: Path | None = typer.Option(
@@ -253,8 +295,8 @@ def _make_command(task: str, help_text: str):
             None,
             "--cpus-per-run",
             min=0.1,
-            help="With --engine ray: CPUs reserved for each (model, setting, seed) run [the model's "
-            "num_threads, else 1]; with --device cuda (or auto on a cluster with GPUs) each run also reserves "
+            help="With --engine ray: CPUs reserved for each (model, setting, seed) run (the model's "
+            "num_threads, else 1); with --device cuda (or auto on a cluster with GPUs) each run also reserves "
             "one GPU.",
         ),
         llm_endpoint: str | None = LLM_ENDPOINT_OPTION,
@@ -292,6 +334,69 @@ def _make_command(task: str, help_text: str):
 
 for _task, _help in {**TASK_HELP, **_spec_task_help()}.items():
     bench_app.command(_task)(_make_command(_task, _help))
+
+
+# --- cross-dataset tasks (issue 28): train on one workspace's dataset, test on another's ---------------------
+@bench_app.command("cross")
+def cross(
+    ctx: typer.Context,
+    train: Path = typer.Option(
+        ...,
+        "--train",
+        exists=True,
+        file_okay=False,
+        help="Workspace of the dataset to train on (its records).",
+    ),
+    test: Path = typer.Option(
+        ..., "--test", exists=True, file_okay=False, help="Workspace of the dataset to test on (its records)."
+    ),
+    models: str = typer.Option("majority,logreg", "--models", "-m", help="Comma-separated model names."),
+    seeds: int = typer.Option(3, "--seeds", min=1, help="Number of training seeds (0..N-1); mean ± std."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Results folder (default: the --test workspace's bench folder)."
+    ),
+    features_train: Path | None = typer.Option(
+        None, "--features-train", exists=True, file_okay=False, help="A saved FeatureSet of --train."
+    ),
+    features_test: Path | None = typer.Option(
+        None, "--features-test", exists=True, file_okay=False, help="A saved FeatureSet of --test."
+    ),
+) -> None:
+    """Cross-dataset task: train on --train's dataset, test on --test's, over the binary fake/real label.
+
+    Two settings test on the same items of --test (its test split; MediaEval -> FineFake keeps the Twitter
+    items): trained in-domain on --test's own train split, and trained on --train's train split with
+    --train's validation split for model selection (the test dataset's labels never select anything). The
+    label mappings (finefake/data/cross_datasets.yaml) are shown with the table; both sides use the same
+    encoders (knowledge features are left out: each workspace's TransE space is its own).
+    """
+    from finefake.baselines.registry import required_inputs
+    from finefake.benchmarks.cross import build_cross_task, load_side
+    from finefake.benchmarks.runner import BenchConfig, run_benchmark
+    from finefake.benchmarks.splits import BenchSplit
+    from finefake.benchmarks.terminal import terminal_table
+
+    model_names = _parse_models(models)
+    inputs = required_inputs(model_names)
+    task = build_cross_task(load_side(train, features_train, inputs), load_side(test, features_test, inputs))
+    for setting in task.settings:
+        if setting.skipped is None:
+            console.print(f"{setting.name}: train {setting.details['train_split']}", markup=False)
+    for dataset, mapping in task.settings[0].details["label_mapping"].items():
+        console.print(f"labels of {dataset}: {mapping}", markup=False)
+    config = BenchConfig(
+        tasks=[task.spec.name],
+        models=model_names,
+        seeds=list(range(seeds)),
+        out=out or Path(test) / "bench",
+        # each side keeps its own split (named in every setting's train_split / test_split)
+        splits=[BenchSplit("official", path="each dataset's own split (see the settings)")],
+        prepared={task.spec.name: task},
+    )
+    paths = run_benchmark(task.features, task.items, config)
+    for name, path in paths.items():
+        console.print(terminal_table(json.loads(path.read_text(encoding="utf-8"))))
+        console.print(f"{name}: table.md, table.tex, plots and results.json in {path.parent.resolve()}")
 
 
 def register(app: typer.Typer) -> None:

@@ -75,6 +75,8 @@ def _print(report, source: str, ws) -> None:
         console.print(f"[yellow]failures:[/] {report.failure_reasons} (details in {stage / 'manifest.json'})")
     if report.image_errors:
         console.print(f"[yellow]images not stored:[/] {report.image_errors}")
+    if report.ratings:
+        console.print(f"ratings: {report.ratings}")
 
 
 def _http(rate, user_agent, allow) -> dict[str, Any]:
@@ -291,9 +293,10 @@ def clean_command(
     ray_address: str = RAY_ADDRESS_OPTION,
 ) -> None:
     """Keep English multimodal items, drop duplicates and bad images; write stage clean + report.json."""
+    from finefake.clean.config import CleanConfig
+    from finefake.clean.engines import clean
     from finefake.cli import get_context
     from finefake.cli.engine import engine_config
-    from finefake.crawlers.clean import CleanConfig, clean
 
     cli = get_context(ctx)
     values = dict(cli.section("clean"))
@@ -336,10 +339,17 @@ def claimreview_command(
     language: str = typer.Option(None, "--language", help="API languageCode filter, e.g. en."),
     max_age_days: int = typer.Option(None, "--max-age-days", min=1, help="API: reviews at most this old."),
     limit: int = LIMIT,
+    pages: bool = typer.Option(
+        None,
+        "--pages/--no-pages",
+        help="Fetch each fact-check's page: its article text, authors, images, as items in crawl/factchecks.",
+    ),
 ) -> None:
     """Collect fact-checks of every publisher from ClaimReview markup into crawl/claimreview.
 
     Their appearances (the claims' source links) feed `finefake crawl news` like Snopes' source links do.
+    With --pages, each fact-check's page becomes an item (text, authors, images, label from the page's
+    rating) in crawl/factchecks, which `finefake clean` takes in.
     """
     from finefake.crawlers.claimreview import ClaimReviewConfig, crawl_claimreview
 
@@ -353,9 +363,9 @@ def claimreview_command(
             "language": language,
             "max_age_days": max_age_days,
             "limit": limit,
+            "pages": pages,
         },
     )
-    values.pop("http", None)
     report = crawl_claimreview(ws, _build(ClaimReviewConfig, values))
     console.print(
         f"claimreview: {report.written} fact-check(s) in {(ws.root / STAGE_CLAIMREVIEW).resolve()} "
@@ -363,6 +373,13 @@ def claimreview_command(
         f"{report.skipped_publisher} other publisher(s), {report.skipped_duplicate} duplicate(s), "
         f"{report.skipped_bad} unusable; {report.api_pages} API page(s)"
     )
+    if report.pages:
+        console.print(f"fact-check pages: {report.pages}")
+        console.print(f"fact-check items: {report.items} in {(ws.root / 'crawl' / 'factchecks').resolve()}")
+    console.print(f"ratings: {report.ratings}")
+    if report.rejected:
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(report.rejected.items()))
+        console.print(f"[yellow]rejected:[/] {reasons} (counts in the stage manifest)")
 
 
 STAGE_CLAIMREVIEW = "crawl/claimreview"

@@ -132,6 +132,15 @@ def _print_import(ctx: typer.Context, report) -> None:
     )
     console.print("  splits: " + ", ".join(f"{k} {v}" for k, v in sorted(report.splits.items())))
     console.print("  labels: " + ", ".join(f"{k} {v}" for k, v in sorted(report.labels.items())))
+    from finefake.dataset.modalities import describe
+
+    console.print(f"  {describe(report.modalities, report.written)}")
+    if report.conditions:
+        console.print("  " + ", ".join(f"{k}: {v}" for k, v in report.conditions.items()))
+    for reason, count in sorted(report.excluded.items()):
+        console.print(f"  left out: {count} {reason}")
+    for note in report.notes:
+        console.print(f"[yellow]  note: {note}[/]")
     if report.missing_images or report.rejected_images:
         rejected = sum(report.rejected_images.values())
         console.print(f"[yellow]  images: {report.missing_images} missing, {rejected} rejected[/]")
@@ -147,7 +156,9 @@ def _print_import(ctx: typer.Context, report) -> None:
 def import_mediaeval_command(
     ctx: typer.Context,
     path: Path = typer.Argument(
-        ..., help="A tweets.txt/posts.txt file, or the corpus folder (devset/, testset/)."
+        ...,
+        help="A tweets.txt/posts.txt file, an edition's folder (devset/, testset/), or the whole corpus "
+        "(mediaeval2015/, mediaeval2016/: one edition is taken, see --edition).",
     ),
     images: Path = typer.Option(
         None,
@@ -156,17 +167,31 @@ def import_mediaeval_command(
         help="Folder holding the corpus images (<image id>.<ext>, any depth).",
     ),
     split: str = typer.Option(None, "--split", callback=_split_option, help=SPLIT_HELP),
+    edition: str = typer.Option(
+        None,
+        "--edition",
+        help="2015 or 2016. Default: the edition the path holds; from a folder holding both, 2015 (the "
+        "edition of the 'Twitter' set of COOLANT and MMFND). The editions share tweets and are never mixed.",
+    ),
+    humor: str = typer.Option(
+        "fake",
+        "--humor",
+        help="fake: humor tweets count as fake (the MediaEval task's rule); drop: leave them out (as COOLANT "
+        "and MMFND do; needed to compare with their published numbers).",
+    ),
 ) -> None:
-    """Import the MediaEval 2015/2016 "Verifying Multimedia Use" corpus (the "Twitter" set).
+    """Import one edition of the MediaEval 2015/2016 "Verifying Multimedia Use" corpus (the "Twitter" set).
 
-    Labels fake/real/humor (humor counted as fake in the binary label); the event (image-id prefix) is the
-    domain; devset -> train, testset -> test. Bad rows are reported with file and line and never crash it.
+    Labels fake/real/humor (humor counted as fake in the binary label, or dropped); the event (the whole
+    image name without label and number, e.g. american_soldier_quran) is the domain; devset -> train,
+    testset -> test. Bad rows are reported with file and line and never crash it.
     """
     from finefake.cli import get_context
     from finefake.dataset.importers.mediaeval import MediaEvalConfig, import_mediaeval
 
     ws = get_context(ctx).workspace
-    _print_import(ctx, import_mediaeval(ws, MediaEvalConfig(path=path, images=images, split=split)))
+    config = MediaEvalConfig(path=path, images=images, split=split, edition=edition, humor=humor)
+    _print_import(ctx, import_mediaeval(ws, config))
 
 
 @import_app.command("fakenewsnet")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.console import Console
 
 from finefake.console import console
 
@@ -22,10 +23,12 @@ def demo(
         "--models",
         "-m",
         help="Comma-separated detectors to benchmark, or 'all' for every registered one (default: "
-        "majority,logreg, the ones that fit the 5-minute budget; add kean with --models majority,logreg,kean).",
+        "majority,logreg, the one default of bench and demo; add kean with --models majority,logreg,kean).",
     ),
 ) -> None:
     """Run the whole pipeline for real on a local mini-web: crawl to package, bench (six tasks), stats, report.
+
+    Progress goes to stderr; the result tables and the output paths go to stdout.
 
     Nothing leaves the machine: the pages (Snopes, news sites, Reddit and Twitter API answers, images) are
     generated and served on 127.0.0.1. Re-running resumes: completed stages are skipped.
@@ -36,12 +39,14 @@ def demo(
 
     chosen = tuple(parse_model_names(models)) if models else None
     config = DemoConfig(out=out.resolve(), items=items, seed=seed, bench_seeds=bench_seeds, models=chosen)
-    result = run_demo(config, report=print_stage)
+    result = run_demo(config, report=print_stage)  # progress: stderr
+    results_out = Console()  # the results (tables, where the outputs are): stdout, for pipes and files
     for path in result.stages.get("bench", {}).get("tables", {}).values():
         results = Path(path).with_name("results.json")
-        console.print(terminal_table(json.loads(results.read_text(encoding="utf-8"))))
+        table = json.loads(results.read_text(encoding="utf-8"))
+        results_out.print(terminal_table(table, width=results_out.width))
     for name, path in result.paths.items():
-        console.print(f"{name}: {path}")
+        results_out.print(f"{name}: {path}", soft_wrap=True, highlight=False)  # a path is never broken
     console.print(f"demo finished in {result.seconds:.0f} s")
 
 

@@ -10,7 +10,7 @@ from finefake.engine import EngineConfig
 ENGINE_OPTION = typer.Option(
     None,
     "--engine",
-    help="Where the work runs: local (this process) or ray (a Ray cluster; pip install 'finefake[ray]'). "
+    help="Where the work runs: local (this process) or ray (a Ray cluster; pip install 'finefake\\[ray]'). "
     "Config: engine.engine.",
 )
 RAY_ADDRESS_OPTION = typer.Option(

@@ -150,6 +150,9 @@ def build_kb_command(
         None, "--limit", min=1, help="Read at most this many dump lines now (resumable)."
     ),
     restart: bool = typer.Option(False, "--restart", help="Discard an earlier (partial) build in --out."),
+    wait: bool = typer.Option(
+        False, "--wait", help="If another build is writing the same --out, wait for it instead of stopping."
+    ),
 ) -> None:
     """Stream a Wikidata JSON dump into the local linker's index and the embedded triple store (resumable).
 
@@ -162,12 +165,21 @@ def build_kb_command(
     bad = [t for t in qids if not t.startswith("Q") or not t[1:].isdigit()]
     if bad:
         raise FinefakeError(f"--types: not Wikidata item ids: {', '.join(bad)}")
-    report = build_kb(BuildKbConfig(dump=dump, out=target, types=qids, limit=limit, restart=restart))
+    report = build_kb(
+        BuildKbConfig(dump=dump, out=target, types=qids, limit=limit, restart=restart, wait=wait)
+    )
     state = "finished" if report.finished else "stopped at --limit (run again to continue)"
     console.print(
         f"{state}: {report.entities} entities, {report.surfaces} names, {report.triples} triples "
         f"({report.lines_read} dump lines read this run, {report.skipped_type} skipped by --types) -> {target}"
     )
+    if report.skipped_bad or report.skipped_duplicate:
+        shown = "; ".join(report.bad_lines[:5]) + ("; ..." if len(report.bad_lines) > 5 else "")
+        console.print(
+            f"[yellow]skipped[/] {report.skipped_bad} unusable line(s)"
+            + (f" ({shown})" if shown else "")
+            + f" and {report.skipped_duplicate} repeated entity id(s)"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -48,11 +48,36 @@ def json_ld(html: str, url: str) -> list[dict[str, Any]]:
 def has_type(obj: dict[str, Any], *names: str) -> bool:
     value = obj.get("@type")
     types = value if isinstance(value, list) else [value]
-    return any(isinstance(t, str) and t.split("/")[-1] in names for t in types)
+    wanted = {n.lower() for n in names}  # some sites write "article" for "Article"
+    return any(isinstance(t, str) and t.split("/")[-1].lower() in wanted for t in types)
 
 
 def first_of_type(objs: list[dict[str, Any]], *names: str) -> dict[str, Any] | None:
     return next((o for o in objs if has_type(o, *names)), None)
+
+
+def by_id(objs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The objects of a JSON-LD graph by their ``@id`` (Yoast and other graphs link authors, images this way)."""
+    return {str(o["@id"]): o for o in objs if isinstance(o.get("@id"), str) and len(o) > 1}
+
+
+def resolve(value: Any, graph: dict[str, dict[str, Any]]) -> Any:
+    """A JSON-LD value with its ``{"@id": ...}`` references replaced by the objects they name (one level)."""
+    if isinstance(value, list):
+        return [resolve(v, graph) for v in value[:50]]
+    if isinstance(value, dict) and set(value) == {"@id"}:
+        return graph.get(str(value["@id"]), value)
+    return value
+
+
+def rating_name(value: Any) -> str:
+    """The verdict of a ClaimReview ``reviewRating`` (its ``alternateName``, else ``name``), or ""."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, dict)), None)
+    if not isinstance(value, dict):
+        return ""
+    name = value.get("alternateName") or value.get("name") or ""
+    return clean_line(html_unescape(str(name))).rstrip(".") if isinstance(name, (str, int, float)) else ""
 
 
 def names_of(value: Any) -> list[str]:
@@ -94,6 +119,8 @@ OUTLETS = frozenset(
         "dpa",
     }
 )
+#: One-word outlets: a byline entry with one of these among its words names a desk, never a person.
+_OUTLET_WORDS = frozenset(o for o in OUTLETS if " " not in o)
 _BY = re.compile(
     r"^(?:(?:analysis|opinion|review|commentary|interview|story|written|reporting|photos?|text)\s+)?by\s+",
     re.I,
@@ -193,6 +220,8 @@ def person_names(values: list[str], outlets: list[str] | tuple[str, ...] = ()) -
         for piece in pieces:
             if piece.lower() in skip or not _is_person(piece):
                 continue
+            if any(token.lower() in _OUTLET_WORDS for token in piece.split()):
+                continue  # a desk or service ("AFP USA", "CNN Wire"), not a person
             if piece.lower() not in {o.lower() for o in out}:
                 out.append(piece)
     return out
@@ -229,12 +258,20 @@ def parse_date(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        when = dateparser.parse(value.strip(), fuzzy=True)
+        # plain ISO 8601 (most feeds and APIs) without dateutil's fuzzy scan, which is 30x slower
+        when = datetime.fromisoformat(value.strip()) if _ISO_DATE.match(value.strip()) else None
+    except ValueError:
+        when = None
+    try:
+        when = when or dateparser.parse(value.strip(), fuzzy=True)
     except (ValueError, OverflowError, TypeError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?)?(?:Z|[+-]\d\d:?\d\d)?\Z")
 
 
 def parse_date_local(value: Any) -> str | None:
@@ -264,19 +301,102 @@ def before(published: str | None, since: str | None) -> bool:
     ) < datetime.fromisoformat(since_iso.replace("Z", "+00:00"))
 
 
+#: Elements that hold one paragraph of text each; containers (div, section, ...) are walked into instead.
+TEXT_BLOCKS = frozenset(
+    {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "figcaption", "dt", "dd", "td", "th"}
+)
+_CONTAINERS = frozenset(
+    {
+        "div",
+        "section",
+        "article",
+        "main",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "figure",
+        "blockquote",
+        "aside",
+        "header",
+        "footer",
+        "center",
+        "body",
+        "html",
+        "details",
+        "summary",
+        "hr",
+    }
+)
+_DROP = ("script", "style", "noscript", "iframe", "form", "button", "svg", "template", "input", "select")
+
+
 def text_of(node: Tag | None) -> str:
-    """Readable text of an element: one paragraph per block, whitespace collapsed."""
+    """Readable text of an element: one paragraph per block, whitespace collapsed.
+
+    Text blocks are taken once each (a ``<p>`` inside a ``<blockquote>`` is not repeated by it), and text that
+    sits directly in a container between blocks (WordPress pages often put a sentence after an ``<img>``
+    inside a ``<div>``) is kept as its own paragraph.
+    """
     if node is None:
         return ""
-    for bad in node.find_all(["script", "style", "noscript", "iframe", "form", "button", "svg"]):
+    for bad in node.find_all(_DROP):
         bad.decompose()
-    blocks = node.find_all(["p", "li", "h2", "h3", "h4", "blockquote"])
-    parts = [b.get_text(" ", strip=True) for b in blocks] if blocks else [node.get_text(" ", strip=True)]
-    return "\n\n".join(clean_line(p) for p in parts if p and p.strip())
+    parts: list[str] = []
+    _walk_text(node, parts, 0)
+    return "\n\n".join(p for p in (clean_line(p) for p in parts) if p)
+
+
+def _walk_text(node: Tag, parts: list[str], depth: int) -> None:
+    from bs4 import Comment, NavigableString
+
+    run: list[str] = []
+    for child in node.children:
+        if isinstance(child, Comment):
+            continue
+        if isinstance(child, NavigableString):
+            run.append(str(child))
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name or ""
+        nested = depth < 60 and (
+            name in _CONTAINERS or (name in TEXT_BLOCKS and child.find(list(TEXT_BLOCKS | _CONTAINERS)))
+        )
+        if nested or name in TEXT_BLOCKS or name == "br":
+            parts.append("".join(run))
+            run = []
+            if nested:
+                _walk_text(child, parts, depth + 1)
+            elif name != "br":
+                parts.append(inline_text(child))
+        else:
+            run.append(inline_text(child))
+    parts.append("".join(run))
+
+
+def inline_text(node: Tag) -> str:
+    """The text of an element as a reader sees it: inline tags add no space ("“<a>CBS</a>”" stays "“CBS”"),
+    a ``<br>`` or a nested block does."""
+    from bs4 import Comment, NavigableString
+
+    out: list[str] = []
+    for piece in node.descendants:
+        if isinstance(piece, Comment):
+            continue
+        if isinstance(piece, NavigableString):
+            if not any(p.name in _DROP for p in piece.parents if isinstance(p, Tag)):
+                out.append(str(piece))
+        elif isinstance(piece, Tag) and (piece.name == "br" or piece.name in TEXT_BLOCKS):
+            out.append(" ")
+    return "".join(out)
 
 
 def clean_line(value: str | None) -> str:
-    return _SPACE.sub(" ", (value or "").replace("\n", " ")).strip()
+    return _SPACE.sub(" ", (value or "").replace("\n", " ").replace("\xa0", " ")).strip()
 
 
 def srcset_candidates(srcset: str) -> list[tuple[str, float]]:
@@ -344,7 +464,9 @@ def image_candidates(node: Tag | None, base_url: str) -> list[dict[str, str | No
                     break
         if not src or src.startswith("data:"):
             continue
-        url = urljoin(base_url, src)
+        url = urljoin(base_url, src.strip())
+        if url.endswith((".jpg.", ".jpeg.", ".png.", ".gif.", ".webp.")):
+            url = url[:-1]  # a template's stray full stop after the file name (PolitiFact thumbnails)
         if urlsplit(url).scheme not in ("http", "https") or url in seen:
             continue
         seen.add(url)

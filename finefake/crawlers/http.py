@@ -34,6 +34,7 @@ import re
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -195,10 +196,48 @@ def public_addresses(host: str, port: int) -> list[str]:
         raise socket.gaierror(f"cannot resolve {host}: {exc}") from exc
     addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
     for address in addresses:
-        ip = ipaddress.ip_address(address)
-        if not ip.is_global or ip.is_multicast:
+        if not is_public_address(ipaddress.ip_address(address)):
             raise BlockedAddress(f"{host} resolves to the non-public address {address}")
     return addresses
+
+
+#: IPv6 prefixes whose last 32 bits are an IPv4 address the traffic ends up at (NAT64, RFC 6052 and 8215;
+#: IPv4-translated, RFC 2765; IPv4-compatible, RFC 4291) .
+_EMBEDS_LAST_32 = tuple(
+    ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::ffff:0:0:0/96", "::/96")
+)
+_6TO4 = ipaddress.ip_network("2002::/16")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, translated, compatible, NAT64, 6to4, Teredo), or None."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if any(ip in net for net in _EMBEDS_LAST_32):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _6TO4:
+        return ipaddress.IPv4Address((int(ip) >> 80) & 0xFFFFFFFF)
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether a connection to ``ip`` reaches the public internet (the one rule of the URL and connect checks).
+
+    ``is_global`` alone is not enough: an IPv6 address that embeds an IPv4 one (``::ffff:127.0.0.1``,
+    ``64:ff9b::10.0.0.1``, ``2002:a9fe:a9fe::``) is judged by that IPv4 address, and the deprecated
+    site-local ``fec0::/10`` is refused.
+    """
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:
+            return False
+        inner = embedded_ipv4(ip)
+        if inner is not None:
+            return is_public_address(inner)
+    return True
 
 
 class BlockedAddress(OSError):
@@ -296,10 +335,11 @@ class _GuardedConnectionMixin:
     """Connect only to checked public addresses (unless the host is allowed) and obey the current deadline."""
 
     allowed: frozenset[str] = frozenset()
+    check_addresses: bool = True
 
     def _new_conn(self) -> socket.socket:
         host, port = self.host, self.port  # type: ignore[attr-defined]
-        if _is_allowed(host, port, self.allowed):
+        if not self.check_addresses or _is_allowed(host, port, self.allowed):
             sock = super()._new_conn()  # type: ignore[misc]
         else:
             try:
@@ -339,8 +379,9 @@ class _GuardedConnectionMixin:
 
 
 @functools.cache
-def _guarded_connection(base: type, allowed: frozenset[str]) -> type:
-    return type(f"Guarded{base.__name__}", (_GuardedConnectionMixin, base), {"allowed": allowed})
+def _guarded_connection(base: type, allowed: frozenset[str], check_addresses: bool = True) -> type:
+    extra = {"allowed": allowed, "check_addresses": check_addresses}
+    return type(f"Guarded{base.__name__}", (_GuardedConnectionMixin, base), extra)
 
 
 class _GuardedPoolMixin:
@@ -348,26 +389,30 @@ class _GuardedPoolMixin:
     patched in by vcrpy or responses still sees every connection)."""
 
     allowed: frozenset[str] = frozenset()
+    check_addresses: bool = True
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         base = next(c for c in type(self).__mro__ if c in (HTTPConnectionPool, HTTPSConnectionPool))
-        self.ConnectionCls = _guarded_connection(base.ConnectionCls, self.allowed)
+        self.ConnectionCls = _guarded_connection(base.ConnectionCls, self.allowed, self.check_addresses)
 
 
 class GuardedAdapter(HTTPAdapter):
     """A requests transport whose connections re-check the address they connect to (see module docstring).
 
-    Proxied requests are not affected (the proxy is the peer, chosen by the user).
+    Proxied requests are not affected (the proxy is the peer, chosen by the user). With
+    ``check_addresses=False`` only the deadline part remains: for clients of APIs the user names (Wikidata,
+    TagMe), whose every exchange must still end on time.
     """
 
-    def __init__(self, allowed: frozenset[str] = frozenset(), **kwargs: Any):
+    def __init__(self, allowed: frozenset[str] = frozenset(), *, check_addresses: bool = True, **kwargs: Any):
         self.allowed = frozenset(h.lower() for h in allowed)
+        self.check_addresses = check_addresses
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        extra = {"allowed": self.allowed}
+        extra = {"allowed": self.allowed, "check_addresses": self.check_addresses}
         self.poolmanager.pool_classes_by_scheme = {
             "http": type("GuardedHTTPPool", (_GuardedPoolMixin, HTTPConnectionPool), extra),
             "https": type("GuardedHTTPSPool", (_GuardedPoolMixin, HTTPSConnectionPool), extra),
@@ -460,6 +505,10 @@ class Fetcher:
         self._robots: dict[str, Protego | None] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        #: One fetch of a URL at a time (striped, so memory stays flat): a second task asking for the same URL
+        #: (an image two articles share) waits and reads the first one's archived response instead of racing
+        #: it to the network, so the request count does not depend on timing either.
+        self._url_locks = [threading.Lock() for _ in range(256)]
         self.network_requests = 0
 
     # -- public ---------------------------------------------------------------------------------------------
@@ -529,6 +578,10 @@ class Fetcher:
         )
 
     def _get_once(self, url: str, cap: int) -> Fetched:
+        with self._url_locks[zlib.crc32(url.encode("utf-8", "surrogatepass")) % len(self._url_locks)]:
+            return self._get_once_unshared(url, cap)
+
+    def _get_once_unshared(self, url: str, cap: int) -> Fetched:
         if self.archive is not None:
             entry = self.archive.lookup(url, responses_only=not self.replay)
             if entry is not None:

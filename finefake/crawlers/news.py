@@ -177,6 +177,53 @@ def not_an_article(html: str, url: str) -> str | None:
     return None
 
 
+#: Meta tags that news sites put their publication time in when they have no JSON-LD or ``article:*`` tags.
+PUBLISHED_METAS = (
+    "article:published",
+    "og:published_time",
+    "published_time",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "date",
+)
+MODIFIED_METAS = ("article:modified", "og:updated_time", "lastmod", "last-modified", "dc.date.modified")
+_HAS_TIME = re.compile(r"\d{1,2}:\d{2}|T\d{2}")
+
+
+def stated_time(soup, itemprop: str, metas: tuple[str, ...]) -> str | None:
+    """The instant a page states without JSON-LD: microdata (``itemprop="datePublished"``, NYT and CNN put it
+    on a ``<meta>``), a ``<time datetime>`` in the article, then the usual meta tags, with the zone it gives.
+
+    A value with a time of day wins over a bare date (NYT's ``pdate`` is ``20191118`` beside the full instant
+    in its microdata), so that a page that says when it appeared is not cut to midnight.
+    """
+    values: list[str] = []
+    for node in soup.select(f"[itemprop~={itemprop}]"):
+        values.append(str(node.get("content") or node.get("datetime") or node.get_text(" ", strip=True)))
+    if itemprop == "datePublished":
+        scope = soup.find("article") or soup.find("main") or soup
+        values += [str(t.get("datetime")) for t in scope.select("time[datetime]")[:1]]
+    values += [value for key in metas if (value := ex.meta(soup, key))]
+    for value in sorted(values, key=lambda v: not _HAS_TIME.search(v)):
+        when = ex.parse_date_local(value)
+        if when:
+            return when
+    return None
+
+
+def _marked_headline(soup) -> str:
+    """A headline marked up as such (microdata ``headline``, hNews ``entry-title``) when the page has no
+    ``<h1>`` of its own: hosted AP stories put theirs in a ``<span class="headline entry-title">`` under the
+    site's generic ``<title>`` ("News from The Associated Press")."""
+    node = soup.select_one("[itemprop=headline], .entry-title")
+    return ex.clean_line(node.get_text(" ", strip=True)) if node is not None else ""
+
+
 def parse_article(html: str, url: str) -> dict[str, Any]:
     """Parse a news article page (no network); raises ValueError when no article text is found."""
     import trafilatura
@@ -204,7 +251,8 @@ def parse_article(html: str, url: str) -> dict[str, Any]:
     if not text:
         raise ValueError("no article text")
     title = ex.clean_line(str(art.get("headline") or "")) or _own_headline(soup)
-    title = title or ex.meta(soup, "og:title", "twitter:title") or traf.get("title") or ""
+    title = title or ex.meta(soup, "og:title", "twitter:title") or _marked_headline(soup)
+    title = title or traf.get("title") or ""
     title = title or (soup.title.get_text(strip=True) if soup.title else "")
     outlets = [ex.meta(soup, "og:site_name") or "", *ex.names_of(art.get("publisher"))]
     bylines = (
@@ -217,6 +265,7 @@ def parse_article(html: str, url: str) -> dict[str, Any]:
     published = (
         ex.parse_date_local(art.get("datePublished"))
         or ex.parse_date_local(ex.meta(soup, "article:published_time"))
+        or stated_time(soup, "datePublished", PUBLISHED_METAS)
         or ex.parse_date_local(traf.get("date"))
     )
     images = [{"url": urljoin(url, u), "alt": None} for u in ex.urls_of(art.get("image"))]
@@ -232,7 +281,8 @@ def parse_article(html: str, url: str) -> dict[str, Any]:
         "published": published,
         "images": images,
         "modified": ex.parse_date_local(art.get("dateModified"))
-        or ex.parse_date_local(ex.meta(soup, "article:modified_time")),
+        or ex.parse_date_local(ex.meta(soup, "article:modified_time"))
+        or stated_time(soup, "dateModified", MODIFIED_METAS),
         "section": section if isinstance(section, (str, list)) else None,
         "description": ex.meta(soup, "og:description", "description"),
         "jsonld": bool(art),

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from finefake.crawlers.archive import WarcArchive
 from finefake.crawlers.frontier import Frontier, Task
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
-from finefake.crawlers.runner import CrawlReport, Handler, run_tasks
+from finefake.crawlers.runner import CrawlReport, Handler, compact_stage, run_tasks
 from finefake.errors import FinefakeError
 from finefake.workspace import Workspace
 
@@ -87,6 +87,8 @@ def run_crawl(
             frontier.add(tasks)
             frontier.commit()
             report = run_tasks(ws, stage, frontier, fetcher, handler, **run_options)
+            # Same web, same stage: one copy per item, in id order, whatever order the fetches finished in.
+            report.items_total = compact_stage(ws, stage)
         finally:
             archive = fetcher.archive.write_path if fetcher.archive else None
             fetcher.close()

@@ -1,22 +1,29 @@
 """Snopes: walk fact-check listings and parse each fact-check into a raw_item.
 
-The page's JSON-LD ``ClaimReview`` is preferred (claim, rating, dates, reviewed item and its appearances);
-the HTML selectors below fill what it lacks, for three layouts: today's (2022+, ``claim_cont`` /
-``rating_title_wrap``), the 2017-2021 one (``claim`` / ``rating-name`` / ``breadcrumb-item``) and the legacy
-pages (``article-text``, ``itemprop`` ratings, "Claim:" / "Rating:" paragraphs). The rating maps to the binary
-label and the categories to a topic through the YAML tables of :mod:`finefake.contract`.
+Each field is read from the page's JSON-LD first and its markup second, for three layouts: today's
+(``claim_cont`` / ``rating_title_wrap``, layout name "2022"), the 2017-2022 WordPress theme (``claim-text``,
+the ``rating-label-*`` badge, a Yoast ld+json graph whose ``Article`` names its author through an ``@id``;
+many of these pages carry no ``ClaimReview``, so their rating is only in the badge) and the legacy pages
+(``article-text``, ``itemprop`` ratings, "Claim:" / "Rating:" paragraphs). The rating comes from the
+ClaimReview, else the badge (text, image ``alt``, CSS class), else the "Rating:" line; the body is the article
+container without the site's banners, ad zones and appeals. The rating maps to the binary label and the
+categories to a topic through the YAML tables of :mod:`finefake.contract`; a crawl reports its items per rating.
+Tested on real pages as Snopes served them (tests/crawlers/fixtures/real/factchecks).
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from finefake.contract import label_for_rating, topic_for_categories
+from finefake.contract import label_for_rating, rating_verdict, topic_for_categories
 from finefake.crawlers import extract as ex
 from finefake.crawlers.frontier import Task
 from finefake.crawlers.http import Fetcher, HttpConfig, host_key
@@ -51,8 +58,11 @@ ARCHIVE_HOSTS = (
 # Selector lists per field, newest layout first; the first non-empty match wins.
 TITLE = ["h1.title", "h1.article-title", "h1"]
 CLAIM = [".claim_cont", ".claim-text", "div.claim p", "div.claim", "[itemprop=claimReviewed]", "p.claim"]
+#: The rating as the page shows it: today's ``rating_title_wrap``, the 2017-2022 WordPress badge
+#: (``<span class="h3 rating-label-mixture">``), older ``rating-name``/``itemprop`` markup.
 RATING = [
     ".rating_title_wrap",
+    "[class*=rating-label-]",
     ".rating-name",
     ".rating-label",
     ".media.rating .h3",
@@ -60,7 +70,15 @@ RATING = [
     "span.rating",
     "font.status_color b",
 ]
+#: The rating badge image (its ``alt`` is the rating) when the badge has no text.
+RATING_IMAGES = [
+    "#fact_check_rating_container img[alt]",
+    "[data-component=claim-rating] img[alt]",
+    ".wp-block-snopes-fact-check-rating img[alt]",
+]
 AUTHOR = [
+    "#byline a",
+    "ul.authors a",
     ".author_name a",
     ".author_name",
     "a.author_link",
@@ -91,12 +109,12 @@ BODY = [
     "div[itemprop=articleBody]",
     "article",
 ]
+#: Breadcrumb trails only: a ``/category/`` link elsewhere is the site menu (every category), not the page's.
 CATEGORY_LINKS = [
     ".breadcrumbs a",
     ".breadcrumb-item a",
     ".breadcrumb a",
     ".breadcrumb-nav a",
-    "a[href*='/category/']",
 ]
 TAG_LINKS = [".tags a", "a[rel=tag]", ".tag_wrapper a", ".article-tags a"]
 LISTING_LINKS = [
@@ -108,18 +126,36 @@ LISTING_LINKS = [
     ".media-list a",
     "li.list-group-item a",
 ]
+#: Layout names, newest first: today's ("2022": ``claim_cont``/``rating_title_wrap``, served since the 2022-23
+#: redesign), the 2017-2022 WordPress theme ("2017": ``claim-text``, ``rating-label-*`` badge), legacy pages.
 LAYOUTS = {
-    "2022": ".claim_cont, .rating_title_wrap",
-    "2017": ".claim, .rating-name, .breadcrumb-item",
+    "2022": ".claim_cont, .rating_title_wrap, #fact_check_rating_container",
+    "2017": ".claim-text, [class*=rating-label-], .single-body, .claim, .rating-name, .breadcrumb-item",
     "legacy": ".article-text, [itemprop=reviewRating], .entry-content",
 }
 #: The claim/rating box that today's layout puts at the top of the article container (not article text).
 CLAIM_BOX = "#fact_check_rating_container, .rating_link_wrapper, p.wrapper_title"
-_SKIP_CRUMBS = {"home", "fact check", "fact checks", "fact-check", "snopes", "snopes.com", "all", "facts"}
+#: Boxes inside the article container that are the site's, not the article's: the COVID-19 "infodemic" appeal
+#: the 2020-2022 pages open with (a ``wp-block-group is-style-warning``), the same kind of banner as a
+#: Bootstrap ``alert`` ("Rumors are surging ... Stay informed"), ad zones, embedded sign-up forms.
+CHROME = ".is-style-warning, .alert, .smg-zone, .smg-placement, .PlacementWrapper, .piano-placement, form"
+_SKIP_CRUMBS = {
+    "home",
+    "homepage",
+    "fact check",
+    "fact checks",
+    "fact-check",
+    "snopes",
+    "snopes.com",
+    "all",
+    "facts",
+}
 _UPDATED = re.compile(
-    r"(?:last updated|published|posted)\s*:?\s*(\d{1,2} \w+ \d{4}|\w+ \d{1,2},? \d{4})", re.I
+    r"(?:last updated|published|posted)\s*:?\s*(\d{1,2} \w+ \d{4}|\w+\.? \d{1,2},? \d{4})", re.I
 )
 _LABELLED = re.compile(r"^\s*(claim|rating|status)\s*:\s*(.+)$", re.I | re.S)
+_ABOUT_RATING = re.compile(r"\s*about this rating\s*$", re.I)
+_RATING_CLASS = re.compile(r"^(?:fact_check_rating|rating-label)-([a-z0-9-]+)$")
 #: Page furniture that sits inside the article container on some layouts: the membership/donation appeal,
 #: newsletter sign-up, author bios and staff lists, related-article rails, share bars.
 _FURNITURE = re.compile(
@@ -129,8 +165,9 @@ _FURNITURE = re.compile(
 )
 #: The first block whose text opens like this ends the article (an appeal or a staff list follows it).
 _ARTICLE_END = re.compile(
-    r"^(support snopes|help support|snopes (is|needs|relies)|become a (snopes )?member|join (the )?snopes|"
-    r"(please )?(consider )?(making a )?donat|our (staff|team)|meet (the|our) (team|staff)|snopes staff\b|"
+    r"^(support snopes|help support|snopes (is an independent|needs your help|relies on)|"
+    r"become a (snopes )?member\b|join (the )?snopes|"
+    r"(please )?(consider )?(making a )?donat|our (staff|team)\b|meet (the|our) (team|staff)|snopes staff\b|"
     r"about the authors?\b)",
     re.I,
 )
@@ -244,41 +281,42 @@ def _is_fact_check_path(path: str) -> bool:
 
 
 def parse_fact_check(html: str, url: str) -> dict[str, Any]:
-    """Parse one fact-check page into plain fields (no network); raises ValueError for a page with no claim."""
+    """Parse one fact-check page into plain fields (no network); raises ValueError for a page with no claim.
+
+    Each field is read from the page's structured data first and its visible markup second, because Snopes
+    pages of every year carry one or the other but not always both: many 2017-2022 pages have no
+    ``ClaimReview`` (their rating is only in the badge), and their ``Article`` names its author through an
+    ``@id`` into the Yoast graph.
+    """
     objs = ex.json_ld(html, url)
+    graph = ex.by_id(objs)
     review = ex.first_of_type(objs, "ClaimReview") or {}
-    article = ex.first_of_type(objs, "NewsArticle", "Article", "WebPage", "BlogPosting") or {}
+    article = ex.first_of_type(objs, "NewsArticle", "Article", "BlogPosting") or {}
+    page = ex.first_of_type(objs, "WebPage") or {}
     soup = ex.soup_of(html)
     layout = next((name for name, sel in LAYOUTS.items() if soup.select_one(sel) is not None), "unknown")
     if review:
         layout = f"{layout}+jsonld"
 
-    rating_obj = review.get("reviewRating") if isinstance(review.get("reviewRating"), dict) else {}
-    rating = ex.clean_line(str(rating_obj.get("alternateName") or rating_obj.get("name") or ""))
-    rating = rating or _first_text(soup, RATING) or _labelled(soup, "rating") or _labelled(soup, "status")
-    rating = rating.split("\n")[0].strip().rstrip(".")
+    rating = ex.rating_name(review.get("reviewRating")) or _page_rating(soup)
     claim = (
         ex.clean_line(str(review.get("claimReviewed") or ""))
         or _first_text(soup, CLAIM)
         or _labelled(soup, "claim")
     )
     claim = re.sub(r"^claim\s*:\s*", "", claim, flags=re.I)
-    title = ex.clean_line(str(article.get("headline") or review.get("headline") or "")) or _first_text(
-        soup, TITLE
-    )
+    title = ex.clean_line(
+        html_unescape(str(article.get("headline") or review.get("headline") or ""))
+    ) or _first_text(soup, TITLE)
     title = title or ex.meta(soup, "og:title") or (soup.title.get_text(strip=True) if soup.title else "")
     if not claim and not rating:
         raise ValueError("no claim and no rating found (not a fact-check page?)")
 
-    authors = ex.names_of(article.get("author")) or [
-        n for n in ex.names_of(review.get("author")) if n.lower() not in ("snopes", "snopes.com")
-    ]
-    if not authors:
-        author = _first_text(soup, AUTHOR)
-        authors = [re.sub(r"^(by|published by)\s+", "", author, flags=re.I)] if author else []
+    authors = _authors(soup, article, review, graph)
     date_node = _first(soup, DATE)
     published = (
         ex.parse_date(article.get("datePublished"))
+        or ex.parse_date(page.get("datePublished"))
         or ex.parse_date(review.get("datePublished"))
         or ex.parse_date(ex.meta(soup, "article:published_time"))
         or (
@@ -291,27 +329,7 @@ def parse_fact_check(html: str, url: str) -> dict[str, Any]:
         match = _UPDATED.search(soup.get_text("\n"))
         published = ex.parse_date(match.group(1)) if match else None
 
-    categories: list[str] = []
-    section = article.get("articleSection")
-    for value in section if isinstance(section, list) else [section]:
-        if isinstance(value, str):
-            categories.append(value)
-    categories += ex.metas(soup, "article:section")
-    own = {_norm_title(title), _norm_title(claim)}
-    for selector in CATEGORY_LINKS:
-        for node in soup.select(selector):
-            href = str(node.get("href") or "")
-            text = ex.clean_line(node.get_text(" ", strip=True))
-            if (
-                not text
-                or text.lower() in _SKIP_CRUMBS
-                or not ("category" in href or "breadcrumb" in selector)
-            ):
-                continue
-            # the last crumb of a breadcrumb trail is the page itself, not a category
-            if _norm_title(text) in own or _same_page(urljoin(url, href), url) or node.get("aria-current"):
-                continue
-            categories.append(text)
+    categories = _categories(soup, objs, article, url, {_norm_title(title), _norm_title(claim)})
     tags = ex.metas(soup, "article:tag") + [
         ex.clean_line(n.get_text(" ", strip=True)) for sel in TAG_LINKS for n in soup.select(sel)
     ]
@@ -321,11 +339,13 @@ def parse_fact_check(html: str, url: str) -> dict[str, Any]:
     elif isinstance(keywords, list):
         tags += [str(k).strip() for k in keywords]
     categories = list(dict.fromkeys(c for c in categories if c))
-    tags = list(dict.fromkeys(t for t in tags if t and t not in categories))
+    seen_tags = {c.lower() for c in categories}
+    tags = [t for t in tags if t and t.lower() not in seen_tags and not seen_tags.add(t.lower())]
 
     body = trim_furniture(_first(soup, BODY))
-    lead = ex.meta(soup, "og:image") or next(iter(ex.urls_of(article.get("image"))), None)
+    lead = ex.meta(soup, "og:image") or next(iter(ex.urls_of(ex.resolve(article.get("image"), graph))), None)
     images = ([{"url": urljoin(url, lead), "alt": None}] if lead else []) + ex.image_candidates(body, url)
+    images = list({i["url"]: i for i in reversed(images)}.values())[::-1]
     links = _source_links(body, url) + _appearances(review, url)
     text = ex.text_of(body)
     return {
@@ -341,6 +361,112 @@ def parse_fact_check(html: str, url: str) -> dict[str, Any]:
         "links": list(dict.fromkeys(links)),
         "layout": layout,
     }
+
+
+def _page_rating(soup: BeautifulSoup) -> str:
+    """The rating the page shows: the badge text, else the badge image's ``alt``, else its CSS class, else
+    the legacy "Rating:"/"Status:" line."""
+    node = _first(soup, RATING)
+    if node is not None:
+        rating = _ABOUT_RATING.sub("", ex.clean_line(node.get_text(" ", strip=True))).rstrip(".")
+        if rating:
+            return rating
+    for selector in RATING_IMAGES:
+        for img in soup.select(selector):
+            alt = ex.clean_line(str(img.get("alt") or ""))
+            if alt:
+                return alt
+    main = soup.select_one("article.single-main") or soup.body
+    for name in (main.get("class") or []) if main is not None else []:
+        match = _RATING_CLASS.match(name)
+        if match:
+            return match.group(1).replace("-", " ").title()
+    rating = _labelled(soup, "rating") or _labelled(soup, "status")
+    return rating.split("\n")[0].strip().rstrip(".")
+
+
+def _authors(
+    soup: BeautifulSoup, article: dict[str, Any], review: dict[str, Any], graph: dict[str, dict[str, Any]]
+) -> list[str]:
+    """The article's authors: the byline's people and the ``Person`` objects the JSON-LD names (a Yoast
+    graph names one author where the byline may list co-authors), else the byline as printed ("Snopes Staff"
+    is how Snopes signs collective work; it is kept, not dropped)."""
+    people = [
+        ex.clean_line(html_unescape(name))
+        for value in (article.get("author"), review.get("author"))
+        for obj in (lambda v: v if isinstance(v, list) else [v])(ex.resolve(value, graph))
+        if isinstance(obj, dict) and ex.has_type(obj, "Person")
+        for name in ex.names_of(obj)
+    ]
+    bylines = _bylines(soup)
+    named = ex.person_names(bylines, ("Snopes", "Snopes.com"))
+    if named or people:
+        seen = {n.lower() for n in named}
+        return named + [n for n in dict.fromkeys(people) if n.lower() not in seen]
+    return [b for b in bylines if b.lower() not in ("snopes", "snopes.com") and len(b) <= 100][:10]
+
+
+def _bylines(soup: BeautifulSoup) -> list[str]:
+    """Author names as the byline prints them (the first byline selector that matches)."""
+    for selector in AUTHOR:
+        names = [ex.clean_line(n.get_text(" ", strip=True)) for n in soup.select(selector)]
+        names = [re.sub(r"^(by|published by)\s+", "", n, flags=re.I) for n in names if n]
+        if names:
+            return list(dict.fromkeys(names))
+    return []
+
+
+def _categories(
+    soup: BeautifulSoup, objs: list[dict[str, Any]], article: dict[str, Any], url: str, own: set[str]
+) -> list[str]:
+    """The page's categories: ``articleSection``, ``article:section``, and the breadcrumb trail (structured
+    ``BreadcrumbList`` or visible), without the home/"Fact Checks" crumbs and the page's own crumb."""
+    categories: list[str] = []
+    section = article.get("articleSection")
+    for value in section if isinstance(section, list) else [section]:
+        if isinstance(value, str):
+            categories.append(ex.clean_line(html_unescape(value)))
+    categories += ex.metas(soup, "article:section")
+    crumbs: list[tuple[str, str, bool]] = []
+    trail = ex.first_of_type(objs, "BreadcrumbList") or {}
+    elements = trail.get("itemListElement") if isinstance(trail.get("itemListElement"), list) else []
+    for element in elements:
+        if isinstance(element, dict):
+            item = element.get("item")
+            href = (
+                item
+                if isinstance(item, str)
+                else (item or {}).get("@id", "")
+                if isinstance(item, dict)
+                else ""
+            )
+            name = ex.clean_line(html_unescape(str(element.get("name") or "")))
+            crumbs.append((name, str(href or ""), False))
+    for selector in CATEGORY_LINKS:
+        for node in soup.select(selector):
+            text = ex.clean_line(node.get_text(" ", strip=True))
+            crumbs.append((text, str(node.get("href") or ""), bool(node.get("aria-current"))))
+    for text, href, current in crumbs:
+        if not text or text.lower() in _SKIP_CRUMBS or current:
+            continue
+        # the last crumb of a breadcrumb trail is the page itself, not a category
+        if _norm_title(text) in own or not href or _same_page(urljoin(url, href), url):
+            continue
+        categories.append(text)
+    if not categories:  # legacy pages: category links without a trail; never the site menu's
+        for node in soup.select("a[href*='/category/']"):
+            if not _in_menu(node):
+                categories.append(ex.clean_line(node.get_text(" ", strip=True)))
+    return categories
+
+
+def _in_menu(node: Tag) -> bool:
+    """Whether a link sits in the site's navigation (today's layout lists every category in its menu)."""
+    for parent in node.parents:
+        marks = " ".join([*(parent.get("class") or []), str(parent.get("id") or "")]).lower()
+        if parent.name in ("nav", "header", "footer") or "menu" in marks or "navbar" in marks:
+            return True
+    return False
 
 
 def _norm_title(text: str) -> str:
@@ -361,8 +487,9 @@ def trim_furniture(body: Tag | None) -> Tag | None:
     """
     if body is None:
         return None
-    for node in body.select(CLAIM_BOX):
-        node.decompose()
+    for node in body.select(f"{CLAIM_BOX}, {CHROME}"):
+        if not node.decomposed:
+            node.decompose()
     for node in list(body.find_all(True)):
         if node.decomposed:
             continue
@@ -461,6 +588,9 @@ class SnopesHandler:
 
     def __init__(self, ws: Workspace, fetcher: Fetcher, config: SnopesConfig):
         self.ws, self.fetcher, self.config = ws, fetcher, config
+        self.ratings: Counter[str] = Counter()
+        self.verdicts: Counter[str] = Counter()
+        self._lock = threading.Lock()
 
     def __call__(self, task: Task) -> Outcome:
         fetched = self.fetcher.fetch(task.url, expect="html")
@@ -475,7 +605,16 @@ class SnopesHandler:
         if ex.before(parsed["published"], self.config.since):
             return Outcome(skipped="before_since")
         images = store_images(self.ws, self.fetcher, parsed["images"], self.config.max_images)
+        with self._lock:
+            self.ratings[parsed["rating"] or "(none)"] += 1
+            self.verdicts[rating_verdict(parsed["rating"]) or "none"] += 1
         return Outcome(items=[build_item(task.url, parsed, images, fetched.fetched_at)])
+
+    def finish(self, report: CrawlReport) -> dict[str, int]:
+        """Items per rating into the report, items per verdict (``unmapped``: a rating in no table, which
+        gets no label) into the manifest counts."""
+        report.ratings = dict(sorted(self.ratings.items()))
+        return {f"verdict_{k}": v for k, v in sorted(self.verdicts.items())}
 
     def _listing(self, task: Task, html: str) -> Outcome:
         links, next_url, dates = parse_listing(html, task.url)
@@ -502,6 +641,7 @@ def crawl_snopes(ws: Workspace, config: SnopesConfig) -> CrawlReport:
         settings=config_dict(config),
         replay=config.replay,
         allow_hosts=hosts_of([*entries, config.base_url]),
+        finish=lambda handler, report: handler.finish(report),
         limit=config.limit,
         workers=config.workers,
         commit_every=config.commit_every,

@@ -478,8 +478,13 @@ def render_dataset_card(
     license: str,
     missing_images: int = 0,
     pretty_name: str,
+    imported: dict[str, Any] | None = None,
 ) -> str:
     """The ``README.md`` of a packaged import: YAML front matter, the source, splits, label spaces, columns.
+
+    ``imported`` is the import's ``records/import_report.json``: the card says which edition/subset of the
+    release it holds and with which label mapping, the whole release's official split sizes, the rows left
+    out on purpose, and which modalities the items actually have.
 
     ``source`` is the importer's ``SourceInfo`` (citation, homepage, license as far as the importer knows);
     ``official`` names the splits the release itself defines, so the card tells them from parts finefake
@@ -520,6 +525,7 @@ def render_dataset_card(
         if missing_images
         else ""
     )
+    release = _release_section(spec.name, imported or {})
     cite = f"{source.citation}\n\nRelease: {source.homepage}" if source is not None else spec.title
     terms = f" {source.terms}" if source is not None and source.terms else ""
     license_text = (
@@ -557,7 +563,7 @@ zlib-compressed, base64 bitset over them, most significant bit first; `finefake.
 reads one).
 
 {chr(10).join(lines)}
-{missing}
+{missing}{release}
 ## Labels
 
 `label` is the binary label in FineFake's encoding (0 = fake, 1 = real). The dataset's own label spaces:
@@ -573,3 +579,23 @@ Domains: {domains} (strings). Metadata columns: {metadata}; the remaining metada
 License: {license_text}.{terms}
 `croissant.json` beside this card describes the files and columns in Croissant 1.0 (MLCommons).
 """
+
+
+def _release_section(dataset: str, imported: dict[str, Any]) -> str:
+    """The card's "What was imported" section: subset, label mapping, official counts, modalities."""
+    from finefake.dataset.importers.common import official_counts
+    from finefake.dataset.modalities import describe
+
+    lines = []
+    conditions = imported.get("conditions") or {}
+    for key, name in (("edition", "Edition"), ("subset", "Subset"), ("label_mapping", "Label mapping")):
+        if conditions.get(key):
+            lines.append(f"- {name}: {conditions[key]}.")
+    counts = official_counts(dataset, conditions)
+    if counts:
+        lines.append(f"- The whole release's official split: {counts}.")
+    for reason, n in (imported.get("excluded") or {}).items():
+        lines.append(f"- Left out on purpose: {n} ({reason}).")
+    if "modalities" in imported:
+        lines.append(f"- {describe(imported['modalities'], int(imported.get('written') or 0)).capitalize()}.")
+    return ("\n## What was imported\n\n" + "\n".join(lines) + "\n") if lines else ""

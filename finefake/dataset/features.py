@@ -16,7 +16,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from finefake.contract import FINE_GRAINED_NAMES, LABEL_NAMES, PLATFORM_GROUPS, PLATFORMS, TOPICS
+from finefake.contract import ALL_PLATFORMS, FINE_GRAINED_NAMES, LABEL_NAMES, PLATFORM_GROUPS, TOPICS
 from finefake.errors import FinefakeError
 
 #: Column order of the packaged dataset.
@@ -50,7 +50,7 @@ CLASS_COLUMNS: dict[str, tuple[str, ...]] = {
     "label": LABEL_NAMES,
     "fine_grained_label": FINE_GRAINED_NAMES,
     "topic": TOPICS,
-    "platform": PLATFORMS,
+    "platform": ALL_PLATFORMS,
     "platform_group": PLATFORM_GROUPS,
 }
 
@@ -63,7 +63,7 @@ def record_features():  # -> datasets.Features (datasets is imported lazily to k
     return Features(
         {
             "id": string,
-            "platform": ClassLabel(names=list(PLATFORMS)),
+            "platform": ClassLabel(names=list(ALL_PLATFORMS)),
             "platform_group": ClassLabel(names=list(PLATFORM_GROUPS)),
             "topic": ClassLabel(names=list(TOPICS)),
             "url": string,
@@ -157,7 +157,7 @@ def _ids(names: tuple[str, ...]) -> dict[str | int, int]:
 
 
 _LABEL_IDS, _FINE_IDS = _ids(LABEL_NAMES), _ids(FINE_GRAINED_NAMES)
-_PLATFORM_IDS, _GROUP_IDS, _TOPIC_IDS = _ids(PLATFORMS), _ids(PLATFORM_GROUPS), _ids(TOPICS)
+_PLATFORM_IDS, _GROUP_IDS, _TOPIC_IDS = _ids(ALL_PLATFORMS), _ids(PLATFORM_GROUPS), _ids(TOPICS)
 
 
 def _fast_id(value: Any, ids: dict[str | int, int], names: tuple[str, ...], item: str, field: str) -> int:
@@ -223,7 +223,7 @@ def record_to_row(
         ]
         return {
             "id": record["id"],
-            "platform": _fast_id(record["platform"], _PLATFORM_IDS, PLATFORMS, item, "platform"),
+            "platform": _fast_id(record["platform"], _PLATFORM_IDS, ALL_PLATFORMS, item, "platform"),
             "platform_group": _fast_id(
                 record["platform_group"], _GROUP_IDS, PLATFORM_GROUPS, item, "platform_group"
             ),
@@ -425,7 +425,7 @@ def _columns(
     ]
     return {
         "id": plain["id"],
-        "platform": classes("platform", _PLATFORM_IDS, PLATFORMS),
+        "platform": classes("platform", _PLATFORM_IDS, ALL_PLATFORMS),
         "platform_group": classes("platform_group", _GROUP_IDS, PLATFORM_GROUPS),
         "topic": classes("topic", _TOPIC_IDS, TOPICS),
         "url": plain["url"],

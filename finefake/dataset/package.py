@@ -365,6 +365,7 @@ def _build_imported_package(
                 license=license,
                 missing_images=missing_images,
                 pretty_name=pretty_name,
+                imported=_import_report(ws),
             ),
         )
         atomic_write_json(
@@ -442,3 +443,12 @@ def load_dataset_dir(path: str | Path, *, source: str = "auto", cache_dir: str |
 def split_assignment(path: str | Path) -> dict[str, str]:
     """The ``id -> split`` map written next to a package (``splits.json``)."""
     return json.loads((Path(path) / "splits.json").read_text(encoding="utf-8"))
+
+
+def _import_report(ws: Workspace) -> dict[str, Any]:
+    """The import's ``records/import_report.json`` (empty where there is none or it is unreadable)."""
+    path = ws.stage_dir("records") / "import_report.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError:
+        return {}

@@ -301,20 +301,33 @@ def _embedding(value: Any) -> list[float] | None:
     return floats if all(math.isfinite(v) for v in floats) else None
 
 
+#: What :func:`_resolve_image` returns for a path that is absolute or leads out of the image folder.
+OUTSIDE = Path("/nonexistent/outside-the-image-folder")
+
+
 def _resolve_image(rel: str, roots: list[Path]) -> Path | None:
-    """The image file for a release path, looked up under each root; never escapes a root."""
+    """The image file for a release path, looked up under each root; never escapes a root.
+
+    An absolute path, or one that resolves (``..``, a symbolic link) outside every root, is never opened:
+    :data:`OUTSIDE` is returned and the image counted as rejected. None means not found.
+    """
     rel_path = Path(rel.replace("\\", "/"))
-    candidates = [rel_path] if rel_path.is_absolute() else []
-    for root in roots:
-        if rel_path.is_absolute():
-            continue
-        for candidate in (root / rel_path, root / rel_path.name):
-            try:
-                candidate.resolve().relative_to(root.resolve())
-            except ValueError:
-                continue
-            candidates.append(candidate)
-    return next((c for c in candidates if c.is_file()), None)
+    if rel_path.is_absolute() or re.match(r"^[A-Za-z]:", rel):
+        return OUTSIDE
+    try:
+        for root in roots:
+            real_root = root.resolve()
+            primary = (root / rel_path).resolve()
+            if not primary.is_relative_to(real_root):
+                return OUTSIDE
+            if primary.is_file():
+                return primary
+            fallback = (root / rel_path.name).resolve()  # releases that flattened their image folders
+            if fallback.is_file():
+                return fallback if fallback.is_relative_to(real_root) else OUTSIDE
+    except (OSError, ValueError):  # a NUL byte, a loop of links
+        return None
+    return None
 
 
 def convert_row(
@@ -351,7 +364,12 @@ def convert_row(
         report.without_image_path += 1
     else:
         found = _resolve_image(str(image_path).strip(), image_roots)
-        if found is None:
+        if found is OUTSIDE:
+            report.rejected_images["outside_image_folder"] += 1
+            report.note(
+                f"{item}: image path {str(image_path)[:200]!r} leads outside the image folder; not read"
+            )
+        elif found is None:
             report.missing_images += 1
             report.note(f"{item}: image file {image_path!s} not found")
         else:
@@ -422,8 +440,7 @@ def import_release(ws: Workspace, config: ImportConfig) -> ImportReport:
             f"{config.path} is not a FineFake release: column(s) {', '.join(missing)} missing "
             f"(found: {', '.join(map(str, frame.columns))})"
         )
-    roots = [config.images] if config.images else []
-    roots.append(config.path.parent)
+    roots = [config.images] if config.images else [config.path.parent]  # never beyond --images
     report = ImportReport(rows=len(frame))
     settings = {
         "path": str(config.path),

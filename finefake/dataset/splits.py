@@ -4,6 +4,10 @@ Near-duplicate items (same ``duplicate_cluster``) must land in one split, otherw
 it was trained on. Plain stratified splitting cannot promise that, so groups are placed whole, greedily, into
 the split whose per-stratum quota is furthest from full. With singleton groups this gives per-stratum counts
 within one item of the exact ratios; larger groups cost a little precision, never the group guarantee.
+
+The assignment depends on content only: with ``ids`` each group is ordered by its smallest item id before the
+seeded shuffle, so permuting the input (file order, the order a crawl's fetches finished in) moves no item to
+another split. Without ids the input position is the only key there is, and the caller owns that order.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ def stratified_group_split(
     groups: Sequence[Hashable | None] | None = None,
     ratios: Sequence[float] = DEFAULT_RATIOS,
     seed: int = 0,
+    ids: Sequence[Hashable] | None = None,
 ) -> list[int]:
     """Assign every item to a split, stratified by ``keys`` and keeping ``groups`` whole.
 
@@ -46,6 +51,8 @@ def stratified_group_split(
             entry) means the item is its own group.
         ratios: relative split sizes (normalised here), e.g. ``(0.6, 0.2, 0.2)``.
         seed: the same inputs and seed always give the same assignment.
+        ids: a stable, unique key per item (the record id). Given, groups are ordered by content before the
+            seeded draw, so the assignment of an id does not depend on where the item sits in the input.
 
     Returns:
         For each item, the index of its split in ``ratios``.
@@ -53,6 +60,8 @@ def stratified_group_split(
     n = len(keys)
     if groups is not None and len(groups) != n:
         raise ValueError(f"keys and groups differ in length ({n} != {len(groups)})")
+    if ids is not None and len(ids) != n:
+        raise ValueError(f"keys and ids differ in length ({n} != {len(ids)})")
     if len(ratios) < 1 or any(r < 0 for r in ratios) or sum(ratios) <= 0:
         raise ValueError(f"invalid split ratios {tuple(ratios)!r}")
     total_ratio = float(sum(ratios))
@@ -62,8 +71,12 @@ def stratified_group_split(
     for index in range(n):
         group = groups[index] if groups is not None else None
         members[("group", group) if group is not None else ("item", index)].append(index)
-    # Deterministic order independent of hash seeds: order groups by first member, then shuffle with the seed.
-    ordered = sorted(members.values(), key=lambda m: m[0])
+    # Deterministic order independent of hash seeds and of input order: order groups by their smallest id (by
+    # first member when there are no ids), then shuffle with the seed.
+    if ids is not None:
+        ordered = sorted(members.values(), key=lambda m: min(str(ids[i]) for i in m))
+    else:
+        ordered = sorted(members.values(), key=lambda m: m[0])
     random.Random(seed).shuffle(ordered)
     ordered.sort(key=len, reverse=True)  # stable: big groups first, ties in shuffled order
 
@@ -97,10 +110,11 @@ def package_split(
     records: Sequence[dict], ratios: Sequence[float] = DEFAULT_RATIOS, seed: int = 0
 ) -> list[int]:
     """The split ``finefake package`` publishes: stratified by (label, platform), near-duplicate clusters
-    whole. ``finefake synthesize`` writes the same split for its records so the benchmark always has one."""
+    whole, keyed by record id (the order of ``records`` does not matter). ``finefake synthesize`` writes the same split for its records so the benchmark always has one."""
     return stratified_group_split(
         [(r.get("label"), r.get("platform")) for r in records],
         [r.get("duplicate_cluster") for r in records],
         ratios,
         seed,
+        ids=[r.get("id") for r in records],
     )

@@ -19,12 +19,14 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from finefake.baselines.registry import DEFAULT_MODELS
 from finefake.console import console
 from finefake.demo import miniweb
 from finefake.demo.server import MiniWebServer, proxy_environment
@@ -37,12 +39,14 @@ DEMO_ENV = {
     "REDDIT_CLIENT_SECRET": "finefake-demo",
     "REDDIT_USER_AGENT": "finefake-demo/1.0 (offline mini-web)",
     "TWITTER_BEARER_TOKEN": "finefake-demo",
+    # The demo prints its own progress: a model loader's "Loading weights" bar would leak into it.
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
 }
 
 
-#: The demo's default models: those that fit its budget (all six tasks, three seeds, under 5 minutes on 2 cores,
-#: measured). ``finefake demo --models all`` runs every registered detector.
-DEMO_MODELS: tuple[str, ...] = ("majority", "logreg")
+#: The demo's default models: the package's one default list (``finefake.baselines.registry.DEFAULT_MODELS``,
+#: also ``bench``'s). ``finefake demo --models all`` runs every registered detector.
+DEMO_MODELS: tuple[str, ...] = DEFAULT_MODELS
 
 
 @dataclass
@@ -96,6 +100,19 @@ def _http_config(config: DemoConfig):
     )
 
 
+def _quiet_model_loaders() -> None:
+    """Switch off the progress bars of Hugging Face loaders ("Loading weights") that were imported before the
+    demo set ``HF_HUB_DISABLE_PROGRESS_BARS`` (the variable is read at import; later imports read it)."""
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+
 class _Env:
     """Set environment variables for the demo's duration and restore them afterwards."""
 
@@ -105,6 +122,8 @@ class _Env:
     def __enter__(self) -> None:
         self.saved = {k: os.environ.get(k) for k in self.values}
         os.environ.update(self.values)
+        if self.values.get("HF_HUB_DISABLE_PROGRESS_BARS"):
+            _quiet_model_loaders()
 
     def __exit__(self, *exc: object) -> None:
         for key, value in self.saved.items():
@@ -169,7 +188,8 @@ def stage_crawl_twitter(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig)
 
 
 def stage_clean(ws: Workspace, web: miniweb.MiniWeb, config: DemoConfig) -> dict[str, Any]:
-    from finefake.crawlers.clean import CleanConfig, clean
+    from finefake.clean.config import CleanConfig
+    from finefake.clean.engines import clean
 
     report = clean(ws, CleanConfig())
     return {"totals": report.totals, "clusters": report.clusters, "image_rejections": report.image_rejections}

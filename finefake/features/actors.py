@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,8 @@ class _EncodeActor:
         workspace: str,
         batch_size: int,
         max_tokens: int,
+        encode_images: Callable[..., tuple[np.ndarray, np.ndarray, list[str | None]]],
+        full_arrays: Callable[[Any], dict[str, np.ndarray]],
     ):
         from finefake.features.registry import get_encoder
         from finefake.workspace import Workspace
@@ -46,6 +48,7 @@ class _EncodeActor:
         self.encoder = get_encoder(name, **options)
         self.modality, self.batch_size, self.max_tokens = modality, batch_size, max_tokens
         self.ws = Workspace(workspace)
+        self.encode_images, self.full_arrays = encode_images, full_arrays
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if self.modality == "text":
@@ -53,24 +56,31 @@ class _EncodeActor:
             values = self.encoder.encode(texts, batch_size=self.batch_size).astype(np.float32)
             return {"row": batch["row"], "values": values}
         if self.modality == "text_full":
-            from finefake.features.inputs import full_arrays
-
             texts = [str(t) for t in batch["input"]]
             out = self.encoder.encode_full(texts, batch_size=self.batch_size, max_tokens=self.max_tokens)
-            return {"row": batch["row"], **full_arrays(out)}
-        from finefake.features.pipeline import encode_image_batch
-
+            return {"row": batch["row"], **self.full_arrays(out)}
         paths = [str(p) if p else None for p in batch["input"]]
-        values, mask, reasons = encode_image_batch(self.ws, self.encoder, paths, self.batch_size)
+        values, mask, reasons = self.encode_images(self.ws, self.encoder, paths, self.batch_size)
         reason = np.asarray([r or "" for r in reasons], object)
         return {"row": batch["row"], "values": values, "mask": mask, "reason": reason}
 
 
 class RayEncoding:
-    """The Ray side of one ``compute_features`` call: where its encoders run."""
+    """The Ray side of one ``compute_features`` call: where its encoders run.
 
-    def __init__(self, ray: Any, workspace: Path):
+    The stage hands in what its actors run besides the encoder (``encode_images``:
+    ``finefake.features.pipeline.encode_image_batch``; ``full_arrays``: ``finefake.features.inputs.full_arrays``),
+    so this adapter imports no stage module and the stage is the only one that knows it."""
+
+    def __init__(
+        self,
+        ray: Any,
+        workspace: Path | str,
+        encode_images: Callable[..., tuple[np.ndarray, np.ndarray, list[str | None]]],
+        full_arrays: Callable[[Any], dict[str, np.ndarray]],
+    ):
         self.ray, self.workspace = ray, str(workspace)
+        self.encode_images, self.full_arrays = encode_images, full_arrays
         resources = ray.cluster_resources()
         self.gpus = int(resources.get("GPU", 0))
         self.cpus = max(1, int(resources.get("CPU", 1)))
@@ -119,6 +129,8 @@ class RayEncoding:
                     "workspace": self.workspace,
                     "batch_size": batch_size,
                     "max_tokens": max_tokens,
+                    "encode_images": self.encode_images,
+                    "full_arrays": self.full_arrays,
                 },
                 batch_size=batch_size,
                 batch_format="numpy",

@@ -72,7 +72,9 @@ def fill_chunked(
             arrays, progress = {}, {"rows": 0, "shapes": {}}
     ranges = chunk_ranges(int(progress["rows"]), n, chunk)
     outs = compute_many(ranges) if compute_many is not None else (compute(s, e) for s, e in ranges)
-    for (start, stop), out in track(zip(ranges, outs, strict=True), label, total=len(ranges)):
+    steps = zip(ranges, outs, strict=True)
+    resumed_rows = int(progress["rows"])
+    for (start, stop), out in track(steps, label, total=n - resumed_rows, weight=lambda s: s[0][1] - s[0][0]):
         if not arrays:
             for name, values in out.items():
                 arrays[name] = np.lib.format.open_memmap(

@@ -22,8 +22,8 @@ from PIL import Image
 
 from finefake.errors import FinefakeError
 from finefake.features.onnx_export import cpu_session, default_cache_dir, export_once
-from finefake.features.registry import weights_fingerprint
 from finefake.features.text import LocalTransformer, _features, _to_numpy
+from finefake.features.weights import weights_fingerprint
 
 #: TF EfficientNet-Lite normalisation: (pixel - 127) / 128 on RGB in [0, 255].
 LITE_MEAN, LITE_STD = 127.0, 128.0

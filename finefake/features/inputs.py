@@ -40,7 +40,7 @@ from finefake.features.knowledge import entity_table, neighbour_means
 from finefake.features.style import style_cues
 
 if TYPE_CHECKING:
-    from finefake.features.pipeline import FeatureConfig, FeatureInput
+    from finefake.features.config import FeatureConfig, FeatureInput
     from finefake.features.registry import Encoder
     from finefake.workspace import Workspace
 

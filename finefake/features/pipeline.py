@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ from finefake.engine import EngineConfig, ray_session
 from finefake.errors import RECORDS_HINT, FinefakeError
 from finefake.features.cache import FeatureCache, Part, cache_key
 from finefake.features.chunks import chunk_ranges, fill_chunked
+from finefake.features.config import FeatureConfig, FeatureInput
 from finefake.features.featureset import FeatureSet
-from finefake.features.knowledge import TransEConfig, item_nodes, release_features, transe_features
+from finefake.features.knowledge import item_nodes, release_features, transe_features
 from finefake.features.registry import Encoder, encoder_spec, get_encoder
 from finefake.images import ImageRejected, open_rgb
 from finefake.workspace import Workspace, atomic_write_json
@@ -39,42 +40,6 @@ from finefake.workspace import Workspace, atomic_write_json
 KNOWLEDGE_METHODS = ("transe", "release")
 TEXT_CHUNK = 256
 IMAGE_CHUNK = 512
-
-
-@dataclass
-class FeatureConfig:
-    """What to compute; the defaults are the offline encoders (MiniLM, EfficientNet-Lite0 on ONNX, TransE)."""
-
-    text_encoder: str = "minilm"
-    image_encoder: str = "efficientnet-lite0"
-    text_options: dict[str, Any] = field(default_factory=dict)  # e.g. {"model": "/path/to/bert"}
-    image_options: dict[str, Any] = field(default_factory=dict)  # e.g. {"backend": "torch"}
-    knowledge: str = "transe"  # "transe" (train on the dataset's triples) or "release" (knowledge_embedding)
-    transe: TransEConfig = field(default_factory=TransEConfig)
-    batch_size: int = 64
-    stage: str = "records"
-    force: bool = False  # recompute even when cached
-    max_tokens: int = 128  # token states / word ids per item (wordpieces, title first)
-    max_entities: int = 8  # entities per item in the ``entities`` input, by rho
-    text_views: list[str] = field(default_factory=list)  # further text encoders (MMFND, CroMe views)
-    image_views: list[str] = field(default_factory=list)  # further image encoders
-    view_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per view encoder name
-    emotion_model: str | None = None  # local folder of a transformers emotion model (default: the lexicon)
-    llm: Any = None  # finefake.llm.client.LLMSettings for the ``rationales`` input (None: the local default)
-
-
-@dataclass
-class FeatureInput:
-    """The slice of one record that feature extraction reads (kept small: 17k records fit easily)."""
-
-    id: str
-    text: str
-    image: str | None
-    image_sha: str | None
-    nodes: list[str]
-    triples: list[tuple[str, str, str]]
-    knowledge_embedding: list[float] | None
-    entities: list[dict[str, Any]] = field(default_factory=list)  # qid, rho, start, label, description
 
 
 def read_items(ws: Workspace, stage: str) -> list[FeatureInput]:
@@ -353,8 +318,10 @@ def compute_features(
             def run(inputs: list[Any], ranges: list[tuple[int, int]]) -> Iterator[dict[str, Any]]:
                 if not pools:
                     from finefake.features.actors import RayEncoding
+                    from finefake.features.inputs import full_arrays
 
-                    pools.append(RayEncoding(stack.enter_context(ray_session(engine)), ws.root))
+                    ray = stack.enter_context(ray_session(engine))
+                    pools.append(RayEncoding(ray, ws.root, encode_image_batch, full_arrays))
                 return pools[0].encode(
                     name, options, modality, inputs, ranges, config.batch_size, max_tokens=config.max_tokens
                 )

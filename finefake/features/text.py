@@ -31,8 +31,8 @@ import numpy as np
 
 from finefake.errors import FinefakeError
 from finefake.features.onnx_export import cpu_session, default_cache_dir, export_once
-from finefake.features.registry import weights_fingerprint
 from finefake.features.sentences import MAX_SENTENCES, sentence_spans
+from finefake.features.weights import weights_fingerprint
 
 #: Files fetched for a hub name: configs, tokenizers and safetensors weights (never pickles).
 HUB_PATTERNS = ["*.json", "*.txt", "*.model", "*.safetensors"]

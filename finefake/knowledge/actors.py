@@ -13,8 +13,7 @@ That is the shared cache: the actors never query the knowledge backend, so no en
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from finefake.engine import user_error
@@ -29,13 +28,12 @@ RAY_LINKERS = ("local",)
 class _LinkerActor:
     """One linker per actor, built where it runs (a spaCy pipeline is not shipped, it is loaded)."""
 
-    def __init__(self, workspace: str, config: dict[str, Any]):
-        from finefake.knowledge.aligner import AlignConfig, make_linker
+    def __init__(self, workspace: str, config: Any, make_linker: Callable[..., Any]):
         from finefake.workspace import Workspace
 
         self.error: FinefakeError | None = None
         try:
-            self.linker = make_linker(Workspace(workspace), AlignConfig(**config), fetcher=None)
+            self.linker = make_linker(Workspace(workspace), config, fetcher=None)
         except FinefakeError as exc:  # raised again by ``link``, where the driver gets it back as itself
             self.error = exc
 
@@ -54,10 +52,13 @@ def check_ray_linker(linker: str) -> None:
 
 
 def link_on_ray(
-    ray: Any, workspace: str, config: Any, chunks: list[list[str]]
+    ray: Any, workspace: str, config: Any, chunks: list[list[str]], make_linker: Callable[..., Any]
 ) -> Iterator[list[list[Candidate]]]:
     """The candidates of every chunk of texts, linked by a pool of linker actors, yielded in chunk order
-    (at most one chunk in flight per actor, so memory stays bounded by the pool)."""
+    (at most one chunk in flight per actor, so memory stays bounded by the pool).
+
+    Each actor builds its linker with ``make_linker(workspace, config, fetcher=None)``: the stage hands its
+    factory in, so this adapter never imports the stage (no import circle)."""
     from ray.util import ActorPool
 
     check_ray_linker(config.linker)
@@ -65,8 +66,7 @@ def link_on_ray(
         return
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     actor = ray.remote(num_cpus=1)(_LinkerActor)
-    settings = asdict(config)
-    actors = [actor.remote(workspace, settings) for _ in range(min(cpus, len(chunks)))]
+    actors = [actor.remote(workspace, config, make_linker) for _ in range(min(cpus, len(chunks)))]
     try:
         yield from ActorPool(actors).map(lambda a, texts: a.link.remote(texts), chunks)
     except ray.exceptions.RayError as exc:

@@ -209,12 +209,15 @@ def align(
             from finefake.knowledge.actors import link_on_ray
 
             ray = stack.enter_context(ray_session(engine))
-            linked_chunks: Iterator[list[list[Candidate]]] = link_on_ray(ray, str(ws.root), config, texts)
+            linked_chunks: Iterator[list[list[Candidate]]] = link_on_ray(
+                ray, str(ws.root), config, texts, make_linker
+            )
             stack.callback(linked_chunks.close)  # the actors go before Ray does
         else:
             linked_chunks = (linker.link_many(chunk_texts) for chunk_texts in texts)
         steps = zip(chunks, linked_chunks, strict=True)
-        for chunk, linked in track(steps, f"aligning {len(todo)} items", total=len(chunks)):
+        progress = track(steps, f"aligning {len(todo)} items", total=len(todo), weight=lambda s: len(s[0]))
+        for chunk, linked in progress:
             records = [
                 _align_item(item, candidates, thresholds, decided, queue, known, report)
                 for item, candidates in zip(chunk, linked, strict=True)

@@ -16,6 +16,11 @@ Resumable: rows and the N-Triples file advance together; every ``commit_every`` 
 commits the number of dump lines done and the N-Triples size, so a killed run restarts from its last commit
 (the N-Triples file is cut back to the recorded size). ``types`` keeps only items that are an instance of one
 of the given classes (direct ``P31``); properties are always kept for their labels and types.
+
+Hostile or damaged dumps: a line longer than ``max_line_bytes`` is skipped without ever being held whole (so a
+gzip bomb with no newline reads in bounded memory), and a line that is not JSON, nests too deep or has the
+wrong shape is skipped; each is counted in ``skipped_bad`` with its line number (the first
+:data:`MAX_BAD_LINES` are listed). An entity id seen twice keeps its first line only (one row per id).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from finefake.knowledge.linking.local import (
     surface_key,
     tokens,
 )
+from finefake.workspace import folder_lock
 
 WD = "http://www.wikidata.org/entity/"
 WDT = "http://www.wikidata.org/prop/direct/"
@@ -107,7 +113,15 @@ CREATE TABLE IF NOT EXISTS surface (key TEXT, qid TEXT, exact TEXT, weight REAL)
 CREATE TABLE IF NOT EXISTS df (token TEXT PRIMARY KEY, n INTEGER);
 CREATE TABLE IF NOT EXISTS idf (token TEXT PRIMARY KEY, value REAL);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
+CREATE TABLE IF NOT EXISTS seen (qid TEXT PRIMARY KEY);
 """
+#: Longest dump line read (real entity lines stay under a few MB); longer ones are skipped and counted.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+#: Longest label, description or alias kept (Wikidata itself allows 250 characters).
+MAX_TERM_CHARS = 1000
+#: How many skipped lines the report names (all are counted).
+MAX_BAD_LINES = 100
+_READ_CHUNK = 1 << 20
 _ = (PERSON_CLASSES, PLACE_CLASSES, ORG_CLASSES)  # the in-memory linker's class names for the same kinds
 
 
@@ -125,6 +139,9 @@ class BuildKbConfig:
     limit: int | None = None
     """Read at most this many dump lines in this run, then stop (resumable; finished when the dump ends)."""
     restart: bool = False
+    max_line_bytes: int = MAX_LINE_BYTES
+    wait: bool = False
+    """Wait for another build on the same ``out`` instead of stopping (two builds would double every row)."""
 
 
 @dataclass
@@ -134,6 +151,9 @@ class BuildKbReport:
     properties: int = 0
     skipped_type: int = 0
     skipped_bad: int = 0
+    bad_lines: list[str] = field(default_factory=list)
+    """``line N: reason`` for the first :data:`MAX_BAD_LINES` skipped lines (all are in ``skipped_bad``)."""
+    skipped_duplicate: int = 0
     surfaces: int = 0
     triples: int = 0
     resumed_from: int = 0
@@ -157,17 +177,33 @@ def open_dump(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
-def iter_dump_lines(stream: IO[bytes]) -> Iterator[bytes]:
-    """Entity lines of a dump: the array brackets dropped, each line's trailing comma stripped."""
-    for raw in stream:
+def iter_dump_lines(stream: IO[bytes], max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, entity line) of a dump: array brackets dropped, trailing commas stripped.
+
+    A line longer than ``max_bytes`` comes out as ``None`` (its number kept); it is skipped by reading, never
+    held: memory stays bounded even for a line that never ends.
+    """
+    lineno = 0
+    while True:
+        raw = stream.readline(max_bytes + 1)
+        if not raw:
+            return
+        lineno += 1
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # drop the rest of the over-long line, chunk by chunk
+                raw = stream.readline(_READ_CHUNK)
+            yield lineno, None
+            continue
         line = raw.strip()
         if line in (b"[", b"]", b""):
             continue
-        yield line[:-1] if line.endswith(b",") else line
+        yield lineno, line[:-1] if line.endswith(b",") else line
 
 
 def _text(value: Any, language: str) -> str:
-    return str(value.get(language, {}).get("value") or "") if isinstance(value, dict) else ""
+    entry = value.get(language) if isinstance(value, dict) else None
+    text = entry.get("value") if isinstance(entry, dict) else None
+    return text if isinstance(text, str) else ""
 
 
 def _lit(text: str, language: str | None = None, datatype: str | None = None) -> str:
@@ -223,11 +259,12 @@ def entity_rows(entity: dict[str, Any], language: str, max_aliases: int) -> dict
         return None
     label = _text(entity.get("labels"), language)
     description = _text(entity.get("descriptions"), language)
+    by_language = entity.get("aliases") if isinstance(entity.get("aliases"), dict) else {}
+    listed = by_language.get(language) if isinstance(by_language.get(language), list) else []
     aliases = [
-        str(a.get("value"))
-        for a in (entity.get("aliases") or {}).get(language, [])[:max_aliases]
-        if isinstance(a, dict) and a.get("value")
+        a["value"] for a in listed[:max_aliases] if isinstance(a, dict) and isinstance(a.get("value"), str)
     ]
+    aliases = [a for a in aliases if a]
     subject = f"<{WD}{eid}>"
     lines = []
     if label:
@@ -289,15 +326,75 @@ def build_kb(config: BuildKbConfig) -> BuildKbReport:
     started = time.perf_counter()
     config.out.mkdir(parents=True, exist_ok=True)
     db_path, nt_path = config.out / "index.sqlite", config.out / "store.nt"
-    if config.restart:
-        for path in (db_path, nt_path):
-            path.unlink(missing_ok=True)
-    db = sqlite3.connect(db_path)
-    db.create_function("ln", 1, math.log, deterministic=True)
+    with folder_lock(config.out, f"knowledge base {config.out}", wait=config.wait):
+        if config.restart:
+            for path in (db_path, nt_path):
+                path.unlink(missing_ok=True)
+        db = sqlite3.connect(db_path)
+        db.create_function("ln", 1, math.log, deterministic=True)
+        try:
+            return _build(config, db, nt_path, started)
+        finally:
+            db.close()
+
+
+def shape_error(entity: dict[str, Any], language: str) -> str | None:
+    """What is of the wrong JSON type in a dump entity (the parts this build reads), or None."""
+    for key in ("labels", "descriptions", "aliases", "claims"):
+        if entity.get(key) is not None and not isinstance(entity[key], dict):
+            return f"{key} is a {type(entity[key]).__name__}, not an object"
+    for key in ("labels", "descriptions"):
+        entry = (entity.get(key) or {}).get(language)
+        if entry is not None and not (isinstance(entry, dict) and isinstance(entry.get("value", ""), str)):
+            return f"{key}.{language} is not an object with a string value"
+        if entry is not None and len(entry.get("value", "")) > MAX_TERM_CHARS:
+            return f"{key}.{language} is longer than {MAX_TERM_CHARS} characters"
+    aliases = (entity.get("aliases") or {}).get(language)
+    if aliases is not None and not (
+        isinstance(aliases, list)
+        and all(isinstance(a, dict) and isinstance(a.get("value", ""), str) for a in aliases)
+    ):
+        return f"aliases.{language} is not a list of objects with string values"
+    if any(len(a.get("value", "")) > MAX_TERM_CHARS for a in aliases or []):
+        return f"aliases.{language} holds one longer than {MAX_TERM_CHARS} characters"
+    for pid, statements in (entity.get("claims") or {}).items():
+        if not isinstance(statements, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("mainsnak", {}), dict) for s in statements
+        ):
+            return f"claims.{str(pid)[:40]} is not a list of statements"
+    return None
+
+
+def _bad(report: BuildKbReport, lineno: int, reason: str) -> None:
+    report.skipped_bad += 1
+    if len(report.bad_lines) < MAX_BAD_LINES:
+        report.bad_lines.append(f"line {lineno}: {reason}")
+
+
+def _parse_entity(line: bytes, config: BuildKbConfig) -> tuple[dict[str, Any] | None, str | None]:
+    """(rows, None) for a usable entity line, else (None, why it was skipped)."""
     try:
-        return _build(config, db, nt_path, started)
-    finally:
-        db.close()
+        entity = json.loads(line)
+    except RecursionError:
+        return None, "nested too deep"
+    except ValueError as exc:
+        return None, f"not JSON ({exc.msg if isinstance(exc, json.JSONDecodeError) else 'not UTF-8'})"
+    if not isinstance(entity, dict):
+        return None, f"not a JSON object (a {type(entity).__name__})"
+    wrong = shape_error(entity, config.language)
+    if wrong:
+        return None, wrong
+    try:
+        rows = entity_rows(entity, config.language, config.max_aliases)
+    except (AttributeError, TypeError, ValueError, KeyError, RecursionError) as exc:
+        return None, f"unexpected shape ({type(exc).__name__})"
+    if rows is None:
+        return None, "no usable entity id and type"
+    try:  # a lone surrogate (\\ud800) is valid JSON but no UTF-8 text: SQLite and the N-Triples file refuse it
+        rows["nt"] = ("\n".join(rows["lines"]) + "\n").encode("utf-8") if rows["lines"] else b""
+    except UnicodeEncodeError:
+        return None, "a lone surrogate in a string (not UTF-8 text)"
+    return rows, None
 
 
 def _build(config: BuildKbConfig, db: sqlite3.Connection, nt_path: Path, started: float) -> BuildKbReport:
@@ -327,6 +424,7 @@ def _build(config: BuildKbConfig, db: sqlite3.Connection, nt_path: Path, started
     pending_entities: list[tuple[Any, ...]] = []
     pending_surfaces: list[tuple[Any, ...]] = []
     lines_done = report.resumed_from
+    pending_ids: set[str] = set()
     with open_dump(config.dump) as stream, open(nt_path, "ab") as nt:
 
         def commit() -> None:
@@ -336,6 +434,7 @@ def _build(config: BuildKbConfig, db: sqlite3.Connection, nt_path: Path, started
             with db:
                 db.executemany("INSERT OR REPLACE INTO entity VALUES (?, ?, ?, ?, ?, NULL)", pending_entities)
                 db.executemany("INSERT INTO surface VALUES (?, ?, ?, ?)", pending_surfaces)
+                db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", [(q,) for q in pending_ids])
                 db.executemany(
                     "INSERT INTO df VALUES (?, ?) ON CONFLICT(token) DO UPDATE SET n = n + excluded.n",
                     list(df.items()),
@@ -350,10 +449,11 @@ def _build(config: BuildKbConfig, db: sqlite3.Connection, nt_path: Path, started
                     "INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in state.items()]
                 )
             pending_entities, pending_surfaces = [], []
+            pending_ids.clear()
             df.clear()
 
         stopped = False
-        for index, line in enumerate(iter_dump_lines(stream)):
+        for index, (lineno, line) in enumerate(iter_dump_lines(stream, config.max_line_bytes)):
             if index < report.resumed_from:
                 continue
             if config.limit is not None and report.lines_read >= config.limit:
@@ -361,21 +461,24 @@ def _build(config: BuildKbConfig, db: sqlite3.Connection, nt_path: Path, started
                 break
             lines_done = index + 1
             report.lines_read += 1
-            try:
-                entity = json.loads(line)
-            except ValueError:
-                report.skipped_bad += 1
+            if line is None:
+                _bad(report, lineno, f"longer than {config.max_line_bytes} bytes")
                 continue
-            rows = (
-                entity_rows(entity, config.language, config.max_aliases) if isinstance(entity, dict) else None
-            )
+            rows, reason = _parse_entity(line, config)
             if rows is None:
-                report.skipped_bad += 1
+                _bad(report, lineno, reason or "unusable")
                 continue
             if rows["type"] == "item" and types and not types.intersection(rows["classes"]):
                 report.skipped_type += 1
                 continue
-            nt.write(("\n".join(rows["lines"]) + "\n").encode("utf-8") if rows["lines"] else b"")
+            if (
+                rows["id"] in pending_ids
+                or db.execute("SELECT 1 FROM seen WHERE qid = ?", (rows["id"],)).fetchone()
+            ):
+                report.skipped_duplicate += 1
+                continue
+            pending_ids.add(rows["id"])
+            nt.write(rows["nt"])
             counts["triples"] += len(rows["lines"])
             if rows["type"] == "property":
                 counts["properties"] += 1

@@ -1,4 +1,9 @@
-"""PNG figures of the dataset analysis (matplotlib, Agg backend; one function per figure)."""
+"""Figures of the dataset analysis (matplotlib, Agg backend; one function per figure).
+
+Every figure is written as PNG (embedded in the report) with an SVG and a PDF of the same name beside it
+(``save_figure``), for papers. Real items are always blue and fake ones red (the fine-grained fake classes in
+shades of red/orange), count labels sit inside the axes' margin and tick labels never overlap.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ from pathlib import Path
 from typing import Any
 
 _REAL, _FAKE = "#2b7bba", "#d7301f"
+#: The fine-grained classes that are fake (every class but "real"): warm colours, ordered like the classes.
+_FAKE_SHADES = ("#d7301f", "#fc8d59", "#b30000", "#e34a33", "#fdbb84", "#7f0000", "#ef6548", "#990000")
+#: Vector formats written beside every PNG.
+VECTOR_FORMATS = ("svg", "pdf")
 
 
 def _plt():
@@ -17,13 +26,26 @@ def _plt():
     return plt
 
 
-def _save(fig: Any, path: Path, *, layout: bool = True) -> Path:
+def save_figure(fig: Any, path: Path, *, dpi: int = 150, **options: Any) -> Path:
+    """Write ``fig`` as ``path`` (PNG) and as SVG and PDF beside it; close it; return the PNG's path."""
+    import matplotlib
+
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if layout:
-        fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=dpi, **options)
+    # Text stays text in the SVG (editable and searchable); the PDF embeds its fonts.
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "finefake", "pdf.fonttype": 42}):
+        for suffix in VECTOR_FORMATS:
+            metadata = {"Date": None} if suffix == "svg" else {"CreationDate": None}
+            fig.savefig(path.with_suffix(f".{suffix}"), metadata=metadata, **options)
     _plt().close(fig)
     return path
+
+
+def _save(fig: Any, path: Path, *, layout: bool = True) -> Path:
+    if layout:
+        fig.tight_layout()
+    return save_figure(fig, path)
 
 
 def _grid(n: int) -> tuple[int, int]:
@@ -79,14 +101,17 @@ def emotion(scores: dict[str, dict[str, dict[str, float]]], emotions: list[str],
     return _save(fig, path, layout=False)
 
 
-def proportions(counts: dict[str, int], title: str, path: Path) -> Path:
-    """A bar chart of shares (with counts on the bars)."""
+def proportions(counts: dict[str, int], title: str, path: Path, *, fake_classes: bool = False) -> Path:
+    """A bar chart of shares (with counts on the bars). With ``fake_classes`` the bars are label classes:
+    "real" in the real colour, every other class in a shade of the fake colour."""
     plt = _plt()
     total = sum(counts.values()) or 1
     fig, ax = plt.subplots(figsize=(7, 3.6))
     names = list(counts)
     shares = [counts[n] / total for n in names]
-    bars = ax.bar(names, shares, color="#55a868")
+    fakes = iter(_FAKE_SHADES * 2)
+    colours = [_REAL if n == "real" else next(fakes) if fake_classes else "#55a868" for n in names]
+    bars = ax.bar(names, shares, color=colours)
     for bar, name in zip(bars, names, strict=True):
         ax.annotate(
             str(counts[name]),
@@ -95,9 +120,12 @@ def proportions(counts: dict[str, int], title: str, path: Path) -> Path:
             va="bottom",
             fontsize=8,
         )
+    ax.set_ylim(0, max(shares, default=0) * 1.15 or 1)  # room for the top bar's count inside the axes
     ax.set_ylabel("share of items")
     ax.set_title(title)
-    ax.tick_params(axis="x", rotation=20, labelsize=8)
+    rotate = len(names) > 4 or max(map(len, names), default=0) > 10
+    ax.set_xticks(range(len(names)), names, rotation=35 if rotate else 0, ha="right" if rotate else "center")
+    ax.tick_params(axis="x", labelsize=8)
     return _save(fig, path)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finefake.contract import FINE_GRAINED_NAMES, LABEL_NAMES, PLATFORMS, TOPICS
+from finefake.contract import APPENDED_PLATFORMS, FINE_GRAINED_NAMES, LABEL_NAMES, PLATFORMS, TOPICS
 from finefake.errors import FinefakeError
 from finefake.stats import figures
 from finefake.stats.emotion import EMOTIONS, lexicon_scores, tokens
@@ -154,7 +154,9 @@ def compute_stats(dataset: Any, config: StatsConfig | None = None) -> dict[str, 
         "table3": table3(dataset).as_dict(),
         "fine_grained": {name: fine.get(name, 0) for name in FINE_GRAINED_NAMES},
         "topics": {t: topics.get(t, 0) for t in TOPICS},
-        "platforms": {p: platforms.get(p, 0) for p in PLATFORMS},
+        # the release's eight always; an appended fact-check platform when the dataset holds it
+        "platforms": {p: platforms.get(p, 0) for p in PLATFORMS}
+        | {p: platforms[p] for p in APPENDED_PLATFORMS if platforms[p]},
         "entity_counts": {
             label: {str(k): v for k, v in sorted(c.items())} for label, c in entity_dist.items()
         },
@@ -286,7 +288,7 @@ def write_stats(
             stats["emotion"]["mean"], stats["emotion"]["emotions"], fig_dir / "emotion.png"
         ),
         "fine_grained": figures.proportions(
-            stats["fine_grained"], "Fine-grained labels", fig_dir / "fine_grained.png"
+            stats["fine_grained"], "Fine-grained labels", fig_dir / "fine_grained.png", fake_classes=True
         ),
         "topics": figures.proportions(stats["topics"], "Topics", fig_dir / "topics.png"),
         "entity_counts": figures.entity_counts(

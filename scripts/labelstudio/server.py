@@ -6,6 +6,11 @@ folder, a pre-created admin user and a legacy API token, exactly as the annotati
     python scripts/labelstudio/server.py            # start, print URL and token, stop on Ctrl-C
 
 Which executable: ``$LABEL_STUDIO_BIN``, else ``<repo>/.venv-labelstudio/bin/label-studio``.
+
+How long to wait for it: its first start creates and migrates a SQLite database, which takes seconds on an idle
+machine and minutes on a loaded one (a 2-core machine running the test suite took over 100 s). The wait is
+bounded by ``$LABEL_STUDIO_STARTUP_TIMEOUT`` seconds (default 600), polling ``GET /health`` every second; it
+ends early if the process exits.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from pathlib import Path
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
+#: Default bound on the wait for ``GET /health`` (seconds): holds on a loaded 2-core machine.
+STARTUP_TIMEOUT = 600.0
 INSTALL_HINT = "bash scripts/install-label-studio.sh, then export LABEL_STUDIO_BIN=<the path it prints>"
 
 
@@ -52,13 +59,15 @@ def free_port() -> int:
 class LabelStudioProcess:
     """A Label Studio server process; use as a context manager (``with LabelStudioProcess() as ls: ls.url``)."""
 
-    def __init__(self, *, startup_timeout: float = 100.0, data_dir: str | Path | None = None) -> None:
+    def __init__(self, *, startup_timeout: float | None = None, data_dir: str | Path | None = None) -> None:
         self.binary = find_binary()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.username = "admin@finefake.test"
         self.password = secrets.token_urlsafe(12)
         self.token = secrets.token_hex(20)
+        if startup_timeout is None:
+            startup_timeout = float(os.environ.get("LABEL_STUDIO_STARTUP_TIMEOUT") or STARTUP_TIMEOUT)
         self.startup_timeout = startup_timeout
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="labelstudio-")
         self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
@@ -107,22 +116,29 @@ class LabelStudioProcess:
             cwd=self.data_dir,
             start_new_session=True,
         )
-        deadline = time.monotonic() + self.startup_timeout
+        started = time.monotonic()
+        deadline = started + self.startup_timeout
+        last = "no answer yet"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.stop()
                 raise LabelStudioUnavailable(
-                    f"Label Studio exited with {self.process.returncode}:\n{self.log_tail()}"
+                    f"Label Studio exited with {self.process.returncode} while starting:\n{self.log_tail()}"
                 )
-            try:
-                if requests.get(f"{self.url}/health", timeout=2).status_code == 200:
+            try:  # a loaded machine may take seconds to answer even once up: a generous per-request bound
+                status = requests.get(f"{self.url}/health", timeout=10).status_code
+            except requests.RequestException as exc:
+                last = type(exc).__name__
+            else:
+                if status == 200:
                     return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
+                last = f"HTTP {status}"
+            time.sleep(1.0)
         self.stop()
         raise LabelStudioUnavailable(
-            f"Label Studio not healthy after {self.startup_timeout:.0f}s:\n{self.log_tail()}"
+            f"Label Studio did not answer 200 on GET {self.url}/health within {self.startup_timeout:.0f}s "
+            f"of starting (last answer: {last}; waited for its database migration and web server; "
+            f"set LABEL_STUDIO_STARTUP_TIMEOUT to wait longer):\n{self.log_tail()}"
         )
 
     def log_tail(self, chars: int = 4000) -> str:

@@ -66,6 +66,17 @@ def test_the_estimated_label_shift_follows_the_target(label_shift):
     assert per_class[1] > per_class[0]
 
 
+def test_bbse_is_refused_for_a_degenerate_prediction_and_the_epoch_left_uncorrected():
+    """The shared guarded BBSE (``blocks.bbse_weights``, as KEAN's): a target of one repeated item gets one
+    predicted class, which says nothing about the target prior; the weights stay 1 and the log says why."""
+    b = _label_shifted()
+    one_item = b["target"].subset(np.zeros(len(b["target"]), dtype=np.int64))
+    model = make(adapt_epochs=1).fit(b["train"], b["validation"], one_item)
+    entry = model.fit_info()["pseudo_labels"][0]
+    assert entry["weights"] == [1.0, 1.0]
+    assert entry["label_shift"].startswith("none (BBSE refused: the predictor gives class")
+
+
 def test_the_source_stage_trains_until_the_source_validation_loss_stops_falling():
     """The paper's 5 source epochs fine-tune a pretrained encoder; CANMD's from-scratch MLP trains until its
     source-validation loss has not fallen for ``patience`` epochs (at most ``epochs``); adaptation keeps 5."""

@@ -49,9 +49,9 @@ FAST = {
 #: Prompted LLMs learn nothing from training labels (llm-few reads a few shots): a planted signal in random
 #: features is not theirs to find; their quality is measured by the benchmark on real text.
 UNTRAINED = {"llm-zero", "llm-few"}
-#: The input that carries the planted label for the floor test (MVAE's KL term keeps a few label words out
-#: of its latent, see its docstring; the image carries the signal for it).
-SIGNAL = {"mvae": "image"}
+#: The input that carries the planted label for the floor test, where it is not the text (MVAE's text
+#: exception went with its official objective scaling, issue 26).
+SIGNAL: dict[str, str] = {}
 MODELS = list_models()
 
 
@@ -135,10 +135,8 @@ def test_declared_inputs_only(name):
     assert proba.shape == (len(b["test"]), 6)
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", [m for m in MODELS if m not in UNTRAINED])
 def test_beats_the_majority_floor_on_a_planted_signal(name):
-    if name in UNTRAINED:
-        pytest.skip("a prompted LLM is not trained on the planted features")
     b = batches(name, signal=SIGNAL.get(name, "text"), n=300)
     test_y = b["test"].y
     floor = build("majority").fit(b["train"])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from finefake.baselines import get_model
-from finefake.baselines.blocks import bbse_weights
+from finefake.baselines.blocks import bbse_refusal, bbse_weights
 
 
 def test_bbse_recovers_a_known_label_shift():
@@ -29,12 +30,30 @@ def test_bbse_recovers_a_known_label_shift():
 
 def test_bbse_is_regularised_and_clipped_when_the_confusion_matrix_is_singular():
     val_true = np.array([0, 0, 1, 1, 2, 2])
-    val_pred = np.zeros(6, dtype=int)  # predicts class 0 only: C_h has rank 1
-    w, info = bbse_weights(val_true, val_pred, np.zeros(10, dtype=int), 6)
+    val_pred = np.array([0, 0, 0, 0, 1, 1])  # never predicts class 2: C_h is singular
+    w, info = bbse_weights(val_true, val_pred, np.array([0, 1] * 5), 6)
     assert info["ill_conditioned"] and np.all(np.isfinite(w)) and np.all(w >= 0)
     assert w[3:].tolist() == [1.0, 1.0, 1.0]  # classes absent from held-out source keep weight 1
-    w, _ = bbse_weights(np.array([0, 0]), np.array([1, 1]), np.array([0, 1]), 2)  # nothing right at all
+    w, _ = bbse_weights(np.array([0, 0, 1]), np.array([1, 1, 0]), np.array([0, 1]), 2)  # nothing right
     assert np.all(np.isfinite(w))
+
+
+@pytest.mark.parametrize(
+    ("source_pred", "target_pred", "reason"),
+    [
+        ([0, 1, 0, 1, 1, 0, 1, 0], [1] * 8, "every target item"),  # the constant first stage KEAN refuses
+        ([0, 1, 0, 1, 1, 0, 1, 0], [0] * 8, "every target item"),
+        ([1] * 8, [0, 1, 1, 1, 0, 1, 1, 1], "every held-out source item"),  # a constant source predictor
+    ],
+)
+def test_bbse_refuses_degenerate_predictions(source_pred, target_pred, reason):
+    """Unguarded, these inputs gave weights [0, 2.23], [2.23, 0] and [0.78, 0.78] (CANMD called it so): the
+    shared guard returns no correction and says why."""
+    source_true = np.array([0, 1, 0, 1, 0, 0, 1, 1])
+    w, info = bbse_weights(source_true, np.array(source_pred), np.array(target_pred), 2)
+    assert w.tolist() == [1.0, 1.0] and reason in info["refused"]
+    assert bbse_refusal(np.array(target_pred), 2, np.array(source_pred)) == info["refused"]
+    assert bbse_refusal(np.array([0, 1]), 2, np.array([1, 0])) is None
 
 
 def test_paper_defaults_and_ablation_switches():

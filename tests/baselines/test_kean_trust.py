@@ -53,7 +53,8 @@ def test_reweighting_is_skipped_after_a_degenerate_first_run():
     model = get_model("kean", epochs=2).fit(train, val, one_item)
     info = model.fit_info()
     assert "bbse" not in info and "second_run" not in info
-    assert info["reweighting"].startswith("skipped: the first run predicts class")
+    assert info["reweighting"].startswith("skipped: the first run: the predictor gives class")
+    assert "to every target item" in info["reweighting"]
 
 
 def test_reconstruction_covers_target_items():

@@ -129,3 +129,15 @@ def test_without_clip_ignores_the_shared_space_views():
     full = Mmfnd(**{**FAST, "epochs": 1}).fit(b["train"], b["validation"])
     _, full_inputs = loss_gradients(full, b["train"])
     assert full_inputs["text_view:clip"] is not None
+
+
+def test_only_the_used_branch_modules_are_built(full_model):
+    """``ple=True`` builds the PLEs and no ``plain_*`` MLPs; ``ple=False`` the MLPs and no PLEs."""
+    b, full, _, _ = full_model
+    names = {n.split(".")[0] for n, _ in full.net_.named_parameters()}
+    assert {"ple_text", "ple_image"} <= names and not any(n.startswith("plain_") for n in names)
+    plain = Mmfnd(**{**FAST, "epochs": 1}, ple=False).fit(b["train"], b["validation"])
+    names = {n.split(".")[0] for n, _ in plain.net_.named_parameters()}
+    assert {"plain_text", "plain_image", "plain_cross"} <= names and not any(
+        n.startswith("ple_") for n in names
+    )

@@ -55,3 +55,6 @@ def test_similarity_separates_real_from_fake_items():
     y = b["test"].y
     assert sim[(y == 1) & has].mean() > sim[(y == 0) & has].mean() + 0.1
     assert np.all(out["similarity"].numpy() >= 0) and np.all(out["similarity"].numpy() <= 1)
+    # The projections end without an activation (official code): a fake item's pair can be scored as a
+    # mismatch, s well below 0.5 (a ReLU kept the cosine >= 0, i.e. s >= 0.5 for every pair).
+    assert sim[(y == 0) & has].mean() < 0.4, sim[(y == 0) & has].mean()

@@ -96,8 +96,16 @@ def test_results_from_another_configuration_are_not_mixed(data, tmp_path):
     features, items = data
     run_benchmark(features, items, BenchConfig(["binary"], ["logreg"], seeds=[0], out=tmp_path))
     changed = BenchConfig(["binary"], ["logreg"], seeds=[0], out=tmp_path, hparams={"logreg": {"C": 0.1}})
-    with pytest.raises(FinefakeError, match="other data .*, hyper-parameters or seed"):
-        run_benchmark(features, items, changed)
+    first = json.loads(
+        (tmp_path / "binary" / "runs" / "logreg" / "all" / "split-0" / "seed-0.json").read_text()
+    )
+    run_benchmark(features, items, changed)  # recomputed under the new key; the old run is kept aside
+    now = json.loads(
+        (tmp_path / "binary" / "runs" / "logreg" / "all" / "split-0" / "seed-0.json").read_text()
+    )
+    assert now["params"]["C"] == 0.1 and now["run_key"] != first["run_key"]
+    (kept,) = (tmp_path / "binary" / "superseded").rglob("seed-0.json")
+    assert json.loads(kept.read_text())["run_key"] == first["run_key"]
     with pytest.raises(FinefakeError, match="unknown model"):
         run_benchmark(features, items, BenchConfig(["binary"], ["nope"], out=tmp_path))
 

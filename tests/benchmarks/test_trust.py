@@ -39,28 +39,43 @@ def _calls(monkeypatch) -> list[tuple]:
     return calls
 
 
-def test_relabelled_items_are_never_answered_with_old_results(data, tmp_path):
+def _superseded(out, task):
+    return sorted((out / task / "superseded").rglob("seed-*.json"))
+
+
+def test_relabelled_items_are_never_answered_with_old_results(data, tmp_path, monkeypatch, caplog):
     features, items = data
     config = BenchConfig(["binary"], ["logreg"], seeds=[0], out=tmp_path)
     run_benchmark(features, items, config)
+    old = json.loads(
+        (tmp_path / "binary" / "runs" / "logreg" / "all" / "split-0" / "seed-0.json").read_text()
+    )
+    calls = _calls(monkeypatch)
     relabelled = replace(items, label=np.where(np.arange(len(items)) % 3 == 0, 1 - items.label, items.label))
-    with pytest.raises(FinefakeError, match="other data"):
-        run_benchmark(features, relabelled, config)
-    # the same for moved domains (platform groups) on an adaptation task
+    run_benchmark(features, relabelled, config)  # recomputed, the old run kept aside, the change named
+    assert calls == [("binary", "all", "logreg", 0)]
+    assert "labels" in caplog.text and "superseded" in caplog.text  # (a re-split: rows also move)
+    (kept,) = _superseded(tmp_path, "binary")
+    assert json.loads(kept.read_text())["run_key"] == old["run_key"]
+    where = ("runs", "logreg", "all", "split-0", "seed-0.json")
+    assert kept.relative_to(tmp_path / "binary" / "superseded").parts[1:] == where
+    # the same for moved domains (platform groups) on an adaptation task: only the settings they touch
     run_benchmark(features, items, replace(config, tasks=["platform-da"]))
     moved = replace(items, platform_group=np.roll(items.platform_group, 1))
-    with pytest.raises(FinefakeError, match="other data"):
-        run_benchmark(features, moved, replace(config, tasks=["platform-da"]))
+    caplog.clear()
+    run_benchmark(features, moved, replace(config, tasks=["platform-da"]))
+    assert "topics or platform groups" in caplog.text and _superseded(tmp_path, "platform-da")
 
 
-def test_every_feature_row_is_part_of_the_key(data, tmp_path):
+def test_every_feature_row_is_part_of_the_key(data, tmp_path, monkeypatch, caplog):
     features, items = data
     config = BenchConfig(["binary"], ["logreg"], seeds=[0], out=tmp_path)
     run_benchmark(features, items, config)
     late = replace(features, text=features.text.copy())
     late.text[100:] = 0.0  # rows past the first 64
-    with pytest.raises(FinefakeError, match="other data"):
-        run_benchmark(late, items, config)
+    calls = _calls(monkeypatch)
+    run_benchmark(late, items, config)
+    assert calls and "feature content changed" in caplog.text and "labels" not in caplog.text
 
 
 def test_resume_ignores_volatile_feature_metadata(data, tmp_path, monkeypatch):
@@ -103,12 +118,13 @@ def test_newer_split_file_wins(workspace):
     assert official_split(workspace.root).path.endswith("records/splits.json")
 
 
-def test_reports_hold_exactly_the_requested_runs(data, tmp_path):
+def test_reports_keep_every_matching_run_of_a_rerun_with_fewer_seeds(data, tmp_path):
+    """Issue 29: a rerun with fewer seeds does not silently drop the earlier runs made on the same data."""
     features, items = data
     run_benchmark(features, items, BenchConfig(["binary"], ["logreg"], seeds=[0, 1, 2], out=tmp_path))
     path = run_benchmark(features, items, BenchConfig(["binary"], ["logreg"], seeds=[1], out=tmp_path))
     (row,) = json.loads(path["binary"].read_text())["results"]
-    assert row["seeds"] == [1] and row["metrics"]["accuracy"]["n"] == 1
+    assert row["seeds"] == [0, 1, 2] and row["metrics"]["accuracy"]["n"] == 3
 
 
 def test_predict_proba_gets_the_unlabeled_test_batch(data, tmp_path, monkeypatch):
@@ -138,11 +154,12 @@ def test_degenerate_runs_are_flagged_never_bold_and_the_majority_reference_is_sh
     assert "one seed: single runs, no std" in md and "±" not in md.split("\n", 1)[1]  # n = 1: no ± (issue 17)
     assert all(s["majority_reference"] for s in results["settings"] if not s["skipped"])
     # a constant predictor with the best mean is not bold; the best non-degenerate model is
-    cells = {"constant": Cell(0.88, 0.0, 3, True), "model": Cell(0.80, 0.01, 3, False)}
+    # (and only where it beats the majority reference: issue 29)
+    cells = {"constant": Cell(0.88, 0.02, 3, True), "model": Cell(0.80, 0.01, 3, False)}
     md, tex = render_tables(
-        "t", list(cells), ["g"], ["accuracy"], lambda m, g, k: cells[m], lambda g, k: 0.88
+        "t", list(cells), ["g"], ["accuracy"], lambda m, g, k: cells[m], lambda g, k: 0.60
     )
-    assert "| constant | 88.00 ± 0.00 † |" in md and "| model | **80.00 ± 1.00** |" in md
+    assert "| constant | 88.00 ± 2.00 † |" in md and "| model | **80.00 ± 1.00** |" in md
     assert "$^\\dagger$" in tex and "\\textbf{80.00" in tex and "majority (ref.)" in tex
 
 

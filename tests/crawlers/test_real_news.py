@@ -128,3 +128,67 @@ def test_crawl_records_non_articles_as_failures(workspace, httpserver):
     items = list(workspace.read("crawl/news", "raw_item"))
     assert [i["url"] for i in items] == [f"{base}/2013/11/27/us/weather/index.html"]
     assert report.failure_reasons == {"front_page": 1, "meta_refresh": 1}
+
+
+# Pages of the article extraction benchmark (scrapinghub/article-extraction-benchmark): the instant each
+# states in its microdata or article:published_time, read from the page by hand.
+BENCHMARK = [
+    (
+        "nytimes.2019.business-trump-trade-war-china",
+        "https://www.nytimes.com/2019/11/18/business/trump-trade-war-china.html",
+        "2019-11-18T17:56:27Z",
+        "Trump’s Made-for-TV Trade War Keeps World Guessing",
+    ),
+    (
+        "nytimes.2019.opinion-republicans-elections-impeachment",
+        "https://www.nytimes.com/2019/11/19/opinion/republicans-elections-impeachment.html",
+        "2019-11-19T11:00:09Z",
+        "Republicans Are Following Trump to Nowhere",
+    ),
+    (
+        "cnn.2019.asian-market-latest",
+        "https://www.cnn.com/2019/11/18/investing/asian-market-latest/index.html",
+        "2019-11-19T02:34:30Z",
+        "Investors don't seem to know what to make of the US-China trade war",
+    ),
+    (
+        "cnn.2019.donald-trump-health-walter-reed",
+        "https://www.cnn.com/2019/11/18/politics/donald-trump-health-walter-reed/index.html",
+        "2019-11-18T16:18:00Z",
+        "Why you just can't trust the White House on Donald Trump's health",
+    ),
+    (
+        "ap.hosted.2019.sondland-trump-ukraine",
+        "https://hosted.ap.org/berkshireeagle/article/6486944b076b4df99a583a3a7c85574d/unpredictable-sondland-"
+        "faces-questions-about-trump-ukraine",
+        "2019-11-20T05:52:20-05:00",
+        "Unpredictable Sondland faces questions about Trump, Ukraine",
+    ),
+    (
+        "ap.hosted.2019.uk-tories-twitter-name-switch",
+        "https://hosted.ap.org/citizensvoice/article/2896af5086674d4bbbbd454dec217c63/uk-tories-under-fire-"
+        "twitter-name-switch-during-debate",
+        "2019-11-20T06:01:44-05:00",
+        "UK Tories under fire for Twitter name switch during debate",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "url", "published", "title"), BENCHMARK, ids=[b[0] for b in BENCHMARK])
+def test_the_stated_instant_is_kept_with_its_zone(name, url, published, title):
+    html = page(name)
+    assert not_an_article(html, url) is None
+    parsed = parse_article(html, url)
+    assert parsed["published"] == published and not parsed["published"].endswith("T00:00:00Z")
+    assert parsed["title"] == title
+
+
+def test_hosted_ap_story_under_a_generic_title_is_an_article_with_its_headline():
+    # newspaper4k's "ap_meta_refresh" page: <title> "News from The Associated Press" and a 600 s self-refresh,
+    # but the body is one hNews story (hentry, entry-title, byline, 29 paragraphs), not a front page
+    html = page("ap_meta_refresh")
+    url = "https://hosted.ap.org/dynamic/stories/A/AS_NIGHTCLUB_SHOOTING_FATHER"
+    assert not_an_article(html, url) is None
+    parsed = parse_article(html, url)
+    assert parsed["title"] == "Father of Orlando gunman known for rambling political videos"
+    assert parsed["text"].startswith("KABUL, Afghanistan") and parsed["authors"] == ["LYNNE O'DONNELL"]

@@ -10,9 +10,11 @@ from finefake.workspace import Workspace
 def test_package_reports_records_left_out_for_their_rating(tmp_path):
     ws = Workspace(tmp_path / "ws")
     records = generate_records(60, seed=3, workspace=ws)
-    records[0]["fact_check"]["rating"] = "Mixture"  # excluded: no true/false verdict
-    records[1]["fact_check"]["rating"] = "Unproven (retired)"
-    records[2]["fact_check"]["rating"] = "Half Baked"  # in no list of the table
+    # items outside near-duplicate clusters: a near-duplicate shares its source's fact-check
+    plain = [r for r in records if r["duplicate_cluster"] is None]
+    plain[0]["fact_check"]["rating"] = "Mixture"  # excluded: no true/false verdict
+    plain[1]["fact_check"]["rating"] = "Unproven (retired)"
+    plain[2]["fact_check"]["rating"] = "Half Baked"  # in no list of the table
     ws.write_records("records", "record", records)
     report = package(ws, PackageConfig(seed=1))
     assert report.total == 57

@@ -25,7 +25,7 @@ STAGE_KINDS = {
 
 
 @pytest.mark.slow
-def test_demo_end_to_end_and_resume(tmp_path):
+def test_demo_end_to_end_and_resume(tmp_path, capfd):
     config = DemoConfig(out=tmp_path / "demo", items=48, seed=2, bench_seeds=2)
     seen: list[str] = []
     result = run_demo(config, report=lambda name, summary: seen.append(name))
@@ -61,12 +61,14 @@ def test_demo_end_to_end_and_resume(tmp_path):
         text = open(table, encoding="utf-8").read()
         assert all(model in text for model in DEMO_MODELS)
     page = (ws.root / "report" / "report.html").read_text(encoding="utf-8")
-    assert result.stages["report"]["sections"] == ["dataset", "stats", "agreement", "bench", "sample"]
-    assert page.count("<h3>") >= len(TASK_NAMES)
+    sections = result.stages["report"]["sections"]
+    assert sections == ["summary", "dataset", "agreement", "stats", "bench", "sample"]
+    assert page.count('<h3 id="task-') == len(TASK_NAMES)
     kappas = [v for v in result.stages["annotate"]["agreement"].values() if isinstance(v, float)]
     assert kappas and all(0 < k < 1 for k in kappas)
     again = run_demo(config)
     assert again.skipped == [name for name, _ in STAGES]
+    assert "Loading weights" not in capfd.readouterr().err  # a model loader's own bar stays out of the demo
 
 
 def test_demo_verb_is_registered():

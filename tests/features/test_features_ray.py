@@ -12,8 +12,9 @@ import finefake.features.chunks as chunks_module
 import finefake.features.pipeline as pipeline_module
 from finefake.engine import EngineConfig
 from finefake.features.actors import RayEncoding
+from finefake.features.inputs import full_arrays
 from finefake.features.knowledge import TransEConfig
-from finefake.features.pipeline import FeatureConfig, compute_features
+from finefake.features.pipeline import FeatureConfig, compute_features, encode_image_batch
 from finefake.workspace import Workspace
 
 pytest.importorskip("ray")
@@ -131,5 +132,7 @@ def test_one_actor_per_gpu_else_per_cpu(resources, name, options, expected):
 
     from finefake.features.registry import encoder_spec
 
-    encoding = RayEncoding(SimpleNamespace(cluster_resources=lambda: resources), "/ws")
+    encoding = RayEncoding(
+        SimpleNamespace(cluster_resources=lambda: resources), "/ws", encode_image_batch, full_arrays
+    )
     assert encoding.actor_options(encoder_spec(name).factory, options, units=10) == expected

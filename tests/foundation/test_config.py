@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from finefake.clean.config import CleanConfig
 from finefake.config import config_model, load_config
-from finefake.crawlers.clean import CleanConfig
 from finefake.errors import FinefakeError
 
 

@@ -1,6 +1,8 @@
 import pytest
 
 from finefake.contract import (
+    ALL_PLATFORM_GROUP,
+    ALL_PLATFORMS,
     FINE_GRAINED_NAMES,
     LABEL_NAMES,
     PLATFORM_GROUP,
@@ -21,13 +23,27 @@ def test_encodings_match_the_release():
     assert {PLATFORM_GROUP[p] for p in PLATFORMS} == {"fact_check", "stream", "official"}
 
 
+def test_appended_platforms_come_after_the_release_eight():
+    """The release's ClassLabel ids stay; fact-check publishers are appended in the fact_check group."""
+    assert (
+        ALL_PLATFORMS[:8]
+        == PLATFORMS
+        == ("snopes", "twitter", "reddit", "cnn", "apnews", "cdc", "nytimes", "washingtonpost")
+    )
+    assert ALL_PLATFORMS[8:] == ("politifact", "afp", "fullfact", "factcheck")
+    assert {ALL_PLATFORM_GROUP[p] for p in ALL_PLATFORMS[8:]} == {"fact_check"}
+    assert platform_group("AFP") == "fact_check" and platform_group("Washingtonpos") == "official"
+    with pytest.raises(ValueError):  # release files hold the eight only
+        normalize_platform("politifact")
+
+
 def test_schemas_use_the_same_vocabularies():
     defs = schema("record")
     common = __import__("json").loads(
         (__import__("finefake.records", fromlist=["x"]).schemas_dir() / "common.schema.json").read_text()
     )["$defs"]
     assert tuple(common["topic"]["enum"]) == TOPICS
-    assert tuple(common["platform"]["enum"]) == PLATFORMS
+    assert tuple(common["platform"]["enum"]) == ALL_PLATFORMS
     assert common["fine_grained_label"]["enum"] == list(range(6))
     assert "label" in defs["required"]
 

@@ -108,4 +108,4 @@ def test_bad_entity_id_rejected(records):
 def test_unknown_kind():
     with pytest.raises(ValueError, match="unknown record kind"):
         schema("tweet")
-    assert set(KINDS) == {"raw_item", "news_item", "aligned_item", "annotation", "record"}
+    assert set(KINDS) == {"raw_item", "news_item", "aligned_item", "annotation", "record", "claimreview"}

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import os
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from finefake.console import track
+from finefake.dataset.modalities import record_modalities
 from finefake.errors import FinefakeError
 from finefake.images import MAX_IMAGE_BYTES, ImageRejected
 from finefake.records import iter_errors
@@ -26,6 +27,12 @@ from finefake.workspace import Workspace, atomic_write_json
 
 #: Problems listed one by one in the report; beyond this only their counts by reason are kept.
 MAX_LISTED_PROBLEMS = 10_000
+#: Longest CSV field read (characters). Python's default (131,072) drops real rows: FakeNewsNet's
+#: ``tweet_ids`` field reaches 574,833 characters in politifact_fake.csv; a row past this cap is still filed
+#: as unreadable, so one malformed row (an unclosed quote) cannot hold the rest of the file in memory.
+MAX_CSV_FIELD_CHARS = 16 * 1024 * 1024
+#: Most physical lines one TSV row may span when a quoted field holds line breaks (read_tsv with unquote).
+MAX_JOINED_LINES = 20
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"})
 
 
@@ -58,6 +65,16 @@ class ImportReport:
     labels: Counter = field(default_factory=Counter)
     domains: Counter = field(default_factory=Counter)
     topics: Counter = field(default_factory=Counter)
+    #: Rows left out on purpose (a chosen subset, e.g. MediaEval's humor tweets with ``--humor drop``),
+    #: by reason: not problems, but counted so that rows = written + skipped + excluded.
+    excluded: Counter = field(default_factory=Counter)
+    #: What the import is a subset or a relabelling of (``subset``, ``label_mapping``, ``edition``): matched
+    #: against what published numbers were measured on (finefake.benchmarks.published).
+    conditions: dict[str, str] = field(default_factory=dict)
+    #: Written items per modality (finefake.dataset.modalities): text, title only, image.
+    modalities: Counter = field(default_factory=Counter)
+    #: Lines for the user about choices the importer made (e.g. which edition of a mixed folder it took).
+    notes: list[str] = field(default_factory=list)
 
     def problem(self, file: str | Path, line: int, reason: str, action: str = "skipped") -> None:
         """File a problem (the counts by reason are exact even when the list is capped)."""
@@ -84,6 +101,10 @@ class ImportReport:
             "labels": dict(self.labels),
             "domains": dict(self.domains),
             "topics": dict(self.topics),
+            "excluded": dict(self.excluded),
+            "conditions": dict(self.conditions),
+            "modalities": dict(self.modalities),
+            "notes": list(self.notes),
         }
 
 
@@ -111,6 +132,19 @@ def source_info(dataset: str) -> SourceInfo | None:
     except ImportError:
         return None
     return getattr(module, "SOURCE", None)
+
+
+def official_counts(dataset: str, conditions: dict[str, str]) -> str | None:
+    """The whole release's official split sizes as its importer states them (``OFFICIAL_COUNTS``, keyed by
+    edition where the release has editions, else by ``"release"``), or None where none is known."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"finefake.dataset.importers.{dataset}")
+    except ImportError:
+        return None
+    table = getattr(module, "OFFICIAL_COUNTS", {})
+    return table.get(conditions.get("edition") or "release")
 
 
 def split_stratum(record: dict[str, Any]) -> tuple[str, Any, Any]:
@@ -146,6 +180,11 @@ def _unquote(value: str) -> str:
     return value
 
 
+def _open_quote(field: str) -> bool:
+    """Whether a pandas-quoted field starts here and does not end on this line (an odd number of quotes)."""
+    return field.startswith('"') and field.count('"') % 2 == 1
+
+
 def read_tsv(
     path: Path,
     report: ImportReport,
@@ -159,11 +198,21 @@ def read_tsv(
     ``header`` names the columns of a file without a header line; otherwise the first line is the header.
     A row with more fields than columns is repaired by joining the surplus into ``text_column`` (the free
     text is where stray tabs come from) when one is given, else skipped; a row with fewer fields is
-    skipped. ``unquote`` strips the double quotes pandas puts around fields that contain quotes.
+    skipped. ``unquote`` strips the double quotes pandas puts around fields that contain quotes; with it, a
+    quoted field that runs over a line break (Fakeddit titles with a newline: the row continues on the next
+    line(s)) is joined back, at most :data:`MAX_JOINED_LINES` lines, and only when the joined row then has
+    exactly its columns; otherwise the lines are read one by one as before.
     """
     with open(path, encoding="utf-8", errors="replace", newline="") as fh:
         columns = header
-        for number, raw in enumerate(fh, start=1):
+        pending: deque[tuple[int, str]] = deque()
+        lines = enumerate(fh, start=1)
+
+        def next_line() -> tuple[int, str] | None:
+            return pending.popleft() if pending else next(lines, None)
+
+        while (item := next_line()) is not None:
+            number, raw = item
             line = raw.rstrip("\r\n")
             if columns is None:
                 columns = [c.strip().lstrip("\ufeff") for c in line.split("\t")]
@@ -173,6 +222,23 @@ def read_tsv(
                 continue
             report.rows += 1
             fields = line.split("\t")
+            if unquote and len(fields) < len(columns) and _open_quote(fields[-1]):
+                joined, taken = line, []
+                while len(taken) < MAX_JOINED_LINES and (more := next_line()) is not None:
+                    taken.append(more)
+                    joined += "\n" + more[1].rstrip("\r\n")
+                    parts = joined.split("\t")
+                    if len(parts) >= len(columns) or not _open_quote(parts[-1]):
+                        break
+                parts = joined.split("\t")
+                if taken and len(parts) == len(columns):
+                    line, fields = joined, parts
+                    end = taken[-1][0]
+                    report.problem(
+                        path, number, f"quoted field over line breaks: lines {number}-{end}", "repaired"
+                    )
+                else:
+                    pending.extendleft(reversed(taken))  # not one row after all: read them one by one
             if "\ufffd" in line:
                 report.problem(path, number, "bytes that are not UTF-8 replaced", "repaired")
             if len(fields) > len(columns) and text_column in columns:
@@ -196,7 +262,19 @@ def read_tsv(
 
 
 def read_csv(path: Path, report: ImportReport) -> Iterator[Row]:
-    """Rows of a comma-separated file with a header (RFC 4180 quoting), each with its starting line."""
+    """Rows of a comma-separated file with a header (RFC 4180 quoting), each with its starting line.
+
+    Fields up to :data:`MAX_CSV_FIELD_CHARS` are read (the csv module's limit is process-wide: it is raised
+    while this file is read and put back afterwards); a longer field makes its row unreadable (filed).
+    """
+    previous = csv.field_size_limit(MAX_CSV_FIELD_CHARS)
+    try:
+        yield from _read_csv(path, report)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_csv(path: Path, report: ImportReport) -> Iterator[Row]:
     with open(path, encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh)
         try:
@@ -383,6 +461,7 @@ def write_import(
                     )
                     continue
                 seen[record["id"]] = (row.file.name, row.line)
+                report.modalities.update(record_modalities(record))
                 strata[record["id"]] = split_stratum(record)
                 writer.write(record)
                 report.written += 1
@@ -427,10 +506,14 @@ def benchmark_split(strata: dict[str, tuple[str, Any, Any]]) -> dict[str, str]:
     split = {item: official for item, (official, _, _) in strata.items() if official}
     unsplit = [item for item in strata if item not in split]
     if unsplit:
-        parts = stratified_group_split([strata[i][1:] for i in unsplit], None, DEFAULT_RATIOS, SPLIT_SEED)
+        parts = stratified_group_split(
+            [strata[i][1:] for i in unsplit], None, DEFAULT_RATIOS, SPLIT_SEED, ids=unsplit
+        )
         split.update({item: SPLIT_NAMES[k] for item, k in zip(unsplit, parts, strict=True)})
     if "validation" not in split.values():
         train = [item for item, part in split.items() if part == "train"]
-        parts = stratified_group_split([strata[i][1:] for i in train], None, (0.9, 0.1), SPLIT_SEED)
+        parts = stratified_group_split(
+            [strata[i][1:] for i in train], None, (0.9, 0.1), SPLIT_SEED, ids=train
+        )
         split.update({item: "validation" for item, k in zip(train, parts, strict=True) if k == 1})
     return split

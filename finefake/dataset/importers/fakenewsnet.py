@@ -180,6 +180,8 @@ def import_fakenewsnet(ws: Workspace, config: FakeNewsNetConfig) -> ImportReport
     for path in files:
         source_and_label(path)  # a wrongly named lone file fails before anything is written
     report = ImportReport(DATASET, files=[str(p) for p in files])
+    sources = sorted({source_and_label(p)[0] for p in files})
+    report.conditions = {"subset": "FakeNewsNet " + "+".join(sources), "label_mapping": "fake/real"}
     return write_import(
         ws, report, _rows(files, report), total=count_lines(files), settings={"path": str(config.path)}
     )

@@ -62,6 +62,8 @@ COLUMNS = [
     "pants_on_fire_count",
     "context",
 ]
+#: The release's official split (rows of train/valid/test.tsv, one statement a line; stated in the card).
+OFFICIAL_COUNTS = {"release": "train 10,269, validation 1,284, test 1,283 statements (train/valid/test.tsv)"}
 SPLITS = {
     "train": "train",
     "valid": "validation",
@@ -171,5 +173,6 @@ def import_liar(ws: Workspace, config: LiarConfig) -> ImportReport:
         "LIAR train/valid/test.tsv",
     )
     report = ImportReport(DATASET, files=[str(p) for p in files])
+    report.conditions = {"subset": "LIAR v1.0"}
     settings = {"path": str(config.path), "split": config.split}
     return write_import(ws, report, _rows(config, files, report), total=count_lines(files), settings=settings)

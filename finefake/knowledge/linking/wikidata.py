@@ -9,7 +9,8 @@ than alias matches; disambiguation pages, lists, categories and templates are ne
 
 Politeness (the Wikimedia API etiquette): a descriptive User-Agent, one request at a time at most
 ``rate`` per second, ``maxlag`` set so the API sheds us first when its database lags, ``Retry-After`` honoured
-on 429/5xx and on maxlag answers. Each distinct mention is searched once per batch of texts and answers are
+on 429/5xx and on maxlag answers, every wait capped at :data:`~finefake.knowledge.http.MAX_WAIT`. Each request
+has an overall deadline and a body size cap, and only the ``limit`` hits asked for are kept. Each distinct mention is searched once per batch of texts and answers are
 cached in the workspace (``aligned/cache/wbsearch.jsonl``), so a resumed or repeated run asks nothing again.
 """
 
@@ -25,8 +26,12 @@ import requests
 
 from finefake.knowledge.cache import JsonLinesCache
 from finefake.knowledge.http import (
+    DEADLINE,
+    MAX_BODY_BYTES,
+    MAX_WAIT,
     USER_AGENT,
     ServiceError,
+    capped_wait,
     json_body,
     request_with_retries,
     retry_after_seconds,
@@ -101,8 +106,11 @@ class WikidataSearch:
         cache_path: str | Path | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        deadline: float = DEADLINE,
+        max_bytes: int = MAX_BODY_BYTES,
     ):
         self.api_url, self.language, self.limit, self.maxlag = api_url, language, limit, maxlag
+        self.deadline, self.max_bytes = deadline, max_bytes
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
@@ -125,7 +133,7 @@ class WikidataSearch:
             else:
                 payload = self._request(text)
                 fresh.append((key, payload))
-            out[text] = parse_search(payload)
+            out[text] = parse_search(payload)[: self.limit]
             if self.cache is not None and len(fresh) >= 50:
                 self.cache.put_many(fresh)
                 fresh = []
@@ -151,27 +159,34 @@ class WikidataSearch:
             self._last = self.clock()
             self.calls += 1
             response = request_with_retries(
-                self.session, "GET", self.api_url, service="Wikidata search", params=params, sleep=self.sleep
+                self.session,
+                "GET",
+                self.api_url,
+                service="Wikidata search",
+                params=params,
+                sleep=self.sleep,
+                deadline=self.deadline,
+                max_bytes=self.max_bytes,
             )
             payload = json_body(response, service="Wikidata search")
             error = payload.get("error") if isinstance(payload, dict) else None
             if isinstance(error, dict) and error.get("code") == "maxlag":
-                self.sleep(retry_after_seconds(response.headers.get("Retry-After"), 5.0))
+                self.sleep(
+                    capped_wait(retry_after_seconds(response.headers.get("Retry-After"), 5.0), MAX_WAIT)
+                )
                 continue
-            return _slim(payload)
+            return _slim(payload, self.limit)
         raise ServiceError("Wikidata search: the API stayed lagged (maxlag) after 5 tries")
 
 
-def _slim(payload: Any) -> Any:
-    """What the cache keeps of an answer: the fields :func:`parse_search` reads."""
+def _slim(payload: Any, limit: int) -> Any:
+    """What the cache keeps of an answer: the fields :func:`parse_search` reads, of the first ``limit`` hits
+    (a server answering with more than it was asked for gets no more room than the hits asked for)."""
     if not isinstance(payload, dict) or "error" in payload:
         return payload
     keep = ("id", "label", "description", "match", "aliases")
-    return {
-        "search": [
-            {k: h[k] for k in keep if k in h} for h in payload.get("search") or [] if isinstance(h, dict)
-        ]
-    }
+    hits = payload.get("search") if isinstance(payload.get("search"), list) else []
+    return {"search": [{k: h[k] for k in keep if k in h} for h in hits[:limit] if isinstance(h, dict)]}
 
 
 def candidates_of(surface: str, hits: list[SearchHit], alias_weight: float) -> list[tuple[SearchHit, float]]:

@@ -75,7 +75,11 @@ def test_mediaeval_2016_test_header_order_and_event_prefix(tmp_path):
     ws = Workspace(tmp_path / "ws")
     import_mediaeval(ws, MediaEvalConfig(tmp_path))
     (record,) = ws.read("records")
-    assert (record["split"], record["domains"], record["authors"]) == ("test", {"event": "solar"}, ["user"])
+    assert (record["split"], record["domains"], record["authors"]) == (
+        "test",
+        {"event": "solar_eclipse"},
+        ["user"],
+    )
     assert record["metadata"]["edition"] == "2016"
     assert event_of("sandyB_fake_4") == "sandy" and event_of("MA_real_1") == "ma"
 

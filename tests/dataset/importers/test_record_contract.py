@@ -21,11 +21,11 @@ def _other() -> dict:
 def test_finefake_records_keep_the_strict_contract(tmp_path):
     (record,) = generate_records(1, seed=0, workspace=Workspace(tmp_path))
     validate("record", record)
-    for field, value in (("platform", "politifact"), ("topic", None), ("fine_grained_label", None)):
+    for field, value in (("platform", "web"), ("topic", None), ("fine_grained_label", None)):
         with pytest.raises(RecordError, match=field):
             validate("record", {**record, field: value})
     with pytest.raises(RecordError, match="platform"):  # naming the dataset 'finefake' changes nothing
-        validate("record", {**record, "dataset": "finefake", "platform": "politifact"})
+        validate("record", {**record, "dataset": "finefake", "platform": "web"})
     validate("record", {**record, "dataset": "finefake"})
 
 

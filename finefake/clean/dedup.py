@@ -3,7 +3,7 @@
 Each function here decides part of an outcome: which token n-grams a MinHash sees, which (bands, rows) the LSH
 uses, how two pHashes are banded, which earlier items an image is compared with, what kind an edge between two
 items is, and how a cluster picks its representative and names itself. The local engine
-(:mod:`finefake.crawlers.clean`) calls them in one process; the Ray engine (:mod:`finefake.crawlers.clean_ray`)
+(:mod:`finefake.clean.stage`) calls them in one process; the Ray engine (:mod:`finefake.clean.ray_engine`)
 calls the same functions inside its map and reduce tasks.
 
 Every rule is independent of the order in which pairs are discovered: a cluster's edge kinds are the kinds of

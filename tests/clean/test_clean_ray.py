@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.test_clean import encode, english, picture, planted, raw  # noqa: F401 (planted: a fixture)
-from finefake.crawlers.clean import CleanConfig, clean
-from finefake.crawlers.clean_ray import shard_plan
+from clean.test_clean import encode, english, picture, planted, raw  # noqa: F401 (planted: a fixture)
+from finefake.clean.config import CleanConfig
+from finefake.clean.engines import clean
+from finefake.clean.ray_engine import shard_plan
 from finefake.engine import EngineConfig
 from finefake.errors import FinefakeError
 

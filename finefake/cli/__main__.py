@@ -1,0 +1,5 @@
+"""``python -m finefake.cli``: the same as the ``finefake`` console script."""
+
+from finefake.cli import main
+
+main()
