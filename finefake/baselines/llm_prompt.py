@@ -50,7 +50,8 @@ import numpy as np
 
 from finefake.baselines.base import Batch, Model, check_labelled
 from finefake.baselines.registry import register_model
-from finefake.llm.client import LLMClient, LLMSettings, get_client
+from finefake.llm.backends import get_client
+from finefake.llm.client import LLMClient, LLMSettings
 from finefake.llm.prompts import PromptTemplate, detection_template
 
 

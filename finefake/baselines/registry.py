@@ -119,3 +119,17 @@ def parse_model_names(text: str) -> list[str]:
             "(or all)"
         )
     return names
+
+
+def model_overrides(model_names: list[str], **values) -> dict[str, dict]:
+    """Per model, the given hyper-parameter values (None = not given) that its constructor accepts (the bench
+    verbs' shared options, e.g. ``--epochs``, reach only the models that take them)."""
+    import inspect
+
+    out: dict[str, dict] = {}
+    for name in model_names:
+        accepted = inspect.signature(model_class(name).__init__).parameters
+        given = {k: v for k, v in values.items() if v is not None and k in accepted}
+        if given:
+            out[name] = given
+    return out

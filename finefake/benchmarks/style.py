@@ -95,7 +95,8 @@ def run_style_robustness(ws: Workspace, config: StyleConfig, *, split: Any = Non
     from finefake.benchmarks.splits import official_split
     from finefake.benchmarks.tasks import ItemTable, build_settings, get_task
     from finefake.features.pipeline import FeatureConfig, compute_features
-    from finefake.llm.client import LLMSettings, get_client
+    from finefake.llm.backends import get_client
+    from finefake.llm.client import LLMSettings
     from finefake.llm.prompts import load_template
 
     for name in config.models:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from finefake.baselines.registry import DEFAULT_MODELS
+from finefake.baselines.registry import DEFAULT_MODELS, model_overrides
 from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION, engine_config
 from finefake.cli.llm_options import LLM_ENDPOINT_OPTION, LLM_MODEL_OPTION
 from finefake.console import console
@@ -103,21 +103,6 @@ def _load_features(
     )
 
 
-def _model_overrides(model_names: list[str], **values) -> dict[str, dict]:
-    """Per model, the given hyper-parameter values (None = not given) that its constructor accepts."""
-    import inspect
-
-    from finefake.baselines.registry import model_class
-
-    out: dict[str, dict] = {}
-    for name in model_names:
-        accepted = inspect.signature(model_class(name).__init__).parameters
-        given = {k: v for k, v in values.items() if v is not None and k in accepted}
-        if given:
-            out[name] = given
-    return out
-
-
 def run_task(
     ctx: typer.Context,
     task: str,
@@ -156,7 +141,7 @@ def run_task(
 
     llm = llm_settings(llm_endpoint, llm_model)
     features = _load_features(ctx, features_dir, required_inputs(model_names), engine, llm)
-    hparams = _model_overrides(
+    hparams = model_overrides(
         model_names, epochs=epochs, device=device, **llm_overrides(llm_endpoint, llm_model)
     )
     definitions: dict = {}

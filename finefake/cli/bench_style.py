@@ -27,10 +27,9 @@ def style_robustness(
     """Style robustness (SheepDog, Wu et al. 2024): the binary task's test items are rewritten by the LLM in
     fixed styles (cached, versioned), every model is trained as usual and scored on the original and each
     restyled test set; the table shows each model's macro F1 and its drop per style."""
-    from finefake.baselines.registry import parse_model_names
+    from finefake.baselines.registry import model_overrides, parse_model_names
     from finefake.benchmarks.style import StyleConfig, run_style_robustness, style_table
     from finefake.cli import get_context
-    from finefake.cli.bench import _model_overrides
     from finefake.cli.llm_options import llm_overrides, llm_settings
     from finefake.errors import RECORDS_HINT
 
@@ -42,7 +41,7 @@ def style_robustness(
         seeds=list(range(seeds)),
         styles=[s.strip() for s in styles.split(",") if s.strip()],
         out=out or ws.stage_dir("bench"),
-        hparams=_model_overrides(names, epochs=epochs, **llm_overrides(llm_endpoint, llm_model)),
+        hparams=model_overrides(names, epochs=epochs, **llm_overrides(llm_endpoint, llm_model)),
         llm=llm_settings(llm_endpoint, llm_model),
     )
     path = run_style_robustness(ws, config)

@@ -16,7 +16,7 @@ from finefake.features.cache import FeatureCache, cache_key
 from finefake.features.chunks import fill_chunked
 
 if TYPE_CHECKING:
-    from finefake.features.pipeline import FeatureConfig, FeatureInput
+    from finefake.features.config import FeatureConfig, FeatureInput
     from finefake.features.registry import Encoder
 
 RATIONALE_CHUNK = 64
@@ -31,7 +31,8 @@ def rationale_inputs(
 ) -> tuple[dict[str, np.ndarray], str]:
     """The five ``rationales`` arrays (see ``finefake.baselines.base.INPUTS``) and their content key."""
     from finefake.errors import FinefakeError
-    from finefake.llm.client import LLMSettings, get_client
+    from finefake.llm.backends import get_client
+    from finefake.llm.client import LLMSettings
     from finefake.llm.prompts import load_template
     from finefake.llm.rationales import PERSPECTIVES, generate_rationales, judgements
 

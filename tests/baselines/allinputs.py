@@ -67,15 +67,6 @@ def input_batches(
         "emotion": rng.random((n, 8)).astype(np.float32),
         "style": rng.normal(size=(n, 9)).astype(np.float32),
     }
-    # issue 30: the text as strings (prompted LLMs) and ARG's rationales (token states and the LLM's judgement)
-    arrays["content"] = np.asarray(
-        [f"Item {i}: a short news text about topic {y[i]}." for i in range(n)], dtype=object
-    )
-    for p in ("td", "cs"):
-        arrays[f"rationale_{p}_mask"] = np.arange(L)[None, :] < rng.integers(1, L + 1, n)[:, None]
-        states = dense("text", (L, d_t), text_on) * arrays[f"rationale_{p}_mask"][..., None]
-        arrays[f"rationale_{p}_tokens"] = states.astype(np.float16)
-    arrays["rationale_judgement"] = rng.integers(0, 3, (n, 2))
     tokens = dense("text", (L, d_t), text_on).astype(np.float16)
     tokens *= arrays["text_tokens_mask"][..., None]
     # words: a class-specific word range when the text carries the signal
@@ -113,6 +104,16 @@ def input_batches(
         for name in ("text", "image", "kg", "sentences"):
             arrays[name][cut["test"]] += target_shift
     arrays["domain_is_target"][cut["test"]] = 1
+    # issue 30: the text as strings (prompted LLMs) and ARG's rationales (token states and the LLM's judgement),
+    # drawn after every other input so that those stay as they were
+    arrays["content"] = np.asarray(
+        [f"Item {i}: a short news text about topic {y[i]}." for i in range(n)], dtype=object
+    )
+    for p in ("td", "cs"):
+        arrays[f"rationale_{p}_mask"] = np.arange(L)[None, :] < rng.integers(1, L + 1, n)[:, None]
+        states = dense("text", (L, d_t), text_on) * arrays[f"rationale_{p}_mask"][..., None]
+        arrays[f"rationale_{p}_tokens"] = states.astype(np.float16)
+    arrays["rationale_judgement"] = rng.integers(0, 3, (n, 2))
     out = {}
     for split, r in cut.items():
         sub = {k: v[r] for k, v in arrays.items()}
