@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -72,3 +73,59 @@ def track(
         for item in items:
             yield item
             progress.advance(task, weight(item) if weight is not None else 1)
+
+
+class Bar:
+    """One open progress bar that work deep inside a step moves on (``advance``) and the step then tops up.
+
+    ``advance(n)`` is the small callback handed down to the code doing the work (an encoder per batch, a
+    linker per text); ``reach(done)`` brings the bar to ``done`` units once a step is finished, so work that
+    reports nothing still moves the bar a step at a time and reported work is never counted twice.
+    """
+
+    def __init__(self, progress: Progress, task: Any) -> None:
+        self._progress, self._task = progress, task
+        self.count = 0
+
+    def advance(self, n: int = 1) -> None:
+        self.count += n
+        self._progress.advance(self._task, n)
+
+    def reach(self, done: int) -> None:
+        if done > self.count:
+            self.advance(done - self.count)
+
+
+_open_bars: list[Bar] = []
+
+
+def advance(n: int = 1) -> None:
+    """Move the innermost bar opened by :func:`counting` on by ``n`` units (nothing when none is open).
+
+    For code that does the work in batches (an encoder's batch loop) without knowing whose bar it is.
+    """
+    if _open_bars:
+        _open_bars[-1].advance(n)
+
+
+@contextmanager
+def counting(description: str, total: int | None) -> Iterator[Bar]:
+    """A progress bar over ``total`` units (items) moved by :meth:`Bar.advance` and :func:`advance`.
+
+    Shown only on a terminal, like :func:`track`; its time estimate follows the items as they are done.
+    """
+    with make_progress() as progress:
+        bar = Bar(progress, progress.add_task(description, total=total))
+        _open_bars.append(bar)
+        try:
+            yield bar
+        finally:
+            _open_bars.remove(bar)
+
+
+def ticking(items: Iterable[T], step: Callable[[int], None]) -> Iterator[T]:
+    """``items``, calling ``step(1)`` when the next one is asked for (the one before is then done): progress
+    per item from code that takes an iterable and works through it lazily."""
+    for item in items:
+        yield item
+        step(1)

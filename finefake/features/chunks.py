@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from finefake.console import track
+from finefake.console import counting
 from finefake.workspace import atomic_write_json
 
 
@@ -52,6 +52,9 @@ def fill_chunked(
     ``compute`` returns a dict of arrays with ``stop - start`` rows each (same names and trailing shapes every
     call). ``compute_many``, when given, computes all the missing chunks at once (on Ray: in parallel) and
     yields their outputs in chunk order; each is written and recorded as it arrives, as with ``compute``.
+
+    The bar counts rows: work inside a chunk may move it on as it goes (``finefake.console.advance``, an
+    encoder per batch), and it is brought to the rows written once each chunk is on disk.
     """
     done = open_arrays(folder)
     if done is not None:
@@ -74,18 +77,20 @@ def fill_chunked(
     outs = compute_many(ranges) if compute_many is not None else (compute(s, e) for s, e in ranges)
     steps = zip(ranges, outs, strict=True)
     resumed_rows = int(progress["rows"])
-    for (start, stop), out in track(steps, label, total=n - resumed_rows, weight=lambda s: s[0][1] - s[0][0]):
-        if not arrays:
+    with counting(label, n - resumed_rows) as bar:
+        for (start, stop), out in steps:
+            if not arrays:
+                for name, values in out.items():
+                    arrays[name] = np.lib.format.open_memmap(
+                        folder / f"{name}.npy", mode="w+", dtype=values.dtype, shape=(n, *values.shape[1:])
+                    )
+                progress["shapes"] = {k: [str(v.dtype), list(v.shape[1:])] for k, v in out.items()}
             for name, values in out.items():
-                arrays[name] = np.lib.format.open_memmap(
-                    folder / f"{name}.npy", mode="w+", dtype=values.dtype, shape=(n, *values.shape[1:])
-                )
-            progress["shapes"] = {k: [str(v.dtype), list(v.shape[1:])] for k, v in out.items()}
-        for name, values in out.items():
-            arrays[name][start:stop] = values
-            arrays[name].flush()
-        progress["rows"] = stop
-        atomic_write_json(progress_path, progress)
+                arrays[name][start:stop] = values
+                arrays[name].flush()
+            progress["rows"] = stop
+            atomic_write_json(progress_path, progress)
+            bar.reach(stop - resumed_rows)
     if n == 0:
         return {}
     atomic_write_json(folder / "meta.json", {"arrays": sorted(arrays), "rows": n, **(meta or {})})

@@ -16,7 +16,7 @@ import inspect
 import json
 import shutil
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from finefake.console import track
+from finefake.console import advance, counting
 from finefake.engine import EngineConfig, ray_session
 from finefake.errors import RECORDS_HINT, FinefakeError
 from finefake.features.cache import FeatureCache, Part, cache_key
@@ -121,6 +121,17 @@ Remote = Callable[[list[Any], list[tuple[int, int]]], Iterator[dict[str, Any]]]
 """Encodes ``inputs[start:stop]`` for each range elsewhere (a Ray actor pool) and yields the outputs in order."""
 
 
+def in_chunks(outs: Iterable[Any], ranges: list[tuple[int, int]], label: str) -> list[Any]:
+    """The outputs of ``ranges`` (computed as they are taken) under a bar counting items: moved per batch by
+    the encoder (``finefake.console.advance``), brought to each chunk's end as its output arrives."""
+    done = []
+    with counting(label, ranges[-1][1] if ranges else 0) as bar:
+        for (_, stop), out in zip(ranges, outs, strict=True):
+            done.append(out)
+            bar.reach(stop)
+    return done
+
+
 def encode_texts(
     encoder: Encoder,
     items: list[FeatureInput],
@@ -150,7 +161,7 @@ def encode_texts(
         values = np.asarray(arrays.get("values"))
     else:
         ranges = chunk_ranges(0, len(items), TEXT_CHUNK)
-        out = [o["values"] for o in track(compute_many(ranges), label, total=len(ranges))]
+        out = [o["values"] for o in in_chunks(compute_many(ranges), ranges, label)]
         values = np.concatenate(out) if out else None
     if values is None or values.ndim != 2:
         values = np.zeros((0, encoder.dim), np.float32)
@@ -195,11 +206,11 @@ def encode_image_batch(
                 nxt = starts[k + 1]
                 pending = pool.submit(_load_images, ws, items[nxt : nxt + batch_size])
             reasons.extend(batch_reasons)
-            if not images:
-                continue
-            positions = np.asarray(rows) + starts[k]
-            values[positions] = encoder.encode(images, batch_size=batch_size)
-            mask[positions] = True
+            if images:
+                positions = np.asarray(rows) + starts[k]
+                values[positions] = encoder.encode(images, batch_size=batch_size)
+                mask[positions] = True
+            advance(len(batch_reasons))  # the open progress bar (if any) moves per batch
     return values, mask, reasons
 
 
@@ -242,7 +253,7 @@ def encode_images(
         arrays = fill_chunked(folder, len(items), chunk, compute, label, compute_many=compute_many)
     else:
         ranges = chunk_ranges(0, len(items), chunk)
-        outs = list(track(compute_many(ranges), label, total=len(ranges)))
+        outs = in_chunks(compute_many(ranges), ranges, label)
         arrays = (
             {k: np.concatenate([o[k] for o in outs]) for k in ("values", "mask", "reason")} if outs else {}
         )

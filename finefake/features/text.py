@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from finefake.console import advance
 from finefake.errors import FinefakeError
 from finefake.features.onnx_export import cpu_session, default_cache_dir, export_once
 from finefake.features.sentences import MAX_SENTENCES, sentence_spans
@@ -288,6 +289,7 @@ class TransformerTextEncoder(LocalTransformer):
                 vectors = np.einsum("bsl,bld->bsd", member, hidden) / np.maximum(counts, 1)[..., None]
                 out.sentence_vectors[rows] = vectors
                 out.sentence_mask[rows] = counts > 0
+            advance(len(rows))  # the open progress bar (if any) moves per batch, not per chunk
         return out
 
     def _pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -464,4 +466,5 @@ class ClipTextEncoder(LocalTransformer):
                     return_tensors="pt",
                 ).to(self.device)
                 out.append(_to_numpy(_features(self._model.get_text_features(**batch))))
+                advance(len(out[-1]))
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)

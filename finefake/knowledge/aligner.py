@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from finefake.console import track
+from finefake.console import counting, ticking
 from finefake.engine import EngineConfig, ray_session
 from finefake.errors import FinefakeError
 from finefake.knowledge.linking.base import Candidate, Thresholds
@@ -213,11 +213,12 @@ def align(
                 ray, str(ws.root), config, texts, make_linker
             )
             stack.callback(linked_chunks.close)  # the actors go before Ray does
-        else:
-            linked_chunks = (linker.link_many(chunk_texts) for chunk_texts in texts)
-        steps = zip(chunks, linked_chunks, strict=True)
-        progress = track(steps, f"aligning {len(todo)} items", total=len(todo), weight=lambda s: len(s[0]))
-        for chunk, linked in progress:
+        bar = stack.enter_context(counting(f"aligning {len(todo)} items", len(todo)))
+        if not (on_ray and chunks):
+            # the linker takes each chunk's texts one by one: the bar moves per item as they are linked
+            linked_chunks = (linker.link_many(ticking(chunk_texts, bar.advance)) for chunk_texts in texts)
+        aligned = 0
+        for chunk, linked in zip(chunks, linked_chunks, strict=True):
             records = [
                 _align_item(item, candidates, thresholds, decided, queue, known, report)
                 for item, candidates in zip(chunk, linked, strict=True)
@@ -231,6 +232,8 @@ def align(
                 writer.write(record)
                 report.items_aligned += 1
             writer.flush()
+            aligned += len(chunk)
+            bar.reach(aligned)
         report.sparql_queries = fetcher.queries_issued - queries_before
         report.distinct_entities = len(qids_seen)
         report.seconds = round(time.perf_counter() - t0, 3)
