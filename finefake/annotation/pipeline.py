@@ -32,7 +32,7 @@ from finefake.annotation.files import (
 from finefake.annotation.merge import ExportReport, merge_annotations
 from finefake.annotation.report import write_reports
 from finefake.annotation.tasks import build_task
-from finefake.console import track
+from finefake.console import counting, track
 from finefake.errors import FinefakeError
 from finefake.records import validate
 from finefake.workspace import Workspace, atomic_write_json
@@ -65,13 +65,18 @@ def push(ws: Workspace, server: LabelStudioServer, config: PushConfig) -> dict[s
     annotators = [check_annotator_name(a) for a in config.annotators]
     items = _aligned(ws, config.limit)
     tasks = [build_task(item, image_base_url=config.image_base_url) for item in items]
-    with ws.run(ANNOTATIONS + "/push", inputs=[ALIGNED], config=asdict(config)) as run:
+    with (
+        ws.run(ANNOTATIONS + "/push", inputs=[ALIGNED], config=asdict(config)) as run,
+        counting(f"pushing {len(tasks)} tasks x {len(annotators)} projects", len(tasks) * len(annotators)) as bar,
+    ):
         existing = server.projects_by_title()
         projects: dict[str, Any] = {}
-        for annotator in track(annotators, "pushing projects"):
+        for number, annotator in enumerate(annotators, 1):
             title = project_title(config.project_prefix, annotator)
             project_id = server.ensure_project(title, existing=existing)
-            result = server.push_tasks(project_id, tasks, batch_size=config.batch_size)
+            # moves per imported batch; tasks already there (updated, unchanged) count when the project is done
+            result = server.push_tasks(project_id, tasks, batch_size=config.batch_size, on_batch=bar.advance)
+            bar.reach(number * len(tasks))
             projects[annotator] = asdict(result) | {"title": title}
             run.counts["imported"] += result.imported
             run.counts["updated"] += result.updated

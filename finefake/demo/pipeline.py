@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from finefake.baselines.registry import DEFAULT_MODELS
-from finefake.console import console
+from finefake.console import console, counting
 from finefake.demo import miniweb
 from finefake.demo.server import MiniWebServer, proxy_environment
 from finefake.ids import canonical_url
@@ -264,34 +264,37 @@ def write_annotator_exports(
 
     items = {i["id"]: i for i in ws.read("aligned")}
     counts = {"annotated": 0, "unmatched": 0}
-    for number, annotator in enumerate(ANNOTATORS):
-        tasks = json.loads((tasks_dir / f"{annotator}.tasks.json").read_text(encoding="utf-8"))
-        export = []
-        for task_number, task in enumerate(tasks, 1):
-            item = items.get(task["data"]["item_id"])
-            row = match_truth(item, web) if item else None
-            entry = {"id": task_number, "data": task["data"], "annotations": [], "predictions": []}
-            if row is None:
-                counts["unmatched"] += number == 0
-            else:
-                answer = row["annotations"][number]
-                entry["annotations"].append(
-                    {
-                        "id": task_number * 10 + number,
-                        "completed_by": number + 1,
-                        "was_cancelled": False,
-                        "lead_time": 20.0 + (task_number * 7 + number * 3) % 40,
-                        "created_at": "2024-05-01T10:00:00.000000Z",
-                        "updated_at": "2024-05-01T10:00:00.000000Z",
-                        "result": [
-                            choice_result(BINARY_TAG, LABEL_NAMES[answer["label"]]),
-                            choice_result(FINE_GRAINED_TAG, FINE_GRAINED_NAMES[answer["fine_grained_label"]]),
-                        ],
-                    }
-                )
-                counts["annotated"] += number == 0
-            export.append(entry)
-        atomic_write_json(exports_dir / f"{annotator}.json", export)
+    files = {a: json.loads((tasks_dir / f"{a}.tasks.json").read_text(encoding="utf-8")) for a in ANNOTATORS}
+    with counting("annotators answering", sum(len(t) for t in files.values())) as bar:
+        for number, annotator in enumerate(ANNOTATORS):
+            tasks = files[annotator]
+            export = []
+            for task_number, task in enumerate(tasks, 1):
+                item = items.get(task["data"]["item_id"])
+                row = match_truth(item, web) if item else None
+                entry = {"id": task_number, "data": task["data"], "annotations": [], "predictions": []}
+                if row is None:
+                    counts["unmatched"] += number == 0
+                else:
+                    answer = row["annotations"][number]
+                    entry["annotations"].append(
+                        {
+                            "id": task_number * 10 + number,
+                            "completed_by": number + 1,
+                            "was_cancelled": False,
+                            "lead_time": 20.0 + (task_number * 7 + number * 3) % 40,
+                            "created_at": "2024-05-01T10:00:00.000000Z",
+                            "updated_at": "2024-05-01T10:00:00.000000Z",
+                            "result": [
+                                choice_result(BINARY_TAG, LABEL_NAMES[answer["label"]]),
+                                choice_result(FINE_GRAINED_TAG, FINE_GRAINED_NAMES[answer["fine_grained_label"]]),
+                            ],
+                        }
+                    )
+                    counts["annotated"] += number == 0
+                export.append(entry)
+                bar.advance(1)
+            atomic_write_json(exports_dir / f"{annotator}.json", export)
     return counts
 
 
