@@ -67,7 +67,9 @@ def push(ws: Workspace, server: LabelStudioServer, config: PushConfig) -> dict[s
     tasks = [build_task(item, image_base_url=config.image_base_url) for item in items]
     with (
         ws.run(ANNOTATIONS + "/push", inputs=[ALIGNED], config=asdict(config)) as run,
-        counting(f"pushing {len(tasks)} tasks x {len(annotators)} projects", len(tasks) * len(annotators)) as bar,
+        counting(
+            f"pushing {len(tasks)} tasks x {len(annotators)} projects", len(tasks) * len(annotators)
+        ) as bar,
     ):
         existing = server.projects_by_title()
         projects: dict[str, Any] = {}

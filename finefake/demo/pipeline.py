@@ -287,7 +287,9 @@ def write_annotator_exports(
                             "updated_at": "2024-05-01T10:00:00.000000Z",
                             "result": [
                                 choice_result(BINARY_TAG, LABEL_NAMES[answer["label"]]),
-                                choice_result(FINE_GRAINED_TAG, FINE_GRAINED_NAMES[answer["fine_grained_label"]]),
+                                choice_result(
+                                    FINE_GRAINED_TAG, FINE_GRAINED_NAMES[answer["fine_grained_label"]]
+                                ),
                             ],
                         }
                     )
