@@ -77,3 +77,26 @@ def test_ticking_and_reach_count_each_unit_once(monkeypatch):
         bar.reach(5)
     console.advance(7)  # no bar open: nothing
     assert steps == [1, 1, 1, 1, 1]
+
+
+def test_token_states_advance_per_batch(minilm, tmp_path, monkeypatch):
+    from finefake.features import inputs
+    from finefake.features.cache import FeatureCache
+    from finefake.features.config import FeatureConfig
+
+    monkeypatch.setattr(inputs, "ENCODE_CHUNK", 4)
+    steps = _record_advances(monkeypatch)
+    config = FeatureConfig(max_tokens=16, batch_size=2)
+    arrays, _table, _key = inputs.text_group(FeatureCache(tmp_path), minilm, _items(10), "print", config)
+    assert arrays["text_tokens"].shape[:2] == (10, 16)
+    assert steps == [2] * 5  # per batch of 2 in chunks of 4, 4, 2
+
+
+def test_image_features_advance_per_batch(lite0, tmp_path, monkeypatch):
+    from finefake.workspace import Workspace
+
+    monkeypatch.setattr(pipeline, "IMAGE_CHUNK", 4)
+    steps = _record_advances(monkeypatch)
+    part = pipeline.encode_images(Workspace(tmp_path / "ws"), lite0, _items(10), 2, folder=tmp_path / "i")
+    assert not part.mask.any()  # none of these items has an image: each batch still counts
+    assert steps == [2] * 5
