@@ -334,6 +334,20 @@ _CONTAINERS = frozenset(
 _DROP = ("script", "style", "noscript", "iframe", "form", "button", "svg", "template", "input", "select")
 
 
+def drop_furniture(body: Tag, chrome: str, furniture: re.Pattern[str]) -> None:
+    """Remove from an article body the nodes ``chrome`` selects and every node whose class or id matches
+    ``furniture`` (newsletter boxes, share bars, ad slots): what a site wraps around its article."""
+    for node in body.select(chrome):
+        if not node.decomposed:
+            node.decompose()
+    for node in list(body.find_all(True)):
+        if node.decomposed:
+            continue
+        marks = " ".join([*(node.get("class") or []), str(node.get("id") or "")])
+        if marks.strip() and furniture.search(marks):
+            node.decompose()
+
+
 def text_of(node: Tag | None) -> str:
     """Readable text of an element: one paragraph per block, whitespace collapsed.
 

@@ -242,15 +242,7 @@ def _body(soup: BeautifulSoup) -> Tag | None:
     body = _first(soup, BODY)
     if body is None:
         return None
-    for node in body.select(CHROME):
-        if not node.decomposed:
-            node.decompose()
-    for node in list(body.find_all(True)):
-        if node.decomposed:
-            continue
-        marks = " ".join([*(node.get("class") or []), str(node.get("id") or "")])
-        if marks.strip() and _FURNITURE.search(marks):
-            node.decompose()
+    ex.drop_furniture(body, CHROME, _FURNITURE)
     return body
 
 

@@ -487,15 +487,7 @@ def trim_furniture(body: Tag | None) -> Tag | None:
     """
     if body is None:
         return None
-    for node in body.select(f"{CLAIM_BOX}, {CHROME}"):
-        if not node.decomposed:
-            node.decompose()
-    for node in list(body.find_all(True)):
-        if node.decomposed:
-            continue
-        marks = " ".join([*(node.get("class") or []), str(node.get("id") or "")])
-        if marks.strip() and _FURNITURE.search(marks):
-            node.decompose()
+    ex.drop_furniture(body, f"{CLAIM_BOX}, {CHROME}", _FURNITURE)
     for block in body.find_all(["p", "h2", "h3", "h4", "div", "section", "aside"]):
         if block.decomposed or not _ARTICLE_END.match(block.get_text(" ", strip=True)):
             continue
