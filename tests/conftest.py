@@ -43,3 +43,19 @@ def ray_cluster():
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture
+def progress_steps(monkeypatch) -> list[int]:
+    """Every ``advance(n)`` of a progress bar during the test, in order (the bars still draw as usual)."""
+    from finefake import console
+
+    steps: list[int] = []
+    original = console.Bar.advance
+
+    def advance(self, n: int = 1) -> None:
+        steps.append(n)
+        original(self, n)
+
+    monkeypatch.setattr(console.Bar, "advance", advance)
+    return steps

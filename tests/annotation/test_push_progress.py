@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from finefake import console
 from finefake.annotation.client import PushResult
 from finefake.annotation.pipeline import PushConfig, push
 from finefake.workspace import Workspace
@@ -30,17 +29,10 @@ class RecordingServer:
         return PushResult(project_id, len(tasks), 0, 0)
 
 
-def test_push_advances_per_batch(tmp_path, monkeypatch):
+def test_push_advances_per_batch(tmp_path, monkeypatch, progress_steps):
     ws = Workspace(tmp_path / "ws")
     ws.write_records("aligned", "aligned_item", aligned_items(10))
-    steps: list[int] = []
-    original = console.Bar.advance
-
-    def advance(self, n: int = 1) -> None:
-        steps.append(n)
-        original(self, n)
-
-    monkeypatch.setattr(console.Bar, "advance", advance)
+    steps = progress_steps
     report = push(ws, RecordingServer(), PushConfig(annotators=["ann1", "ann2"], batch_size=4))
     assert report["items"] == 10
     assert steps == [4, 4, 2, 4, 4, 2]  # per batch, two projects: where there used to be one step per project

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from finefake import console
 from finefake.annotation.pipeline import write_tasks
 from finefake.dataset.synthetic import ANNOTATORS
 from finefake.demo.miniweb import MiniWeb, MiniWebConfig
@@ -11,7 +10,7 @@ from finefake.workspace import Workspace
 from tests.annotation.helpers import aligned_items
 
 
-def test_annotator_answers_advance_per_task(tmp_path, monkeypatch):
+def test_annotator_answers_advance_per_task(tmp_path, monkeypatch, progress_steps):
     items = aligned_items(6)
     ws = Workspace(tmp_path / "ws")
     ws.write_records("aligned", "aligned_item", items)
@@ -19,14 +18,7 @@ def test_annotator_answers_advance_per_task(tmp_path, monkeypatch):
     truth = [{"urls": [i["url"]], "annotations": [answer] * len(ANNOTATORS)} for i in items[:4]]
     web = MiniWeb(tmp_path / "web", MiniWebConfig(), truth)
     write_tasks(ws, tmp_path / "tasks", list(ANNOTATORS))
-    steps: list[int] = []
-    original = console.Bar.advance
-
-    def advance(self, n: int = 1) -> None:
-        steps.append(n)
-        original(self, n)
-
-    monkeypatch.setattr(console.Bar, "advance", advance)
+    steps = progress_steps
     counts = write_annotator_exports(ws, web, tmp_path / "tasks", tmp_path / "exports")
     assert counts == {"annotated": 4, "unmatched": 2}
     assert steps == [1] * (6 * len(ANNOTATORS))

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from finefake import console
 from finefake.knowledge.aligner import AlignConfig, align
 
 
-def _record_advances(monkeypatch) -> list[int]:
-    steps: list[int] = []
-    original = console.Bar.advance
-
-    def advance(self, n: int = 1) -> None:
-        steps.append(n)
-        original(self, n)
-
-    monkeypatch.setattr(console.Bar, "advance", advance)
-    return steps
-
-
-def test_aligning_advances_per_item(make_ws, local_linker, monkeypatch):
+def test_aligning_advances_per_item(make_ws, local_linker, monkeypatch, progress_steps):
     texts = [f"Barack Obama met Angela Merkel in Berlin on day {i}." for i in range(7)]
     ws = make_ws(texts)
-    steps = _record_advances(monkeypatch)
+    steps = progress_steps
     report = align(ws, AlignConfig(chunk_size=3), linker=local_linker)
     assert report.items_aligned == 7
     assert sum(steps) == 7
