@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from pytest_httpserver import HTTPServer
 
@@ -13,6 +16,18 @@ def fast_http(**overrides) -> HttpConfig:
     """Politeness scaled for tests: a high per-host rate and tiny backoffs."""
     values = {"rate": 500.0, "retries": 2, "backoff": 0.01, "timeout": 5.0, "max_retry_after": 5.0}
     return HttpConfig(**(values | overrides))
+
+
+def write_feed(path: Path, review: dict, pages: list[tuple[str, str]]) -> Path:
+    """A ClaimReview data feed at ``path``: one copy of the real ``review`` per (page URL, rating) pair."""
+    elements = []
+    for url, rating in pages:
+        copy = json.loads(json.dumps(review))
+        copy["url"] = url
+        copy["reviewRating"] = {"@type": "Rating", "alternateName": rating}
+        elements.append({"@type": "DataFeedItem", "item": [copy]})
+    path.write_text(json.dumps({"@type": "DataFeed", "dataFeedElement": elements}))
+    return path
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from crawlers.conftest import fast_http
+from crawlers.conftest import fast_http, write_feed
 from finefake.clean.config import CleanConfig
 from finefake.clean.engines import clean
 from finefake.clean.stage import crawl_stages
@@ -75,16 +75,10 @@ def crawled(workspace, httpserver, tmp_path):
         )
     real_feed = json.loads((REAL / "claimreview" / "datacommons_feed_2019.json").read_text())
     review = real_feed["dataFeedElement"][0]["item"][0]
-    elements = []
     # the feed's rating is empty for PolitiFact and Snopes (the page gives it) and "Mostly False" for AFP,
     # whose page says "False": the page's rating wins
-    for path, rating in (("/afp", "Mostly False"), ("/politifact", ""), ("/snopes", ""), ("/odd", "")):
-        copy = json.loads(json.dumps(review))
-        copy["url"] = httpserver.url_for(path)
-        copy["reviewRating"] = {"@type": "Rating", "alternateName": rating}
-        elements.append({"@type": "DataFeedItem", "item": [copy]})
-    feed = tmp_path / "feed.json"
-    feed.write_text(json.dumps({"@type": "DataFeed", "dataFeedElement": elements}))
+    ratings = (("/afp", "Mostly False"), ("/politifact", ""), ("/snopes", ""), ("/odd", ""))
+    feed = write_feed(tmp_path / "feed.json", review, [(httpserver.url_for(p), r) for p, r in ratings])
     http = fast_http(allowed_private_hosts=("127.0.0.1", "localhost"))
     report = crawl_claimreview(workspace, ClaimReviewConfig(feed=feed, pages=True, max_images=3, http=http))
     items = {urlsplit(i["url"]).path: i for i in workspace.read(ITEM_STAGE, "raw_item")}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawlers.conftest import fast_http
+from crawlers.conftest import fast_http, write_feed
 from finefake.contract import label_for_rating, rating_verdict
 from finefake.crawlers.claimreview import ClaimReviewConfig, crawl_claimreview
 from finefake.crawlers.factcheck import attach_pages, parse_page
@@ -180,14 +180,8 @@ def test_claimreview_records_get_the_fact_check_article(workspace, httpserver, t
         ).read_text()
     )
     review = real["dataFeedElement"][0]["item"][0]
-    elements = []
-    for path, rating in (("/afp", "False"), ("/politifact", ""), ("/odd", "")):
-        copy = json.loads(json.dumps(review))
-        copy["url"] = httpserver.url_for(path)
-        copy["reviewRating"] = {"@type": "Rating", "alternateName": rating}
-        elements.append({"@type": "DataFeedItem", "item": [copy]})
-    feed = tmp_path / "feed.json"
-    feed.write_text(json.dumps({"@type": "DataFeed", "dataFeedElement": elements}))
+    ratings = (("/afp", "False"), ("/politifact", ""), ("/odd", ""))
+    feed = write_feed(tmp_path / "feed.json", review, [(httpserver.url_for(p), r) for p, r in ratings])
     http = fast_http(allowed_private_hosts=("127.0.0.1", "localhost"))
     report = crawl_claimreview(workspace, ClaimReviewConfig(feed=feed, pages=True, max_images=0, http=http))
     assert report.pages == {"pages": 3, "rating_unmapped": 1}
