@@ -65,7 +65,7 @@ def _signed_cell(value: float | None) -> str:
 def headline_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per task and setting: the best non-degenerate model by mean accuracy, its margin over the majority
     reference and over the runner-up, and its seeds (the numbers of the summary at the top of the page)."""
-    from finefake.benchmarks.reports import _cell_from
+    from finefake.benchmarks.cells import _cell_from
 
     rows = []
     for result in results:
@@ -100,7 +100,7 @@ def headline_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def summary_section(results: list[dict[str, Any]]) -> str | None:
     """The answer first: which detector wins each task and setting, by how much, over how many seeds."""
-    from finefake.benchmarks.reports import FLAT_NOTE, format_cell
+    from finefake.benchmarks.cells import FLAT_NOTE, format_cell
 
     rows = headline_rows(results)
     if not rows:
@@ -141,7 +141,7 @@ def _results_table(result: dict[str, Any]) -> str:
     """One task's results as HTML: classification one row per model, adaptation one block per setting (its
     models and the reference); bold only the best model of a column that beats the reference; every mark
     explained under the table. Built from results.json, every name escaped (no Markdown)."""
-    from finefake.benchmarks.reports import (
+    from finefake.benchmarks.cells import (
         METRIC_HEADERS,
         REFERENCE_ROW,
         _cell_from,
@@ -315,7 +315,8 @@ def _paper_notes(rows: list[Any]) -> str:
 
 def _figure_caption(name: str, result: dict[str, Any]) -> str:
     """What a benchmark figure shows, in words (the figure's title says the task)."""
-    from finefake.benchmarks.reports import _cell_from, bars_caption
+    from finefake.benchmarks.cells import _cell_from
+    from finefake.benchmarks.plots import bars_caption
 
     metrics = [str(m) for m in result.get("metrics", [])]
     task = str(result.get("task"))
