@@ -8,340 +8,44 @@ Layout (everything a later stage needs is plain files; no code of the writing st
 
 A stage name may have a sub-folder (``crawl/snopes``). Shards are written to a temporary name and renamed
 when complete, so a killed run never leaves a half-written shard behind.
+
+Files are written and read through :mod:`finefake.files` (atomic writes, JSONL) and a run holds the lock of
+:mod:`finefake.locks`; both are re-exported here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
 import os
-import re
 import shutil
-import socket
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from finefake import __version__
-from finefake.errors import FinefakeError
+from finefake.files import _UMASK, atomic_write_bytes, atomic_write_json, read_jsonl, utcnow
+
+# ``X as X``: re-exported, since the stages import these from here (they live in finefake.files, .locks)
+from finefake.files import BadLine as BadLine
+from finefake.files import append_jsonl as append_jsonl
+from finefake.files import atomic_write_text as atomic_write_text
+from finefake.files import repair_jsonl_tail as repair_jsonl_tail
+from finefake.files import warn_bad_line as warn_bad_line
 from finefake.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, inspect_image
+from finefake.locks import StageLocked as StageLocked
+from finefake.locks import folder_lock, sweep_leftovers
 from finefake.records import check_categories, validate
 
 log = logging.getLogger(__name__)
 
 SHARD_SIZE = 2000
-#: Temporary names hold the writer's process id (``.<name>.<pid>.<random>.tmp``) so that a later run can tell
-#: the leftovers of a killed process from the files of a live one.
-_TMP_OWNER = re.compile(r"\.(\d+)[.-][^.]*\.tmp$")
-#: How old a temporary file without an owner must be before a sweep of a shared folder removes it.
-_ORPHAN_SECONDS = 3600.0
-_ITEM_ID = re.compile(r'"(?:id|item_id)"\s*:\s*"((?:[^"\\]|\\.){1,200})"')
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def utcnow() -> str:
-    """The current UTC time as ISO 8601 (the format of every timestamp in records and manifests)."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp creates 0600; published files get the usual permissions
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_json(path: str | Path, obj: Any) -> Path:
-    return atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-class BadLine(FinefakeError, ValueError):
-    """A line of a JSONL file that cannot be read; names the file, the line and the item when one shows."""
-
-    def __init__(self, path: str | Path, lineno: int, reason: str, item_id: str | None = None):
-        self.path, self.lineno, self.reason, self.item_id = Path(path), lineno, reason, item_id
-        item = f" (item {item_id})" if item_id else ""
-        super().__init__(f"{path}:{lineno}{item}: {reason}")
-
-
-def _parse_line(path: str | Path, lineno: int, raw: bytes) -> dict[str, Any]:
-    try:
-        row = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
-        if isinstance(exc, UnicodeDecodeError):
-            reason = "not UTF-8"
-        match = _ITEM_ID.search(raw[:100_000].decode("utf-8", errors="replace"))
-        raise BadLine(path, lineno, f"not valid JSON ({reason})", match.group(1) if match else None) from exc
-    if not isinstance(row, dict):
-        raise BadLine(path, lineno, f"not a JSON object (a {type(row).__name__})")
-    return row
-
-
-def read_jsonl(
-    path: str | Path, *, on_bad: Callable[[BadLine], None] | None = None
-) -> Iterator[dict[str, Any]]:
-    """Read one JSONL file of objects.
-
-    A bad line (torn, not JSON, not UTF-8, not an object) raises :class:`BadLine` (a FinefakeError naming the
-    file, the line and the item id when it can be read), unless ``on_bad`` is given: then it is reported to
-    ``on_bad`` and reading goes on (append-mode logs, where one torn line must not hide the lines after it).
-    """
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                yield _parse_line(path, lineno, raw)
-            except BadLine as exc:
-                if on_bad is None:
-                    raise
-                on_bad(exc)
-
-
-def warn_bad_line(error: BadLine) -> None:
-    """The usual ``on_bad`` of :func:`read_jsonl` for append-mode logs: a warning, then read on."""
-    log.warning("%s; line skipped", error)
-
-
-def repair_jsonl_tail(path: str | Path) -> bool:
-    """Make ``path`` end with a complete line before anything is appended to it; True when it was repaired.
-
-    A run killed mid-append leaves a partial last line; appending straight after it would glue the next
-    record onto the torn one and lose both. A last line that is a whole JSON object only lacks its newline,
-    which is added; anything else is dropped with a warning.
-    """
-    path = Path(path)
-    if not path.exists():
-        return False
-    with open(path, "rb+") as fh:
-        size = fh.seek(0, os.SEEK_END)
-        if size == 0:
-            return False
-        fh.seek(size - 1)
-        if fh.read(1) == b"\n":
-            return False
-        cut, end = 0, size
-        while end > 0:
-            start = max(0, end - 65536)
-            fh.seek(start)
-            newline = fh.read(end - start).rfind(b"\n")
-            if newline >= 0:
-                cut = start + newline + 1
-                break
-            end = start
-        fh.seek(cut)
-        try:
-            _parse_line(path, 0, fh.read())
-            complete = True
-        except BadLine:
-            complete = False
-        if complete:
-            fh.seek(size)
-            fh.write(b"\n")
-        else:
-            log.warning(
-                "%s: dropped a torn last line (%d bytes) left by an interrupted write", path, size - cut
-            )
-            fh.truncate(cut)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return True
-
-
-def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
-    """Append rows as JSON lines with one write + fsync, after repairing a torn tail; returns the count."""
-    lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows]
-    if not lines:
-        return 0
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    repair_jsonl_tail(path)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    return len(lines)
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _is_leftover(path: Path, *, own_folder: bool) -> bool:
-    """Whether a temporary file or folder was left by a killed run (see :data:`_TMP_OWNER`)."""
-    owner = _TMP_OWNER.search(path.name)
-    if owner is not None:
-        return not _pid_alive(int(owner.group(1)))
-    if own_folder:  # only this stage writes here, and this stage is starting: nothing of it is in flight
-        return True
-    try:
-        return time.time() - path.lstat().st_mtime > _ORPHAN_SECONDS
-    except OSError:
-        return False
-
-
-def sweep_leftovers(folder: Path, *, own_folder: bool = True) -> list[Path]:
-    """Remove what killed runs left in ``folder``: ``.*.tmp`` files and folders, ``.build-*`` folders.
-
-    ``own_folder`` is True for a stage's own folder at the start of its run (everything temporary there is a
-    leftover, except files named by a live process); False for folders other stages share (the image store),
-    where only files of dead processes, or old ones without an owner, go. Sub-folders that are stages of
-    their own (they hold a ``manifest.json``) are left to their own runs. Returns what was removed.
-    """
-    removed: list[Path] = []
-    if not folder.is_dir():
-        return removed
-    pending = [folder]
-    while pending:
-        current = pending.pop()
-        try:
-            entries = list(os.scandir(current))
-        except OSError:
-            continue
-        for entry in entries:
-            path = Path(entry.path)
-            temporary = entry.name.startswith(".") and (
-                entry.name.endswith(".tmp") or entry.name.startswith(".build-")
-            )
-            if temporary and _is_leftover(path, own_folder=own_folder):
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-                removed.append(path)
-            elif entry.is_dir(follow_symlinks=False) and not (path / "manifest.json").exists():
-                pending.append(path)
-    return removed
-
-
-class StageLocked(FinefakeError):
-    """Another process holds the lock of a stage (or of a ``build-kb`` output folder)."""
-
-
-#: Lock files this process holds, by path: a nested run of the same stage re-enters instead of deadlocking.
-_HELD: dict[str, int] = {}
-_HELD_LOCK = threading.Lock()
-
-
-def _holder(fd: int) -> str:
-    try:
-        info = json.loads(os.pread(fd, 4096, 0) or b"{}")
-    except (ValueError, OSError):
-        info = {}
-    if not isinstance(info, dict) or not info.get("pid"):
-        return "holder unknown"
-    return f"pid {info.get('pid')} on {info.get('host')}, started {info.get('started')}"
-
-
-@contextlib.contextmanager
-def folder_lock(folder: Path, what: str, *, wait: bool = False) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (``<folder>/.lock``) for as long as the context runs.
-
-    Two processes writing one stage lose data silently (each picks shard numbers alone, and a replace
-    swaps away what the other wrote), so every stage run holds this lock. A second process gets a
-    :class:`StageLocked` naming the holder (pid, host, start time), or with ``wait`` blocks until it is free.
-    The lock is an ``flock`` on an open file: it is released when the holder exits, even after kill -9, so
-    a stale lock file never blocks anyone.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / ".lock"
-    key = str(path.resolve())
-    with _HELD_LOCK:
-        if key in _HELD:
-            _HELD[key] += 1
-            reentered = True
-        else:
-            reentered = False
-    if reentered:
-        try:
-            yield
-        finally:
-            with _HELD_LOCK:
-                _HELD[key] -= 1
-        return
-    fd = _acquire(path, what, wait)
-    try:
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": utcnow()}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
-        with _HELD_LOCK:
-            _HELD[key] = 1
-        try:
-            yield
-        finally:
-            with _HELD_LOCK:
-                _HELD.pop(key, None)
-            with contextlib.suppress(OSError):
-                path.unlink()  # while still held: a waiter then finds its file gone and opens the new one
-    finally:
-        os.close(fd)  # releases the flock
-
-
-def _acquire(path: Path, what: str, wait: bool) -> int:
-    """An open descriptor of ``path`` holding its flock, checked to still be the file at ``path``."""
-    warned = False
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = _holder(fd)
-                if not wait:
-                    raise StageLocked(
-                        f"{what} is in use by another finefake process ({holder}); wait for it to finish "
-                        "or pass --wait"
-                    ) from None
-                if not warned:
-                    log.warning("%s is in use by another finefake process (%s); waiting", what, holder)
-                    warned = True
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                current = os.stat(path).st_ino
-            except FileNotFoundError:
-                current = None
-            if current == os.fstat(fd).st_ino:
-                return fd
-        except BaseException:
-            os.close(fd)
-            raise
-        os.close(fd)  # the holder removed this file as it released it: lock the new one
 
 
 def record_line(record: dict[str, Any]) -> str:

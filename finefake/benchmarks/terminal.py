@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from finefake.benchmarks.reports import (
+from finefake.benchmarks.cells import (
     DEGENERATE_MARK,
     FLAT_MARK,
     METRIC_HEADERS,

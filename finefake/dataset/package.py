@@ -311,8 +311,8 @@ def _build_imported_package(
         label_counts,
         render_dataset_card,
     )
-    from finefake.dataset.features import DatasetLayout
     from finefake.dataset.importers.common import benchmark_split, source_info, split_stratum
+    from finefake.dataset.layout import DatasetLayout
     from finefake.dataset.specs import load_spec
 
     if tuple(config.ratios) != DEFAULT_RATIOS or config.seed != 0:

@@ -20,6 +20,9 @@ inconsistency (disputed entities of the item's own topic), text-based fake (text
 (stripes), others (weak cues of both); real items' images have a white frame. Entities are real Wikidata ids with real one-hop
 statements among them; offsets point at the mention in the text. Near-duplicates (a few words edited, the
 image re-encoded) share a ``duplicate_cluster`` id so packaging can keep them in one split.
+
+The generator's tables are in :mod:`finefake.dataset.synthetic_vocab` (words, cues, colours, mixes) and
+:mod:`finefake.dataset.synthetic_kg` (the entities and their statements); every name is importable from here.
 """
 
 from __future__ import annotations
@@ -35,365 +38,35 @@ from PIL import Image
 
 from finefake.contract import PLATFORM_GROUP, PLATFORMS, TOPICS
 from finefake.dataset.splits import SPLIT_NAMES, package_split
+from finefake.dataset.synthetic_kg import (
+    ATTRIBUTES,
+    ENTITIES,
+    ENTITY_BY_QID,
+    PROPERTY_LABELS,
+    RELATIONS,
+    KgEntity,
+)
+from finefake.dataset.synthetic_vocab import (
+    ANNOTATORS,
+    CATEGORY_FOR_TOPIC,
+    COMMON_WORDS,
+    FAKE_CLASS_WEIGHTS,
+    FAKE_CUES_SHARED,
+    FAKE_CUES_TOPIC,
+    GRADIENT,
+    MISMATCH_RGB,
+    P_REAL_BY_GROUP,
+    PLATFORM_WEIGHTS,
+    RATING_FOR_LABEL,
+    REAL_CUES,
+    TOPIC_JITTER,
+    TOPIC_OVERLAP,
+    TOPIC_RGB,
+    TOPIC_WEIGHTS,
+    TOPIC_WORDS,
+)
 from finefake.ids import item_id
 from finefake.workspace import Workspace, atomic_write_json
-
-#: Share of items per platform (roughly the paper's platform mix) and P(real) per platform group.
-PLATFORM_WEIGHTS: dict[str, float] = {
-    "snopes": 0.22,
-    "twitter": 0.16,
-    "reddit": 0.16,
-    "cnn": 0.10,
-    "apnews": 0.10,
-    "cdc": 0.06,
-    "nytimes": 0.10,
-    "washingtonpost": 0.10,
-}
-P_REAL_BY_GROUP: dict[str, float] = {"fact_check": 0.25, "stream": 0.45, "official": 0.80}
-#: Fine-grained class shares among fake items (classes 1..5).
-FAKE_CLASS_WEIGHTS: tuple[float, ...] = (0.18, 0.18, 0.30, 0.18, 0.16)
-TOPIC_WEIGHTS: dict[str, float] = {
-    "politics": 0.30,
-    "entertainment": 0.14,
-    "business": 0.12,
-    "health": 0.16,
-    "society": 0.16,
-    "conflict": 0.12,
-}
-
-TOPIC_WORDS: dict[str, tuple[str, ...]] = {
-    "politics": (
-        "election",
-        "senate",
-        "vote",
-        "campaign",
-        "policy",
-        "governor",
-        "ballot",
-        "congress",
-        "bill",
-        "candidate",
-        "debate",
-        "administration",
-        "lawmakers",
-        "poll",
-        "veto",
-        "party",
-    ),
-    "entertainment": (
-        "movie",
-        "concert",
-        "celebrity",
-        "album",
-        "festival",
-        "actor",
-        "premiere",
-        "show",
-        "fans",
-        "award",
-        "singer",
-        "series",
-        "stage",
-        "tour",
-        "studio",
-        "comedy",
-    ),
-    "business": (
-        "market",
-        "company",
-        "shares",
-        "profit",
-        "lawsuit",
-        "recall",
-        "investors",
-        "merger",
-        "brand",
-        "retail",
-        "earnings",
-        "contract",
-        "startup",
-        "fraud",
-        "consumers",
-        "prices",
-    ),
-    "health": (
-        "vaccine",
-        "virus",
-        "hospital",
-        "doctors",
-        "patients",
-        "study",
-        "disease",
-        "treatment",
-        "clinic",
-        "infection",
-        "symptoms",
-        "dose",
-        "trial",
-        "nurses",
-        "outbreak",
-        "medicine",
-    ),
-    "society": (
-        "school",
-        "students",
-        "climate",
-        "technology",
-        "community",
-        "history",
-        "science",
-        "family",
-        "internet",
-        "environment",
-        "teachers",
-        "weather",
-        "language",
-        "city",
-        "food",
-        "college",
-    ),
-    "conflict": (
-        "attack",
-        "police",
-        "crime",
-        "soldiers",
-        "war",
-        "shooting",
-        "arrest",
-        "border",
-        "protest",
-        "violence",
-        "troops",
-        "suspect",
-        "explosion",
-        "military",
-        "riot",
-        "victims",
-    ),
-}
-COMMON_WORDS: tuple[str, ...] = (
-    "the",
-    "a",
-    "in",
-    "on",
-    "of",
-    "and",
-    "to",
-    "with",
-    "after",
-    "before",
-    "this",
-    "that",
-    "was",
-    "is",
-    "reported",
-    "said",
-    "new",
-    "people",
-    "week",
-    "year",
-)
-REAL_CUES: tuple[str, ...] = (
-    "according",
-    "officials",
-    "confirmed",
-    "statement",
-    "spokesperson",
-    "data",
-    "records",
-    "published",
-    "agency",
-    "documents",
-)
-FAKE_CUES_SHARED: tuple[str, ...] = (
-    "shocking",
-    "secret",
-    "exposed",
-    "miracle",
-    "hoax",
-    "banned",
-    "truth",
-    "unbelievable",
-)
-FAKE_CUES_TOPIC: dict[str, tuple[str, ...]] = {
-    "politics": ("rigged", "deep-state", "treason", "coverup"),
-    "entertainment": ("scandal", "leaked", "meltdown", "cursed"),
-    "business": ("scam", "collapse", "giveaway", "rigged-market"),
-    "health": ("cure", "toxic", "poison", "big-pharma"),
-    "society": ("chemtrails", "mind-control", "banned-book", "staged"),
-    "conflict": ("false-flag", "crisis-actors", "massacre-hidden", "invasion-secret"),
-}
-TOPIC_RGB: dict[str, tuple[int, int, int]] = {
-    "politics": (40, 60, 170),
-    "entertainment": (200, 60, 180),
-    "business": (40, 150, 70),
-    "health": (230, 230, 240),
-    "society": (220, 170, 40),
-    "conflict": (110, 90, 60),
-}
-#: The colour of text-image-inconsistent images: far from every topic colour, so the cue is topic-neutral.
-MISMATCH_RGB: tuple[int, int, int] = (0, 225, 225)
-#: Per-item spread of an image's base colour around its topic colour, and the brightness gradient's amplitude.
-TOPIC_JITTER: float = 45.0
-#: Share of an item's topical words, of its image colours and of its plain entities taken from another topic.
-#: Topics overlap (every topic's vocabulary, colours and entities also occur, less often, in the others), so
-#: a model trained on some topics has seen the directions the others vary in: the distributions still differ
-#: (covariate shift), but the real encoders' features of a target topic fall where the source has data and a
-#: source-only model transfers (issue 28: with disjoint topics, source-only logistic regression on MiniLM /
-#: EfficientNet / TransE features beat the target's majority rate in 6 of 18 adaptation settings).
-TOPIC_OVERLAP: float = 0.3
-GRADIENT: float = 30.0
-CATEGORY_FOR_TOPIC: dict[str, tuple[str, ...]] = {
-    "politics": ("Politics", "Conspiracy Theories", "Questionable Quotes"),
-    "entertainment": ("Humor", "Sports", "Social Media"),
-    "business": ("Fraud & Scams", "Product Recalls", "Legal"),
-    "health": ("Health", "Medical"),
-    "society": ("Technology", "Science", "Education", "Fauxtography"),
-    "conflict": ("Crime", "Controversy", "Horrors"),
-}
-RATING_FOR_LABEL: dict[int, tuple[str, ...]] = {
-    0: ("False", "Mostly False", "Miscaptioned"),
-    1: ("True", "Mostly True"),
-}
-
-
-@dataclass(frozen=True)
-class KgEntity:
-    qid: str
-    label: str
-    description: str
-    topic: str
-    disputed: bool = False
-
-
-# Real Wikidata entities (ids, labels, descriptions as on Wikidata) and real one-hop statements among them.
-ENTITIES: tuple[KgEntity, ...] = (
-    KgEntity("Q76", "Barack Obama", "president of the United States from 2009 to 2017", "politics"),
-    KgEntity("Q6279", "Joe Biden", "president of the United States from 2021 to 2025", "politics"),
-    KgEntity("Q22686", "Donald Trump", "president of the United States", "politics", disputed=True),
-    KgEntity("Q6294", "Hillary Clinton", "American politician and diplomat", "politics", disputed=True),
-    KgEntity("Q1124", "Bill Clinton", "president of the United States from 1993 to 2001", "politics"),
-    KgEntity("Q61", "Washington, D.C.", "capital city of the United States", "politics"),
-    KgEntity("Q29552", "Democratic Party", "political party in the United States", "politics"),
-    KgEntity("Q29468", "Republican Party", "political party in the United States", "politics"),
-    KgEntity("Q312", "Apple", "American multinational technology company", "business"),
-    KgEntity("Q95", "Google", "American technology company", "business"),
-    KgEntity("Q2283", "Microsoft", "American multinational technology corporation", "business"),
-    KgEntity("Q3884", "Amazon", "American multinational technology company", "business", disputed=True),
-    KgEntity("Q478214", "Tesla", "American automotive and energy company", "business", disputed=True),
-    KgEntity("Q317521", "Elon Musk", "businessman and entrepreneur", "business", disputed=True),
-    KgEntity("Q7817", "World Health Organization", "specialized agency of the United Nations", "health"),
-    KgEntity(
-        "Q583725",
-        "Centers for Disease Control and Prevention",
-        "United States federal health agency",
-        "health",
-    ),
-    KgEntity("Q84263196", "COVID-19", "contagious disease caused by SARS-CoV-2", "health", disputed=True),
-    KgEntity(
-        "Q134808",
-        "vaccine",
-        "biological preparation that improves immunity to a particular disease",
-        "health",
-        disputed=True,
-    ),
-    KgEntity("Q12078", "cancer", "group of diseases", "health"),
-    KgEntity("Q89", "apple", "fruit of the apple tree", "health"),
-    KgEntity("Q2831", "Michael Jackson", "American singer, songwriter and dancer", "entertainment"),
-    KgEntity("Q1299", "The Beatles", "English rock band", "entertainment"),
-    KgEntity("Q2736", "association football", "team sport played with a ball", "entertainment"),
-    KgEntity("Q5372", "basketball", "team sport", "entertainment"),
-    KgEntity("Q48340", "CNN", "American news channel", "entertainment", disputed=True),
-    KgEntity("Q9684", "The New York Times", "American daily newspaper", "society"),
-    KgEntity("Q166032", "The Washington Post", "American daily newspaper", "society"),
-    KgEntity("Q11660", "artificial intelligence", "intelligence of machines", "society", disputed=True),
-    KgEntity("Q2", "Earth", "third planet from the Sun", "society"),
-    KgEntity("Q405", "Moon", "natural satellite of Earth", "society", disputed=True),
-    KgEntity("Q60", "New York City", "most populous city in the United States", "society"),
-    KgEntity("Q30", "United States", "country in North America", "politics"),
-    KgEntity("Q159", "Russia", "country in Eastern Europe and Northern Asia", "conflict", disputed=True),
-    KgEntity("Q212", "Ukraine", "country in Eastern Europe", "conflict"),
-    KgEntity("Q801", "Israel", "country in Western Asia", "conflict"),
-    KgEntity("Q794", "Iran", "country in Western Asia", "conflict", disputed=True),
-    KgEntity("Q362", "World War II", "1939–1945 global war", "conflict"),
-    KgEntity("Q145", "United Kingdom", "country in Western Europe", "conflict"),
-    KgEntity("Q84", "London", "capital and largest city of the United Kingdom", "conflict"),
-)
-ENTITY_BY_QID: dict[str, KgEntity] = {e.qid: e for e in ENTITIES}
-PROPERTY_LABELS: dict[str, str] = {
-    "P27": "country of citizenship",
-    "P17": "country",
-    "P36": "capital",
-    "P102": "member of political party",
-    "P159": "headquarters location",
-    "P169": "chief executive officer",
-    "P112": "founded by",
-    "P26": "spouse",
-    "P1376": "capital of",
-    "P569": "date of birth",
-    "P571": "inception",
-    "P1082": "population",
-    "P856": "official website",
-    "P1448": "official name",
-}
-RELATIONS: tuple[tuple[str, str, str], ...] = (
-    ("Q76", "P27", "Q30"),
-    ("Q76", "P102", "Q29552"),
-    ("Q6279", "P27", "Q30"),
-    ("Q6279", "P102", "Q29552"),
-    ("Q22686", "P27", "Q30"),
-    ("Q22686", "P102", "Q29468"),
-    ("Q6294", "P27", "Q30"),
-    ("Q6294", "P102", "Q29552"),
-    ("Q6294", "P26", "Q1124"),
-    ("Q1124", "P26", "Q6294"),
-    ("Q1124", "P27", "Q30"),
-    ("Q1124", "P102", "Q29552"),
-    ("Q61", "P17", "Q30"),
-    ("Q61", "P1376", "Q30"),
-    ("Q30", "P36", "Q61"),
-    ("Q29552", "P17", "Q30"),
-    ("Q29468", "P17", "Q30"),
-    ("Q312", "P17", "Q30"),
-    ("Q95", "P17", "Q30"),
-    ("Q2283", "P17", "Q30"),
-    ("Q3884", "P17", "Q30"),
-    ("Q478214", "P17", "Q30"),
-    ("Q478214", "P169", "Q317521"),
-    ("Q583725", "P17", "Q30"),
-    ("Q2831", "P27", "Q30"),
-    ("Q48340", "P17", "Q30"),
-    ("Q9684", "P17", "Q30"),
-    ("Q9684", "P159", "Q60"),
-    ("Q166032", "P17", "Q30"),
-    ("Q166032", "P159", "Q61"),
-    ("Q60", "P17", "Q30"),
-    ("Q84", "P17", "Q145"),
-    ("Q145", "P36", "Q84"),
-    ("Q1299", "P17", "Q145"),
-)
-ATTRIBUTES: tuple[tuple[str, str, str, str], ...] = (
-    ("Q76", "P569", "1961-08-04T00:00:00Z", "time"),
-    ("Q6279", "P569", "1942-11-20T00:00:00Z", "time"),
-    ("Q22686", "P569", "1946-06-14T00:00:00Z", "time"),
-    ("Q6294", "P569", "1947-10-26T00:00:00Z", "time"),
-    ("Q1124", "P569", "1946-08-19T00:00:00Z", "time"),
-    ("Q312", "P571", "1976-04-01T00:00:00Z", "time"),
-    ("Q312", "P856", "https://www.apple.com/", "url"),
-    ("Q95", "P856", "https://www.google.com/", "url"),
-    ("Q2283", "P571", "1975-04-04T00:00:00Z", "time"),
-    ("Q3884", "P571", "1994-07-05T00:00:00Z", "time"),
-    ("Q7817", "P571", "1948-04-07T00:00:00Z", "time"),
-    ("Q7817", "P856", "https://www.who.int/", "url"),
-    ("Q583725", "P856", "https://www.cdc.gov/", "url"),
-    ("Q2831", "P569", "1958-08-29T00:00:00Z", "time"),
-    ("Q30", "P1082", "+331449281", "quantity"),
-    ("Q60", "P1082", "+8804190", "quantity"),
-    ("Q84", "P1082", "+8799800", "quantity"),
-    ("Q30", "P1448", "United States of America", "monolingualtext"),
-    ("Q145", "P1448", "United Kingdom of Great Britain and Northern Ireland", "monolingualtext"),
-)
-ANNOTATORS: tuple[str, ...] = ("annotator_1", "annotator_2", "annotator_3", "annotator_4", "annotator_5")
 
 
 @dataclass(frozen=True)

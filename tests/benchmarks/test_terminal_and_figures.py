@@ -10,15 +10,9 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from finefake.benchmarks.reports import (
-    Cell,
-    _fmt,
-    _heatmap_axes,
-    beats_reference,
-    model_colour,
-    render_tables,
-    variance_note,
-)
+from finefake.benchmarks.cells import Cell, _fmt, beats_reference, variance_note
+from finefake.benchmarks.plots import _heatmap_axes, model_colour
+from finefake.benchmarks.reports import render_tables
 from finefake.benchmarks.runner import BenchConfig, run_benchmark
 from finefake.benchmarks.tasks import TASK_NAMES
 from finefake.benchmarks.terminal import terminal_table
@@ -241,7 +235,7 @@ def test_one_colour_per_model_and_every_figure_in_svg_and_pdf(results):
 def test_one_seed_or_flat_seeds_draw_no_error_bars(monkeypatch, tmp_path):
     """No error bars and no caps for one seed, nor for a model whose seeds all give one score; the caption
     says why. Several differing seeds do get error bars."""
-    from finefake.benchmarks import reports
+    from finefake.benchmarks import plots
 
     drawn = {}
 
@@ -249,10 +243,10 @@ def test_one_seed_or_flat_seeds_draw_no_error_bars(monkeypatch, tmp_path):
         drawn[path.name] = fig
         return path
 
-    monkeypatch.setattr(reports, "save_figure", keep)
+    monkeypatch.setattr(plots, "save_figure", keep)
     cases = {"one.png": Cell(0.6, 0.0, 1), "flat.png": Cell(0.6, 0.0, 3), "spread.png": Cell(0.6, 0.05, 3)}
     for name, cell in cases.items():
-        reports.plot_bars(tmp_path / name, "t", ["logreg"], ["all"], ["accuracy"], lambda *_, c=cell: c)
+        plots.plot_bars(tmp_path / name, "t", ["logreg"], ["all"], ["accuracy"], lambda *_, c=cell: c)
     from matplotlib.container import BarContainer
 
     bars = {

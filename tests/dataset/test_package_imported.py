@@ -14,11 +14,11 @@ import pytest
 import yaml
 from datasets import load_dataset, load_from_disk
 
-from finefake.dataset.features import DatasetLayout
 from finefake.dataset.importers.fakeddit import FakedditConfig, import_fakeddit
 from finefake.dataset.importers.fakenewsnet import FakeNewsNetConfig, import_fakenewsnet
 from finefake.dataset.importers.liar import LiarConfig, import_liar
 from finefake.dataset.importers.mediaeval import MediaEvalConfig, import_mediaeval
+from finefake.dataset.layout import DatasetLayout
 from finefake.dataset.package import PackageConfig, package
 from finefake.dataset.specs import load_spec
 from finefake.errors import FinefakeError

@@ -11,7 +11,7 @@ import ipaddress
 
 import pytest
 
-from finefake.crawlers.http import address_error, embedded_ipv4, is_public_address
+from finefake.crawlers.guard import address_error, embedded_ipv4, is_public_address
 
 
 @pytest.mark.parametrize(

@@ -237,7 +237,7 @@ def test_published_numbers_are_one_settings_by_models_table_per_paper_and_task()
     from dataclasses import dataclass, field
 
     from finefake.benchmarks.published import paper_rows
-    from finefake.report import _paper_notes, published_html
+    from finefake.report.bench import _paper_notes, published_html
 
     names = ["FC -> ST", "FC -> OF", "ST -> FC", "ST -> OF", "OF -> FC", "OF -> ST"]
     html = published_html(
