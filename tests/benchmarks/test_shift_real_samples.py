@@ -138,6 +138,10 @@ def test_liar_to_finefake_on_the_real_statements(tmp_path):
         "labels of liar: liar six_way: pants-fire, false, barely-true -> fake; half-true, mostly-true"
         in output
     )
+    from finefake.report import write_report
+
+    html = write_report(finefake).path.read_text()  # the report shows the cross run beside its in-domain row
+    assert "Cross-dataset and temporal shifts" in html and "liar -&gt; finefake" in html
 
 
 def _temporal(ws: Workspace, tmp_path: Path) -> dict:
