@@ -83,6 +83,11 @@ def test_fakenewsnet_and_finefake_cross_both_ways_on_the_real_politifact_rows(tm
     )
     assert cross["train_split"].startswith(fnn_split) and cross["inputs"] == ["text", "image"]
     assert "labels of fakenewsnet: fakenewsnet binary: fake -> fake; real -> real" in output
+    assert (
+        "fakenewsnet: modalities: text 0 of 62, title only 62, image 0 of 62 -> benchmarks on titles only"
+        in output
+    )
+    assert "inputs used on both sides: text+image (no knowledge features)" in output
     assert cross["sizes"]["test"] == sum(1 for part in _split(finefake).values() if part == "test")
     fnn_train = cross["sizes"]["train"] + cross["sizes"]["validation"]
 
@@ -131,6 +136,8 @@ def test_liar_to_finefake_on_the_real_statements(tmp_path):
     output, results = _cross(liar, _features(liar, tmp_path / "f-liar"), finefake, ff_features)
     _, cross = results["settings"]
     assert cross["name"] == "liar -> finefake" and cross["inputs"] == ["text"]
+    assert "liar: modalities: text 75 of 75, title only 0, image 0 of 75" in output
+    assert "inputs used on both sides: text (no knowledge features)" in output
     # LIAR's official split: train.tsv trains, valid.tsv selects (25 statements each in the sample)
     assert (cross["sizes"]["train"], cross["sizes"]["validation"]) == (25, 25)
     assert cross["train_split"].startswith("liar: official split splits.json")
