@@ -211,3 +211,25 @@ def test_temporal_on_the_real_mediaeval_tweets_cuts_whole_events(tmp_path):
     for event, days in events.items():
         tweets[next(iter(_periods([first[event]], temporal["cut_dates"])))] += len(days)
     assert temporal["dropped_near_duplicates"] == 0 and tweets == temporal["sizes"]
+
+
+def test_temporal_on_the_real_liar_statements_says_they_have_no_dates(tmp_path):
+    ws = Workspace(tmp_path / "liar")
+    import_liar(ws, LiarConfig(REAL / "liar"))
+    assert not any(r["published"] for r in ws.read("records"))  # LIAR v1.0's TSVs carry no dates
+    args = [
+        "-w",
+        str(ws.root),
+        "bench",
+        "temporal",
+        *MODELS,
+        "--features",
+        str(_features(ws, tmp_path / "f")),
+    ]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Skipped: temporal (no dates) (fewer than 3 dated items)." in " ".join(result.output.split())
+    results = json.loads((tmp_path / "out" / "temporal" / "results.json").read_text())
+    assert [s["skipped"] for s in results["settings"]] == ["fewer than 3 dated items"] and not results[
+        "results"
+    ]
