@@ -192,25 +192,29 @@ def test_temporal_on_the_real_fakeddit_posts_cuts_by_created_utc(tmp_path):
     assert 0.5 <= periods["train"] / 96 <= 0.7  # 6:2:2 by creation date, days never split
 
 
-def test_temporal_on_the_real_mediaeval_tweets_cuts_whole_events(tmp_path):
+@pytest.mark.parametrize("edition", ["2015", "2016"])
+def test_temporal_on_the_real_mediaeval_tweets_cuts_whole_events(tmp_path, edition):
     ws = Workspace(tmp_path / "mediaeval")
-    import_mediaeval(ws, MediaEvalConfig(REAL / "mediaeval", edition="2015"))
+    import_mediaeval(ws, MediaEvalConfig(REAL / "mediaeval", edition=edition))
     temporal = _temporal(ws, tmp_path)
     assert temporal["cut_by"] == "event"
     events: dict[str, list] = {}
     for record in ws.read("records"):
         events.setdefault(record["domains"]["event"], []).append(parse_day(record["published"]))
-    first = {event: min(d for d in days if d) for event, days in events.items()}
-    # each event falls whole in the period of its first tweet; the cut dates are events' first days
+    # an event is dated by its first dated post; one without any (livr, pigfish: the 2016 sample) takes no part
+    first = {event: min(d for d in days if d) for event, days in events.items() if any(days)}
+    undated = sum(len(days) for event, days in events.items() if event not in first)
+    assert temporal["undated"] == undated
+    # each event falls whole in the period of its first post; the cut dates are events' first days
     assert {temporal["cut_dates"][k] for k in ("validation_from", "test_from")} <= {
         d.isoformat() for d in first.values()
     }
     per_event = _periods(list(first.values()), temporal["cut_dates"])
-    assert all(per_event.values()) and len(events) >= 3
-    tweets = Counter()
-    for event, days in events.items():
-        tweets[next(iter(_periods([first[event]], temporal["cut_dates"])))] += len(days)
-    assert temporal["dropped_near_duplicates"] == 0 and tweets == temporal["sizes"]
+    assert all(per_event.values()) and len(first) >= 3
+    posts = Counter()
+    for event, day in first.items():
+        posts[next(iter(_periods([day], temporal["cut_dates"])))] += len(events[event])
+    assert temporal["dropped_near_duplicates"] == 0 and posts == temporal["sizes"]
 
 
 def test_temporal_on_the_real_liar_statements_says_they_have_no_dates(tmp_path):
