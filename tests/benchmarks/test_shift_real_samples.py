@@ -64,14 +64,14 @@ def _cross(train: Workspace, train_features: Path, test: Workspace, test_feature
 def _import_fakenewsnet(tmp_path: Path) -> tuple[Workspace, Path]:
     ws = Workspace(tmp_path / "fakenewsnet")
     report = import_fakenewsnet(ws, FakeNewsNetConfig(REAL / "fakenewsnet"))
-    assert (report.written, report.skipped) == (62, 0)
+    assert (report.written, report.skipped) == (92, 0)
     labels = Counter(r["label"] for r in ws.read("records"))
-    assert labels == {0: 32, 1: 30}  # politifact_fake.csv's 32 rows, politifact_real.csv's 30
+    assert labels == {0: 32 + 15, 1: 30 + 15}  # politifact_fake.csv 32 rows, _real 30; gossipcop 15 and 15
     return ws, _features(ws, tmp_path / "features-fakenewsnet")
 
 
 @pytest.mark.slow  # two cross runs: ~15-25 s here
-def test_fakenewsnet_and_finefake_cross_both_ways_on_the_real_politifact_rows(tmp_path):
+def test_fakenewsnet_and_finefake_cross_both_ways_on_the_real_release_rows(tmp_path):
     fnn, fnn_features = _import_fakenewsnet(tmp_path)
     finefake, ff_features = _finefake(tmp_path)
     fnn_split = "fakenewsnet: stratified 6:2:2 split written at import, splits.json (sha256 "
@@ -84,7 +84,7 @@ def test_fakenewsnet_and_finefake_cross_both_ways_on_the_real_politifact_rows(tm
     assert cross["train_split"].startswith(fnn_split) and cross["inputs"] == ["text", "image"]
     assert "labels of fakenewsnet: fakenewsnet binary: fake -> fake; real -> real" in output
     assert (
-        "fakenewsnet: modalities: text 0 of 62, title only 62, image 0 of 62 -> benchmarks on titles only"
+        "fakenewsnet: modalities: text 0 of 92, title only 92, image 0 of 92 -> benchmarks on titles only"
         in output
     )
     assert "inputs used on both sides: text+image (no knowledge features)" in output
@@ -99,7 +99,7 @@ def test_fakenewsnet_and_finefake_cross_both_ways_on_the_real_politifact_rows(tm
     ].startswith(fnn_split)
     assert cross["train_split"].startswith("finefake: official split splits.json")
     # FakeNewsNet's one re-split: its train + validation rows in one direction, its test rows in the other
-    assert fnn_train + cross["sizes"]["test"] == 62 and 0 < cross["sizes"]["test"] < 62 // 2
+    assert fnn_train + cross["sizes"]["test"] == 92 and 0 < cross["sizes"]["test"] < 92 // 2
     ff_split = Counter(_split(finefake).values())
     assert (cross["sizes"]["train"], cross["sizes"]["validation"]) == (
         ff_split["train"],

@@ -44,7 +44,7 @@ CASES = {
     ),
     "fakenewsnet": (
         lambda ws: import_fakenewsnet(ws, FakeNewsNetConfig(REAL / "fakenewsnet")),
-        {"train+validation+test": (62, NO_SPLIT)},
+        {"train+validation+test": (92, NO_SPLIT)},
         "none: FakeNewsNet publishes no split",
     ),
     "fakeddit": (
