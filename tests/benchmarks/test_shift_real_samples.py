@@ -78,9 +78,8 @@ def test_fakenewsnet_and_finefake_cross_both_ways_on_the_real_release_rows(tmp_p
 
     output, results = _cross(fnn, fnn_features, finefake, ff_features)  # FakeNewsNet -> FineFake
     in_domain, cross = results["settings"]
-    assert (
-        cross["name"] == "fakenewsnet -> finefake" and in_domain["name"] == "finefake -> finefake (in-domain)"
-    )
+    assert cross["name"] == "fakenewsnet -> finefake"
+    assert in_domain["name"] == "finefake -> finefake (in-domain)"
     assert cross["train_split"].startswith(fnn_split) and cross["inputs"] == ["text", "image"]
     assert "labels of fakenewsnet: fakenewsnet binary: fake -> fake; real -> real" in output
     assert (
@@ -94,16 +93,15 @@ def test_fakenewsnet_and_finefake_cross_both_ways_on_the_real_release_rows(tmp_p
     output, results = _cross(finefake, ff_features, fnn, fnn_features)  # FineFake -> FakeNewsNet
     in_domain, cross = results["settings"]
     assert cross["name"] == "finefake -> fakenewsnet"
-    assert in_domain["name"] == "fakenewsnet -> fakenewsnet (in-domain)" and in_domain[
-        "train_split"
-    ].startswith(fnn_split)
+    assert in_domain["name"] == "fakenewsnet -> fakenewsnet (in-domain)"
+    assert in_domain["train_split"].startswith(fnn_split)
     assert cross["train_split"].startswith("finefake: official split splits.json")
     # FakeNewsNet's one re-split: its train + validation rows in one direction, its test rows in the other
     assert fnn_train + cross["sizes"]["test"] == 92 and 0 < cross["sizes"]["test"] < 92 // 2
     ff_split = Counter(_split(finefake).values())
-    assert (cross["sizes"]["train"], cross["sizes"]["validation"]) == (
-        ff_split["train"],
-        ff_split["validation"],
+    assert (
+        cross["sizes"]["train"] == ff_split["train"]
+        and cross["sizes"]["validation"] == ff_split["validation"]
     )
 
 
@@ -114,8 +112,8 @@ def test_mediaeval_to_finefake_on_the_real_2015_tweets(tmp_path):
     output, results = _cross(mediaeval, _features(mediaeval, tmp_path / "f-me"), finefake, ff_features)
     _, cross = results["settings"]
     assert cross["name"] == "mediaeval -> finefake" and cross["test_items"] == "platform in ['twitter']"
-    # trained on the 2015 devset sample only (60 tweets; 10% of them select the model), tested on the 29
-    # testset tweets never: they are MediaEval's test part
+    # trained on the 2015 devset sample only (60 tweets, 10% of them selecting the model); MediaEval's 29
+    # testset tweets take no part: the test items are FineFake's
     assert cross["sizes"]["train"] + cross["sizes"]["validation"] == 60
     assert cross["train_split"].startswith("mediaeval: official split splits.json")
     assert cross["train_split"].endswith(
