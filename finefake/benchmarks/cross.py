@@ -153,7 +153,7 @@ def dataset_parts(
         split = None
     if split is not None and set(ids) <= set(split.assignment or {}):
         parts = np.asarray([split.assignment[i] for i in ids], dtype=object)  # type: ignore[index]
-        where = f"official split {Path(str(split.path)).name} (sha256 {(split.sha256 or '')[:12]})"
+        where = _split_origin(records, f"{Path(str(split.path)).name} (sha256 {(split.sha256 or '')[:12]})")
     else:
         parts = np.full(len(ids), "", dtype=object)
         rows = np.flatnonzero(labels >= 0)
@@ -171,6 +171,22 @@ def dataset_parts(
         parts[train[cut["validation"]]] = "validation"
         where += "; validation = 10% of its train part (stratified): it has none"
     return parts, where
+
+
+def _split_origin(records: Sequence[dict[str, Any]], file: str) -> str:
+    """What a workspace's split file holds, in words: an import's ``splits.json`` is the release's own split
+    only where the release has one (each imported record's ``split``); the parts the import added (a
+    validation part for MediaEval, a whole 6:2:2 split for FakeNewsNet) are said to be finefake's, never
+    "official". FineFake's records carry no ``split``: its package's file is its official split."""
+    if not any("split" in r for r in records):
+        return f"official split {file}"
+    released = {str(r["split"]) for r in records if r.get("split")}
+    if not released:
+        return f"stratified 6:2:2 split written at import, {file}: the release has no official split"
+    where = f"official split {file}"
+    if "validation" not in released:  # as common.benchmark_split cuts it
+        where += "; validation = 10% of its train part (stratified), written at import: the release has none"
+    return where
 
 
 @dataclass

@@ -95,6 +95,9 @@ def terminal_table(results: dict[str, Any], width: int = DEFAULT_WIDTH) -> Table
     caption += ". " + " ".join(notes)
     if results.get("left_out"):
         caption += " Not shown: " + "; ".join(results["left_out"]) + "."
+    skipped = [s for s in results["settings"] if s.get("skipped")]
+    if skipped:  # as table.md says it: a run with nothing to show says why (LIAR v1.0 has no dates)
+        caption += " Skipped: " + "; ".join(f"{s['name']} ({s['skipped']})" for s in skipped) + "."
     headers = ["model", *(("source", "target") if adaptation else ()), *(METRIC_HEADERS[m] for m in metrics)]
     if adaptation:
         headers.append(DELTA_HEADER)

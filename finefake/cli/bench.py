@@ -363,7 +363,13 @@ def cross(
 
     model_names = _parse_models(models)
     inputs = required_inputs(model_names)
-    task = build_cross_task(load_side(train, features_train, inputs), load_side(test, features_test, inputs))
+    from finefake.dataset.modalities import count_modalities, describe
+
+    sides = [load_side(train, features_train, inputs), load_side(test, features_test, inputs)]
+    for side in sides:  # what each dataset's items actually have, before the pair limits the inputs
+        console.print(f"{side.dataset}: {describe(*count_modalities(side.records))}", markup=False)
+    task = build_cross_task(*sides)
+    console.print(f"inputs used on both sides: {'+'.join(task.pair.inputs)} (no knowledge features)")
     for setting in task.settings:
         if setting.skipped is None:
             console.print(f"{setting.name}: train {setting.details['train_split']}", markup=False)

@@ -25,11 +25,16 @@ def _bucket(token: str, size: int) -> int:
 
 
 def featurize(
-    records: list[dict[str, Any]], ws: Workspace, d_text: int = D_TEXT, d_kg: int = D_KG
+    records: list[dict[str, Any]],
+    ws: Workspace,
+    d_text: int = D_TEXT,
+    d_kg: int = D_KG,
+    with_title: bool = False,
 ) -> FeatureSet:
     """``d_text`` / ``d_kg`` hash buckets for words / entities. The small defaults collide: a word or entity
     of one topic shares a bucket with another topic's, a cross-topic link the data does not have; adaptation
-    checks use large ones (1024 / 256)."""
+    checks use large ones (1024 / 256). ``with_title`` hashes the title's words too, as the real pipeline
+    encodes ``title + text`` (imports of real releases: FakeNewsNet's CSVs have titles only)."""
     n = len(records)
     text = np.zeros((n, d_text), dtype=np.float32)
     image = np.zeros((n, 9), dtype=np.float32)
@@ -37,7 +42,8 @@ def featurize(
     image_mask = np.zeros(n, dtype=bool)
     kg_mask = np.zeros(n, dtype=bool)
     for i, record in enumerate(records):
-        for token in record["text"].lower().split():
+        words = f"{record.get('title') or ''} {record['text']}" if with_title else record["text"]
+        for token in words.lower().split():
             text[i, _bucket(token, d_text)] += 1.0
         text[i] = np.log1p(text[i])
         if record["images"]:

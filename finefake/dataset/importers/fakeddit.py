@@ -50,6 +50,14 @@ SOURCE = SourceInfo(
     homepage="https://github.com/entitize/Fakeddit",
     terms="The posts and images are Reddit submissions: Reddit's terms apply to them.",
 )
+#: What the card says of the whole release's split (``common.official_counts``). Only what was seen is stated:
+#: the v2.0 TSVs are on Google Drive only (github.com/entitize/Fakeddit links them) and the copies here hold
+#: their first 10,000 lines, so the whole files' sizes were never counted; no size is written from memory.
+OFFICIAL_COUNTS = {
+    "release": "the release's own files multimodal_train.tsv (train), multimodal_validate.tsv (validation) and "
+    "multimodal_test_public.tsv (test); their whole sizes are not stated here (the v2.0 files are on Google "
+    "Drive only and were not counted)"
+}
 IMAGE_STAGE = "crawl/fakeddit-images"
 LABEL_COLUMNS = {"2_way_label": "two_way", "3_way_label": "three_way", "6_way_label": "six_way"}
 REQUIRED = ("id", "title", "subreddit", *LABEL_COLUMNS)

@@ -55,6 +55,14 @@ SOURCE = SourceInfo(
     homepage="https://github.com/KaiDMML/FakeNewsNet",
     terms="Articles belong to their outlets and tweets fall under X (Twitter) developer terms.",
 )
+#: What the card says of the whole release's split (``common.official_counts``): FakeNewsNet publishes none,
+#: and of its files only politifact_fake.csv was counted here (KaiDMML/FakeNewsNet at 654361e; the other three
+#: are listed in that snapshot without their content, so their sizes are not stated).
+OFFICIAL_COUNTS = {
+    "release": "none: FakeNewsNet publishes no split (finefake cuts 6:2:2 at import, see above); "
+    "politifact_fake.csv holds 432 rows (counted at KaiDMML/FakeNewsNet 654361e), the sizes of "
+    "politifact_real.csv, gossipcop_fake.csv and gossipcop_real.csv are not stated here (not counted)"
+}
 SOURCE_TOPICS = {"politifact": "politics", "gossipcop": "entertainment"}
 _FILE = re.compile(r"^(politifact|gossipcop)_(fake|real)\.csv$", re.IGNORECASE)
 _ID = re.compile(r"^[A-Za-z0-9._-]+$")

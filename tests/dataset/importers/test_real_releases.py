@@ -94,8 +94,16 @@ def test_mediaeval_humor_dropped_like_the_papers(tmp_path):
 def test_fakenewsnet_reads_rows_with_long_tweet_id_fields(tmp_path):
     ws = Workspace(tmp_path / "ws")
     report = import_fakenewsnet(ws, FakeNewsNetConfig(REAL / "fakenewsnet"))
-    assert (report.rows, report.written, report.skipped) == (32, 32, 0)
+    # politifact 32 fake, 30 real; gossipcop 15 fake, 15 real
+    assert (report.rows, report.written, report.skipped) == (92, 92, 0)
     assert not any("unreadable" in p.reason for p in report.problems)
+    sources = Counter((r["domains"]["source"], r["topic"], r["label"]) for r in ws.read("records"))
+    assert sources == {
+        ("politifact", "politics", 0): 32,
+        ("politifact", "politics", 1): 30,
+        ("gossipcop", "entertainment", 0): 15,
+        ("gossipcop", "entertainment", 1): 15,
+    }
     longest = max(ws.read("records"), key=lambda r: len(r["metadata"]["tweet_ids"]))
     assert longest["id"] == "fakenewsnet:politifact14548" and len(longest["metadata"]["tweet_ids"]) > 20_000
     import csv
@@ -127,9 +135,9 @@ def test_import_summary_says_modalities(tmp_path):
     shutil.copytree(REAL / "fakenewsnet", corpus)
     result = runner.invoke(app, ["-w", str(tmp_path / "ws"), "import", "fakenewsnet", str(corpus)])
     assert result.exit_code == 0, result.output
-    assert "imported 32 of 32 fakenewsnet rows" in result.output
+    assert "imported 92 of 92 fakenewsnet rows" in result.output
     assert (
-        "text 0 of 32, title only 32, image 0 of 32 -> benchmarks on titles only, no images" in result.output
+        "text 0 of 92, title only 92, image 0 of 92 -> benchmarks on titles only, no images" in result.output
     )
     result = runner.invoke(app, ["-w", str(tmp_path / "w2"), "import", "mediaeval", str(MEDIAEVAL)])
     assert result.exit_code == 0, result.output
