@@ -49,6 +49,7 @@ from finefake.benchmarks.cells import (
 from finefake.benchmarks.plots import plot_bars, plot_heatmaps
 from finefake.benchmarks.splits import BenchSplit
 from finefake.benchmarks.tasks import TASKS, Setting, TaskSpec, get_task
+from finefake.benchmarks.temporal import RANDOM_SETTING
 from finefake.workspace import atomic_write_json, atomic_write_text, utcnow
 
 
@@ -198,7 +199,10 @@ def write_task_reports(
     table = "Table 4" if not task.is_da else "Table 5"
     caption = f"{task.name}: {task.description}"
     md, tex = render_tables(caption, models, groups, task.metrics, cell, reference)
-    split_text = "; ".join(_describe_split(s) for s in splits)
+    if task.kind == "temporal":  # the settings cut by date; a split file plays no part
+        split_text = f'cut by publication date (the cut dates are in the setting\'s name); "{RANDOM_SETTING}" is a seeded 6:2:2 split of the same items'
+    else:
+        split_text = "; ".join(_describe_split(s) for s in splits)
     if split_text:
         md += f"\nSplit: {split_text}\n"
     skipped = [s for s in settings if s.skipped]

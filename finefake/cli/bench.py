@@ -162,7 +162,12 @@ def run_task(
     elif split_seed is None and split_seeds is None:
         if dataset == FINEFAKE or (ws.root / "records" / "splits.json").is_file():
             splits = [official_split(ws.root, ids=[str(r["id"]) for r in records])]
-            console.print(f"split: the official split {Path(splits[0].path).resolve()}")
+            if all(n in definitions and definitions[n].kind == "temporal" for n in tasks):
+                console.print(
+                    "split: cut by publication date (the cut dates are in the setting's name), beside a random split of the same items"
+                )
+            else:
+                console.print(f"split: the official split {Path(splits[0].path).resolve()}")
         else:  # the spec's own split (the release's split field, or stratified ratios with seed 0)
             splits = [BenchSplit.resplit(0)]
     else:

@@ -103,6 +103,10 @@ def test_temporal_task_on_finefake_names_its_cut_dates(tmp_path):
     assert {r["setting"] for r in results["results"]} == {RANDOM_SETTING, temporal["name"]}
     (row, _) = results["shift_comparison"]  # logreg and majority, each beside its random-split reference
     assert row["in_domain_setting"] == RANDOM_SETTING and row["cut_dates"] == cuts
+    # a temporal task cuts by date: neither the table nor the terminal calls that the official split
+    table = (ws.root / "bench" / "temporal" / "table.md").read_text()
+    assert "Split: cut by publication date" in table and "official split" not in table
+    assert "split: cut by publication date" in result.output and "official split" not in result.output
 
 
 def test_temporal_cut_by_event_keeps_each_event_whole():
