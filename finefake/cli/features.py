@@ -44,8 +44,8 @@ def features(
         None,
         "--inputs",
         help="Comma-separated model inputs to compute besides text, image and kg (text_tokens, word_ids, "
-        "sentences, entities, emotion, style, text_views, image_views; 'all'). Default: what the registered "
-        "models declare.",
+        "sentences, entities, emotion, style, text_views, image_views, content, rationales; 'all'). Default: "
+        "what the registered models declare, except the LLM's rationales (ARG's; name them to compute them).",
     ),
     list_only: bool = typer.Option(False, "--list", help="List the registered encoders and exit."),
     engine: str | None = ENGINE_OPTION,
@@ -98,9 +98,10 @@ def features(
     from finefake.baselines.base import INPUTS
     from finefake.baselines.registry import required_inputs
     from finefake.errors import FinefakeError
+    from finefake.features.inputs import LLM_INPUTS
 
     if inputs is None:
-        wanted = required_inputs()
+        wanted = required_inputs() - LLM_INPUTS
     elif inputs.strip() == "all":
         wanted = set(INPUTS)
     else:

@@ -58,6 +58,9 @@ EXTRA_INPUTS: tuple[str, ...] = (
     "rationales",
 )
 TEXT_GROUP = frozenset({"text_tokens", "word_ids", "sentences"})
+#: Inputs that run a language model over every item (minutes to hours on a CPU): ``finefake features``
+#: computes them only when they are named, and ``bench`` only for a model that declares them.
+LLM_INPUTS = frozenset({"rationales"})
 ENCODE_CHUNK = 256
 
 

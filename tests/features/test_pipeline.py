@@ -130,6 +130,7 @@ def test_cli_computes_then_reuses_the_cache(tmp_path, feature_ws):
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "40 items computed" in first.output and "text 384-d" in first.output
+    assert "rationales" not in first.output  # the LLM's inputs only when named (minutes per item on a CPU)
     assert any((ws.root / "features" / "models").glob("*.onnx"))
     second = runner.invoke(app, args)
     assert second.exit_code == 0 and "40 items from the cache" in second.output
