@@ -22,6 +22,7 @@ def run_stage(
     options: Options | None = None,
     label: str | None = None,
     total: int | None = None,
+    progress: bool = True,
 ) -> int:
     """Map every batch with the worker ``factory()`` builds and call ``write(batch, result)`` for each, in
     input order (whatever order the engine finished them in). Returns the number of batches written.
@@ -29,11 +30,19 @@ def run_stage(
     ``mapper`` maps on an already open mapper (several stages' maps in one Ray session); otherwise ``engine``'s
     is opened for this call. ``batches`` is read lazily: the engine takes the next batch when it has room,
     so a stage may stream its input. ``options`` are the Ray resources of a batch (ignored locally), ``label``
-    names the progress bar and the batch in errors."""
+    names the batch in errors and the progress bar over batches (``progress=False``: the stage draws its own,
+    moved by ``finefake.console.advance`` from the worker)."""
     if mapper is None:
         with open_mapper(engine) as opened:
             return run_stage(
-                batches, factory, write, mapper=opened, options=options, label=label, total=total
+                batches,
+                factory,
+                write,
+                mapper=opened,
+                options=options,
+                label=label,
+                total=total,
+                progress=progress,
             )
     sent: deque[Any] = deque()
 
@@ -42,7 +51,9 @@ def run_stage(
             sent.append(batch)
             yield batch
 
-    results = mapper.map(factory, remembered(), options=options, label=label, total=total)
+    results = mapper.map(
+        factory, remembered(), options=options, label=label, total=total, progress=progress
+    )
     written = 0
     try:
         for result in results:

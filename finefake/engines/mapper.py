@@ -38,6 +38,7 @@ class Mapper(Protocol):
         options: Options | None = None,
         label: str | None = None,
         total: int | None = None,
+        progress: bool = True,
     ) -> Iterator[Any]: ...
 
     def resources(self) -> dict[str, float]:
@@ -74,9 +75,10 @@ class LocalMapper:
         options: Options | None = None,
         label: str | None = None,
         total: int | None = None,
+        progress: bool = True,
     ) -> Iterator[Any]:
         worker = None
-        shown = track(batches, label, total) if label else batches
+        shown = track(batches, label, total) if label and progress else batches
         for index, batch in enumerate(shown):
             if worker is None:
                 worker = factory()

@@ -69,6 +69,7 @@ class RayMapper:
         options: Options | None = None,
         label: str | None = None,
         total: int | None = None,
+        progress: bool = True,
     ) -> Iterator[Any]:
         source = iter(batches)
         first = next(source, _END)
@@ -98,7 +99,7 @@ class RayMapper:
 
         results = ordered()
         try:
-            yield from (track(results, f"{label} (ray)", total) if label else results)
+            yield from (track(results, f"{label} (ray)", total) if label and progress else results)
         finally:
             results.close()
             if ray.is_initialized():
