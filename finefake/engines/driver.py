@@ -51,9 +51,7 @@ def run_stage(
             sent.append(batch)
             yield batch
 
-    results = mapper.map(
-        factory, remembered(), options=options, label=label, total=total, progress=progress
-    )
+    results = mapper.map(factory, remembered(), options=options, label=label, total=total, progress=progress)
     written = 0
     try:
         for result in results:

@@ -1,8 +1,8 @@
-"""The batch mapper contract, its local implementation and the choice of engine.
+"""The batch mapper contract and its local implementation (the Ray one: ``finefake.engines.ray_mapper``).
 
 ``mapper.map(factory, batches)`` yields one result per batch, in input order: ``factory()`` builds the worker
 (once per process: once here, once per Ray worker process on Ray) and ``worker(batch)`` maps one batch. The
-factory is built only when the first batch arrives, so an empty run loads nothing (and on Ray starts nothing).
+worker is built only when the first batch arrives, so an empty run loads nothing (and on Ray starts nothing).
 
 Errors: a user's mistake (a :class:`FinefakeError`) raised while mapping a batch comes back as one line naming
 the batch (``... (aligning, batch 3)``); one raised while building the worker (a missing index, unreadable
@@ -13,13 +13,10 @@ traceback, with a note naming the batch.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from finefake.console import track
 from finefake.errors import FinefakeError
-
-B = TypeVar("B")
-R = TypeVar("R")
 
 #: Builds one stage worker; the worker maps one batch to one result.
 WorkerFactory = Callable[[], Callable[[Any], Any]]
