@@ -16,9 +16,10 @@ trained once per (split, task, setting); the other seeds' run files copy that re
 trained with in ``reused_from_seed``, so the tables report its std over seeds as 0 honestly and the run costs
 one fit instead of one per seed.
 
-The plan (keys, skipped files, seed-invariant groups) is made here for every engine; only where the planned
-trainings run differs (``finefake.benchmarks.executors``: one after the other in this process, or as Ray
-tasks), and every run file is written here as its training comes back.
+The plan (keys, skipped files, seed-invariant groups) is made here for every engine; the units of training
+go through the engine driver (``finefake.engines.run_stage`` with ``finefake.benchmarks.trainer``: one after
+the other in this process, or as Ray tasks) and every run file is written here as its training comes back, in
+plan order. Run keys are in ``finefake.benchmarks.runkeys``, run files in ``finefake.benchmarks.runfiles``.
 
 The reports are built from the requested runs plus every earlier finished run of the task in the same
 folder whose key proves it was made on the same data, split and configuration (another model or more seeds
@@ -28,7 +29,6 @@ do not match (other data, split or hyper-parameters) are never shown; the report
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -44,9 +44,22 @@ from finefake.baselines.registry import get_model, model_class
 from finefake.benchmarks.batches import setting_batches
 from finefake.benchmarks.drops import add_shift_comparison
 from finefake.benchmarks.metrics import classification_report
+from finefake.benchmarks.runfiles import PlannedRun, finished_run, read_run, reused, run_path, set_aside
+from finefake.benchmarks.runkeys import (
+    combine,
+    feature_fingerprint,
+    feature_row_digests,
+    key_parts,
+    run_key,
+    setting_digest,
+    setting_digests,
+    what_changed,
+)
 from finefake.benchmarks.splits import BenchSplit
 from finefake.benchmarks.tasks import ItemTable, Setting, TaskSpec, build_settings, get_task
+from finefake.benchmarks.trainer import GroupTrainer, ray_threads, run_options
 from finefake.engine import EngineConfig
+from finefake.engines import run_stage
 from finefake.errors import FinefakeError
 from finefake.features.featureset import FeatureSet
 from finefake.workspace import atomic_write_json, utcnow
@@ -77,107 +90,6 @@ class BenchConfig:
     #: What the runs are measured on (``finefake.dataset.modalities.inputs_of``): written into each task's
     #: results and matched against published rows. Not part of any run key (it follows from the data).
     measured_on: dict[str, Any] | None = None
-
-
-def feature_row_digests(features: FeatureSet) -> list[bytes]:
-    """A content digest of every feature row (id, text, image, knowledge and both masks), all of it hashed."""
-    digests = []
-    for i, item_id in enumerate(features.ids):
-        digest = hashlib.sha256(item_id.encode())
-        for array in (features.text, features.image, features.kg, features.image_mask, features.kg_mask):
-            row = np.ascontiguousarray(array[i])
-            digest.update(f"{row.dtype}{row.shape}".encode())
-            digest.update(row.tobytes())
-        digests.append(digest.digest())
-    return digests
-
-
-def feature_fingerprint(features: FeatureSet) -> str:
-    """A short content hash of the whole FeatureSet (every row; metadata such as ``cached`` left out)."""
-    digest = hashlib.sha256()
-    for row in feature_row_digests(features):
-        digest.update(row)
-    return digest.hexdigest()[:16]
-
-
-def setting_digest(
-    task: TaskSpec, setting: Setting, items: ItemTable, row_digests: list[bytes], split: BenchSplit
-) -> str:
-    """A hash of everything in the data that determines a run of ``setting``: for each part (train,
-    validation, test) the rows' ids, task labels, topics, platform groups and feature content, plus where the
-    split comes from (official or the re-split seed; never the split file's path, so a copied or moved
-    workspace keys the same). ``items`` is aligned to the FeatureSet the digests come from."""
-    return _combine(setting_digests(task, setting, items, row_digests, split))
-
-
-#: What a run's data key is made of, in the words ``bench`` uses to say what changed.
-DATA_PARTS: dict[str, str] = {
-    "items": "the items in train/validation/test",
-    "labels": "labels",
-    "domains": "topics or platform groups",
-    "features": "feature content",
-}
-
-
-def setting_digests(
-    task: TaskSpec, setting: Setting, items: ItemTable, row_digests: list[bytes], split: BenchSplit
-) -> dict[str, str]:
-    """``setting_digest`` by part (``DATA_PARTS``), so a changed key can say what changed."""
-    labels = items.labels_for(task)
-    head = json.dumps([task.name, setting.name, split.key()], sort_keys=True).encode()
-    digests = {name: hashlib.sha256(head) for name in DATA_PARTS}
-    for part in ("train", "validation", "test"):
-        rows = getattr(setting, part)
-        for digest in digests.values():
-            digest.update(f"|{part}:{len(rows)}|".encode())
-        for i in rows:
-            digests["items"].update(json.dumps(items.ids[i]).encode())
-            digests["labels"].update(json.dumps(int(labels[i])).encode())
-            digests["domains"].update(
-                json.dumps([str(items.topic[i]), str(items.platform_group[i])]).encode()
-            )
-            digests["features"].update(row_digests[i])
-    return {name: digest.hexdigest() for name, digest in digests.items()}
-
-
-def _combine(parts: dict[str, str]) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def run_key(model_params: dict[str, Any], data_digest: str) -> str:
-    """The key of one run: model hyper-parameters (seed included) and the setting's ``setting_digest``."""
-    payload = json.dumps({"params": model_params, "data": data_digest}, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-def key_parts(model_params: dict[str, Any], data_parts: dict[str, str]) -> dict[str, str]:
-    """The short hashes a run file keeps beside its key: one per ``DATA_PARTS`` entry, the hyper-parameters
-    and the seed, so a later run with another key can say which of them differ."""
-    params = {k: v for k, v in model_params.items() if k != "seed"}
-    out = {name: digest[:16] for name, digest in data_parts.items()}
-    out["hyper-parameters"] = hashlib.sha256(
-        json.dumps(params, sort_keys=True, default=str).encode()
-    ).hexdigest()[:16]
-    out["seed"] = str(model_params.get("seed"))
-    return out
-
-
-def what_changed(old: dict[str, Any], parts: dict[str, str]) -> str:
-    """In words, which key parts of an existing run file differ from ``parts`` (the run about to replace it)."""
-    if not old:
-        return "the run file cannot be read"
-    before = old.get("key_parts")
-    if not isinstance(before, dict):
-        return "made by an earlier finefake version (run key without parts)"
-    names = [DATA_PARTS.get(name, name) for name in parts if before.get(name) != parts[name]]
-    return ", ".join(names) + " changed" if names else "other run key"
-
-
-def run_path(out: Path, task: str, model: str, setting: Setting, seed: int, split: BenchSplit) -> Path:
-    folder = Path(out) / task / "runs" / model / setting.slug
-    if split.kind != "official":
-        folder = folder / split.tag
-    return folder / f"seed-{seed}.json"
 
 
 def make_batches(
@@ -263,7 +175,7 @@ def run_benchmark(
 
     Returns the results JSON path of each task. ``items`` may list more records than ``features``; it is
     aligned to the feature rows here. Planning, keys, reuse and run files are the same on every ``engine``;
-    the engine decides only where the planned trainings run (``finefake.benchmarks.executors``), with
+    the engine decides only where the planned trainings run (``finefake.benchmarks.trainer``), with
     ``resources`` declared per run on Ray.
     """
     from finefake.benchmarks.reports import write_task_reports
@@ -278,9 +190,9 @@ def run_benchmark(
     row_digests = feature_row_digests(features)
     fingerprint = feature_fingerprint(features)
     out = Path(config.out)
-    plan: list[_Planned] = []
-    stale: list[tuple[_Planned, str]] = []  # finished runs whose key no longer matches, and why
-    requested: dict[str, list[_Planned]] = {name: [] for name in config.tasks}
+    plan: list[PlannedRun] = []
+    stale: list[tuple[PlannedRun, str]] = []  # finished runs whose key no longer matches, and why
+    requested: dict[str, list[PlannedRun]] = {name: [] for name in config.tasks}
     settings_by_task: dict[str, list[Setting]] = {}
     specs_by_task: dict[str, TaskSpec] = {}
     for split in config.splits:
@@ -292,7 +204,7 @@ def run_benchmark(
                 if setting.skipped:
                     continue
                 data_parts = setting_digests(task, setting, items, row_digests, split)
-                data = _combine(data_parts)
+                data = combine(data_parts)
                 for model in config.models:
                     hparams = dict(config.hparams.get(model, {}))
                     params = get_model(model, **hparams).get_params()
@@ -304,39 +216,48 @@ def run_benchmark(
                     shared = run_key({**params, "seed": None}, data)
                     for seed in config.seeds:
                         path = run_path(out, task_name, model, setting, seed, split)
-                        job = _Planned(
+                        job = PlannedRun(
                             task, setting, split, model, seed, path, run_key({**params, "seed": seed}, data),
                             shared, hparams, key_parts({**params, "seed": seed}, data_parts),
                         )  # fmt: skip
                         requested[task_name].append(job)
                         if path.exists():
-                            existing = _read_run(path)
+                            existing = read_run(path)
                             if existing.get("run_key") == job.key:
                                 continue
                             stale.append((job, what_changed(existing, job.key_parts)))
                         plan.append(job)
-    _set_aside(out, stale)
+    set_aside(out, stale)
     total = sum(len(jobs) for jobs in requested.values())
     log.info("%d runs planned, %d already finished", len(plan), total - len(plan))
     context = RunContext(fingerprint, {name: _spec_key(name, config) for name in config.tasks})
-    groups: list[list[_Planned]] = []
+    groups: list[list[PlannedRun]] = []
     for group in _groups(plan):
         source = (
-            _finished_run(out, group[0], config.seeds) if model_class(group[0].model).seed_invariant else None
+            finished_run(out, group[0], config.seeds) if model_class(group[0].model).seed_invariant else None
         )
         if source is not None:  # an earlier, interrupted run already trained this seed-invariant group
             for job in group:
-                atomic_write_json(job.path, _reused(source, job.seed, job.key, job.key_parts))
+                atomic_write_json(job.path, reused(source, job.seed, job.key, job.key_parts))
         else:
             groups.append(group)
-    from finefake.benchmarks.executors import execute
-
     run_on = engine or EngineConfig()
-    for group, results in execute(
-        groups, features, items, context, run_on, resources or RunResources(), train_group
-    ):
+    resources = resources or RunResources()
+    threads = ray_threads(resources.threads) if run_on.is_ray else None
+
+    def write(group: list[PlannedRun], results: list[dict[str, Any]]) -> None:
         for job, result in zip(group, results, strict=True):
             atomic_write_json(job.path, result)
+
+    run_stage(
+        groups,
+        GroupTrainer(train_group, features, items, context, threads),
+        write,
+        engine=run_on,
+        options=run_options(resources.cpus, resources.gpus),
+        label="benchmark runs",
+        total=len(groups),
+    )
     paths = {}
     for task_name, jobs in requested.items():
         earlier, left_out = _earlier_runs(out, task_name, jobs, config, features, items, row_digests)
@@ -365,12 +286,12 @@ def run_benchmark(
 def _earlier_runs(
     out: Path,
     task_name: str,
-    jobs: list[_Planned],
+    jobs: list[PlannedRun],
     config: BenchConfig,
     features: FeatureSet,
     items: ItemTable,
     row_digests: list[bytes],
-) -> tuple[list[_Planned], list[str]]:
+) -> tuple[list[PlannedRun], list[str]]:
     """Finished run files of ``task_name`` that this command did not ask for (other models, other seeds),
     each checked against the key it would have now: matching ones join the report, the others are named.
 
@@ -386,7 +307,7 @@ def _earlier_runs(
         at: setting_digest(job.task, job.setting, items, row_digests, job.split)
         for at, job in settings.items()
     }
-    earlier: list[_Planned] = []
+    earlier: list[PlannedRun] = []
     left_out: dict[str, int] = {}
     params_of: dict[str, dict[str, Any] | None] = {}
     for model_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
@@ -418,7 +339,7 @@ def _earlier_runs(
                     left_out[model] = left_out.get(model, 0) + 1
                     continue
                 earlier.append(
-                    _Planned(job.task, job.setting, job.split, model, seed, path, key, "", dict(
+                    PlannedRun(job.task, job.setting, job.split, model, seed, path, key, "", dict(
                         config.hparams.get(model, {})))
                 )  # fmt: skip
     notes = [
@@ -486,27 +407,11 @@ class RunResources:
     threads: int | None = None
 
 
-@dataclass
-class _Planned:
-    """One requested run: where its file lives and the keys it must carry."""
-
-    task: TaskSpec
-    setting: Setting
-    split: BenchSplit
-    model: str
-    seed: int
-    path: Path
-    key: str
-    shared_key: str  # the key without the seed: equal for every seed of a seed-invariant model
-    hparams: dict[str, Any]
-    key_parts: dict[str, str] = field(default_factory=dict)  # what the key is made of (``key_parts``)
-
-
-def _groups(plan: list[_Planned]) -> list[list[_Planned]]:
+def _groups(plan: list[PlannedRun]) -> list[list[PlannedRun]]:
     """The planned runs as units of training: all seeds of a seed-invariant model on one (split, task,
     setting) share one fit (the first seed's), every other run is a unit of its own. Plan order is kept."""
-    groups: list[list[_Planned]] = []
-    by_key: dict[tuple[str, str, str, str], list[_Planned]] = {}
+    groups: list[list[PlannedRun]] = []
+    by_key: dict[tuple[str, str, str, str], list[PlannedRun]] = {}
     for job in plan:
         if model_class(job.model).seed_invariant:
             key = (job.task.name, job.split.tag, job.setting.slug, job.model)
@@ -521,7 +426,7 @@ def _groups(plan: list[_Planned]) -> list[list[_Planned]]:
 
 
 def train_group(
-    group: list[_Planned], features: FeatureSet, items: ItemTable, context: RunContext
+    group: list[PlannedRun], features: FeatureSet, items: ItemTable, context: RunContext
 ) -> list[dict[str, Any]]:
     """The run files of one unit of training: the first job trained, the others (seeds of a seed-invariant
     model) filed as copies of it. Runs wherever the engine puts it (this process or a Ray worker)."""
@@ -547,65 +452,4 @@ def train_group(
         "split_file_sha256": first.split.sha256,
         **spec,
     }
-    return [result] + [_reused(result, job.seed, job.key, job.key_parts) for job in group[1:]]
-
-
-def _read_run(path: Path) -> dict[str, Any]:
-    """A finished run file; one that cannot be read (cut short by a crash) counts as a run to redo."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-#: Where finished runs go when the data or configuration they were made with changed: ``<out>/<task>/
-#: superseded/<UTC time>/`` keeps the ``runs/...`` layout, so nothing computed is ever deleted.
-SUPERSEDED = "superseded"
-
-
-def _set_aside(out: Path, stale: list[tuple[_Planned, str]]) -> None:
-    """Move the run files made under another key aside (like ``make``: what changed is recomputed) and say,
-    per task and reason, how many runs are redone and where the old results went."""
-    if not stale:
-        return
-    stamp = utcnow().replace("-", "").replace(":", "").split(".")[0].split("+")[0]
-    counts: dict[tuple[str, str], int] = {}
-    for job, reason in stale:
-        task_dir = out / job.task.name
-        target = task_dir / SUPERSEDED / stamp / job.path.relative_to(task_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        job.path.replace(target)
-        counts[(job.task.name, reason)] = counts.get((job.task.name, reason), 0) + 1
-    for (task, reason), n in counts.items():
-        log.warning(
-            "%s: %d finished run(s) no longer match (%s): recomputing them; the old results are kept in %s",
-            task, n, reason, out / task / SUPERSEDED / stamp,
-        )  # fmt: skip
-
-
-def _finished_run(out: Path, job: _Planned, seeds: list[int]) -> dict[str, Any] | None:
-    """A run file of ``job``'s model and setting already written (by an earlier, interrupted run) for another
-    seed with the same seed-free key: a seed-invariant model's result for ``job``."""
-    for seed in seeds:
-        path = run_path(out, job.task.name, job.model, job.setting, seed, job.split)
-        if path.exists():
-            existing = json.loads(path.read_text(encoding="utf-8"))
-            if existing.get("shared_key") == job.shared_key:
-                return existing
-    return None
-
-
-def _reused(
-    result: dict[str, Any], seed: int, key: str, parts: dict[str, str] | None = None
-) -> dict[str, Any]:
-    """``result`` of a seed-invariant model filed under ``seed``: same numbers, says where they come from."""
-    copy = json.loads(json.dumps(result))
-    copy["reused_from_seed"] = result.get("reused_from_seed", result["seed"])
-    copy["seed"] = seed
-    copy["params"] = {**copy["params"], "seed": seed}
-    copy["run_key"] = key
-    if parts is not None:
-        copy["key_parts"] = parts
-    copy["finished"] = utcnow()
-    return copy
+    return [result] + [reused(result, job.seed, job.key, job.key_parts) for job in group[1:]]

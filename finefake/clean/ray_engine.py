@@ -1,12 +1,12 @@
-"""``finefake clean --engine ray``: the clean stage as Ray Data map stages and key shuffles on a Ray cluster.
+"""``finefake clean --engine ray``: the clean stage as mapped shards and key shuffles on a Ray cluster.
 
 The plan (every rule comes from :mod:`finefake.clean.filters`, :mod:`finefake.clean.stage` and
 :mod:`finefake.clean.dedup`, so the output is the local engine's, byte for byte):
 
-1. **Filter blocks** (Ray Data ``map_batches`` on an actor pool, one crawl shard per call): each actor holds
-   one language model and one image checker, parses its shard, runs the filters and the image checks (images
-   are read from the workspace's image store, on the shared filesystem), and computes the MinHash signature,
-   text digest and lead-image pHash of every survivor. The result is a Parquet block checkpoint under
+1. **Filter blocks** (the engine driver, ``finefake.engines.run_stage``, one crawl shard per batch): each Ray
+   worker holds one language model and one image checker (:class:`ShardFilters`), parses its shard, runs the
+   filters and the image checks (images are read from the workspace's image store, on the shared
+   filesystem), and computes the MinHash signature, text digest and lead-image pHash of every survivor. The result is a Parquet block checkpoint under
    ``clean/ray-checkpoint/<config key>/``, named by the SHA-1 of the shard's bytes: a restarted run reuses
    every block that was finished.
 2. **Shuffles on keys** (:mod:`finefake.clean.ray_shuffle`; Ray tasks, hash-partitioned numpy arrays,
@@ -34,6 +34,7 @@ import os
 import shutil
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,8 @@ from finefake.clean.filters import (
 )
 from finefake.clean.ray_shuffle import pairs_of, read_block, shuffle, sig_matrix
 from finefake.clean.stage import STAGE, CleanReport, build_report, finish, input_stages
-from finefake.engine import EngineConfig, ray_session
+from finefake.engine import EngineConfig
+from finefake.engines import open_mapper, run_stage
 from finefake.errors import FinefakeError
 from finefake.records import RecordError, check_categories, validate
 from finefake.workspace import Workspace, atomic_write_bytes, atomic_write_text, read_jsonl, record_line
@@ -154,11 +156,12 @@ def _empty_table(config: CleanConfig) -> Any:
     )
 
 
-class FilterBlocks:
-    """Ray Data map stage: each call gets shards (rank, path) and returns where their block checkpoints are.
+class FilterShard:
+    """The per-batch function of the Ray filter phase: one crawl shard ``(rank, path)`` -> where its block
+    checkpoint is (``rank``, ``path``, ``block``, ``reused``, ``error``).
 
-    An actor loads the language model once and keeps one image checker (its cache of checked images lives as
-    long as the actor). A shard whose checkpoint exists (same bytes, same config) is not processed again.
+    A worker loads the language model once and keeps one image checker (its cache of checked images lives as
+    long as the worker). A shard whose checkpoint exists (same bytes, same config) is not processed again.
     """
 
     def __init__(self, root: str, config: CleanConfig, folder: str):
@@ -166,29 +169,35 @@ class FilterBlocks:
         self.lang: LanguageId | None = None
         self.images = ImageChecker(self.ws, config)
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+    def __call__(self, shard: tuple[int, str]) -> dict[str, Any]:
         import pyarrow.parquet as pq
 
-        out: dict[str, list[Any]] = defaultdict(list)
-        for rank, path in zip(batch["rank"], batch["path"], strict=True):
-            target = self.folder / f"block-{hashlib.sha1(Path(path).read_bytes()).hexdigest()}.parquet"
-            reused, error = target.exists(), ""
-            if not reused:
-                try:
-                    self.lang = self.lang or LanguageId()
-                    table = filter_block(Path(path), self.lang, self.images, self.config)
-                except (FinefakeError, RecordError) as exc:  # the user's data: one line, raised by the driver
-                    error = str(exc)
-                else:
-                    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp")
-                    pq.write_table(table, tmp)
-                    os.replace(tmp, target)
-            out["rank"].append(int(rank))
-            out["path"].append(str(path))
-            out["block"].append(str(target))
-            out["reused"].append(reused)
-            out["error"].append(error)
-        return dict(out)
+        rank, path = shard
+        target = self.folder / f"block-{hashlib.sha1(Path(path).read_bytes()).hexdigest()}.parquet"
+        reused, error = target.exists(), ""
+        if not reused:
+            try:
+                self.lang = self.lang or LanguageId()
+                table = filter_block(Path(path), self.lang, self.images, self.config)
+            except (FinefakeError, RecordError) as exc:  # the user's data: one line, raised by the driver
+                error = str(exc)
+            else:
+                tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp")
+                pq.write_table(table, tmp)
+                os.replace(tmp, target)
+        return {"rank": int(rank), "path": str(path), "block": str(target), "reused": reused, "error": error}
+
+
+@dataclass(frozen=True)
+class ShardFilters:
+    """The worker factory of the Ray filter phase: a :class:`FilterShard` per Ray worker process."""
+
+    root: str
+    config: CleanConfig
+    folder: str
+
+    def __call__(self) -> FilterShard:
+        return FilterShard(self.root, self.config, self.folder)
 
 
 # --- 3. candidate items, verification ---------------------------------------------------------------------
@@ -347,26 +356,22 @@ def clean_ray(ws: Workspace, config: CleanConfig, engine: EngineConfig) -> Clean
     t0 = time.perf_counter()
     files = [shard for stage in stages for shard in ws.shards(stage)]
     with (
-        ray_session(engine) as ray,
+        open_mapper(engine) as mapper,
         ws.run(STAGE, inputs=stages, config=dict(config.__dict__, stages=stages)) as manifest,
     ):
-        import ray.data
-
+        ray = mapper.ray()  # the shuffles below need it even when there are no shards to filter
         folder = ws.stage_dir(STAGE) / CHECKPOINTS / _config_key(config)
         folder.mkdir(parents=True, exist_ok=True)
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        logging.getLogger("ray.data").setLevel(logging.ERROR)  # its progress lines would drown the CLI's
-        ray.data.DataContext.get_current().enable_progress_bars = False
-        root, actors = str(ws.root), max(1, min(cpus, len(files)))
-
-        class Filter(FilterBlocks):  # bound here: arguments in the class, not in the object store
-            def __init__(self) -> None:
-                super().__init__(root, config, str(folder))
-
-        dataset = ray.data.from_items(  # one crawl shard per block and per call
-            [{"rank": k, "path": str(p)} for k, p in enumerate(files)], override_num_blocks=max(1, len(files))
-        ).map_batches(Filter, batch_size=1, compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=1)
-        done = sorted(dataset.take_all(), key=lambda row: row["rank"]) if files else []
+        done: list[dict[str, Any]] = []
+        run_stage(  # 1. the filter phase: one crawl shard per batch, through the engine driver
+            [(k, str(p)) for k, p in enumerate(files)],
+            ShardFilters(str(ws.root), config, str(folder)),
+            lambda shard, row: done.append(row),
+            mapper=mapper,
+            options={"num_cpus": 1},
+            label="clean: filtering shards",
+        )
         errors = [row["error"] for row in done if row["error"]]
         if errors:
             raise FinefakeError(errors[0])

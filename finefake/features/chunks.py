@@ -41,7 +41,7 @@ def fill_chunked(
     folder: Path,
     n: int,
     chunk: int,
-    compute: Callable[[int, int], dict[str, np.ndarray]],
+    compute: Callable[[int, int], dict[str, np.ndarray]] | None,
     label: str,
     meta: dict[str, Any] | None = None,
     *,
@@ -50,8 +50,9 @@ def fill_chunked(
     """Arrays of ``n`` rows built by ``compute(start, stop)`` chunk by chunk, resumable; memory-mapped.
 
     ``compute`` returns a dict of arrays with ``stop - start`` rows each (same names and trailing shapes every
-    call). ``compute_many``, when given, computes all the missing chunks at once (on Ray: in parallel) and
-    yields their outputs in chunk order; each is written and recorded as it arrives, as with ``compute``.
+    call). ``compute_many``, when given (then ``compute`` may be None), computes all the missing chunks at once
+    (the engine driver's mapper: on Ray in parallel) and yields their outputs in chunk order; each is written
+    and recorded as it arrives, as with ``compute``.
 
     The bar counts rows: work inside a chunk may move it on as it goes (``finefake.console.advance``, an
     encoder per batch), and it is brought to the rows written once each chunk is on disk.

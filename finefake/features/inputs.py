@@ -35,6 +35,7 @@ from finefake.console import track
 from finefake.errors import FinefakeError
 from finefake.features.cache import FeatureCache, cache_key
 from finefake.features.chunks import fill_chunked, open_arrays
+from finefake.features.encoding import local_encoding
 from finefake.features.featureset import FeatureSet
 from finefake.features.knowledge import entity_table, neighbour_means
 from finefake.features.style import style_cues
@@ -64,18 +65,6 @@ LLM_INPUTS = frozenset({"rationales"})
 ENCODE_CHUNK = 256
 
 
-def full_arrays(out: Any) -> dict[str, np.ndarray]:
-    """The cached arrays of one ``encode_full`` pass (the same dtypes wherever the pass ran)."""
-    return {
-        "pooled": out.pooled.astype(np.float32),
-        "text_tokens": out.tokens.astype(np.float16),
-        "text_tokens_mask": out.token_mask.astype(bool),
-        "token_ids": out.token_ids.astype(np.int32),
-        "sentences": out.sentence_vectors.astype(np.float32),
-        "sentence_mask": out.sentence_mask.astype(bool),
-    }
-
-
 def text_group(
     cache: FeatureCache,
     encoder: Encoder,
@@ -85,8 +74,9 @@ def text_group(
     remote: Any = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, str]:
     """Token states, token ids, sentences (and the pooled vectors of the same pass), memory-mapped; the
-    encoder's input-embedding table; and the content key they are cached under. With ``remote``
-    (``finefake.features.pipeline.Remote``) the pass runs there (Ray actors) and is written here."""
+    encoder's input-embedding table; and the content key they are cached under. The pass runs through
+    ``remote`` (``finefake.features.encoding.Remote``: the engine's mapper, this process by default) and is
+    written here."""
     if not hasattr(encoder, "encode_full"):
         raise FinefakeError(
             f"text encoder {encoder.name!r} gives no token states; use minilm or bert for token-level models"
@@ -94,19 +84,13 @@ def text_group(
     key = cache_key(text_print, encoder.name, encoder.version, f"tokens{config.max_tokens}")
     folder = cache.root / "inputs" / f"text-{encoder.name}-{key}"
 
-    def compute(start: int, stop: int) -> dict[str, np.ndarray]:
-        texts = [i.text for i in items[start:stop]]
-        return full_arrays(
-            encoder.encode_full(texts, batch_size=config.batch_size, max_tokens=config.max_tokens)
-        )
+    chunks = remote or local_encoding(None, encoder, "text_full", config.batch_size, config.max_tokens)
 
     def compute_many(ranges: list[tuple[int, int]]) -> Any:
-        if remote is None:
-            return (compute(start, stop) for start, stop in ranges)
-        return remote([i.text for i in items], ranges)
+        return chunks([i.text for i in items], ranges)
 
     label = f"token states ({encoder.name})"
-    arrays = fill_chunked(folder, len(items), ENCODE_CHUNK, compute, label, compute_many=compute_many)
+    arrays = fill_chunked(folder, len(items), ENCODE_CHUNK, None, label, compute_many=compute_many)
     table_path = folder / "embedding_table.npy"
     if not table_path.exists():
         import io

@@ -12,29 +12,27 @@ counted in ``meta["dropped"]``); knowledge = entities + relation triples (see ``
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import shutil
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from finefake.console import advance, counting
-from finefake.engine import EngineConfig, ray_session
+from finefake.console import counting
+from finefake.engine import EngineConfig
+from finefake.engines import open_mapper
 from finefake.errors import RECORDS_HINT, FinefakeError
 from finefake.features.cache import FeatureCache, Part, cache_key
 from finefake.features.chunks import chunk_ranges, fill_chunked
 from finefake.features.config import FeatureConfig, FeatureInput
+from finefake.features.encoding import Encoding, Remote, local_encoding, make_encoder
 from finefake.features.featureset import FeatureSet
 from finefake.features.knowledge import item_nodes, release_features, transe_features
-from finefake.features.registry import Encoder, encoder_spec, get_encoder
-from finefake.images import ImageRejected, open_rgb
+from finefake.features.registry import Encoder
 from finefake.workspace import Workspace, atomic_write_json
 
 KNOWLEDGE_METHODS = ("transe", "release")
@@ -100,27 +98,6 @@ def dataset_fingerprints(items: list[FeatureInput]) -> dict[str, str]:
     }
 
 
-def _encoder_options(
-    name: str, options: dict[str, Any], cache: FeatureCache, modality: str
-) -> dict[str, Any]:
-    """The options an encoder is built with: the given ones, and the workspace's model cache when it has one."""
-    spec = encoder_spec(name)
-    if spec.modality != modality:
-        raise FinefakeError(f"encoder {name!r} encodes {spec.modality}, not {modality}")
-    options = dict(options)
-    if "cache_dir" in inspect.signature(spec.factory).parameters:
-        options.setdefault("cache_dir", str(cache.models_dir()))
-    return options
-
-
-def _make_encoder(name: str, options: dict[str, Any], cache: FeatureCache, modality: str) -> Encoder:
-    return get_encoder(name, **_encoder_options(name, options, cache, modality))
-
-
-Remote = Callable[[list[Any], list[tuple[int, int]]], Iterator[dict[str, Any]]]
-"""Encodes ``inputs[start:stop]`` for each range elsewhere (a Ray actor pool) and yields the outputs in order."""
-
-
 def in_chunks(outs: Iterable[Any], ranges: list[tuple[int, int]], label: str) -> list[Any]:
     """The outputs of ``ranges`` (computed as they are taken) under a bar counting items: moved per batch by
     the encoder (``finefake.console.advance``), brought to each chunk's end as its output arrives."""
@@ -142,22 +119,19 @@ def encode_texts(
     """Text features in chunks (one progress step per chunk; the encoder batches within a chunk).
 
     With ``folder``, every finished chunk is written there at once (``finefake.features.chunks``): a killed
-    run continues from the last chunk instead of starting over. With ``remote``, the chunks are encoded there
-    (Ray actors) and written here in the same way.
+    run continues from the last chunk instead of starting over. The chunks are encoded through ``remote``
+    (``finefake.features.encoding.Encoding.remote``: the engine's mapper; this process when None) and written
+    here in order.
     """
 
-    def compute(start: int, stop: int) -> dict[str, np.ndarray]:
-        texts = [i.text for i in items[start:stop]]
-        return {"values": encoder.encode(texts, batch_size=batch_size).astype(np.float32)}
+    chunks = remote or local_encoding(None, encoder, "text", batch_size)
 
     def compute_many(ranges: list[tuple[int, int]]) -> Iterator[dict[str, np.ndarray]]:
-        if remote is None:
-            return (compute(start, stop) for start, stop in ranges)
-        return ({"values": out["values"]} for out in remote([i.text for i in items], ranges))
+        return ({"values": out["values"]} for out in chunks([i.text for i in items], ranges))
 
     label = f"text features ({encoder.name})"
     if folder is not None:
-        arrays = fill_chunked(folder, len(items), TEXT_CHUNK, compute, label, compute_many=compute_many)
+        arrays = fill_chunked(folder, len(items), TEXT_CHUNK, None, label, compute_many=compute_many)
         values = np.asarray(arrays.get("values"))
     else:
         ranges = chunk_ranges(0, len(items), TEXT_CHUNK)
@@ -166,52 +140,6 @@ def encode_texts(
     if values is None or values.ndim != 2:
         values = np.zeros((0, encoder.dim), np.float32)
     return Part([i.id for i in items], values.astype(np.float32), np.ones(len(items), bool), {})
-
-
-def _load_images(ws: Workspace, paths: list[str | None]) -> tuple[list[int], list[Any], list[str | None]]:
-    """Decoded images of a batch (each item's first image path) and, per item, why it has none (None when it
-    has one)."""
-    rows, images, reasons = [], [], []
-    for row, path in enumerate(paths):
-        reason = None
-        if path is None:
-            reason = "no_image"
-        else:
-            try:
-                images.append(open_rgb(ws.images.path(path)))
-                rows.append(row)
-            except FileNotFoundError:
-                reason = "image_missing"
-            except ImageRejected as exc:
-                reason = f"image_rejected:{exc.reason}"
-        reasons.append(reason)
-    return rows, images, reasons
-
-
-def encode_image_batch(
-    ws: Workspace, encoder: Encoder, items: list[str | None], batch_size: int
-) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-    """Features of the images at ``items`` (paths in the image store, None for none): values, mask and the
-    reason per item without one. Decodes batch k+1 in a helper thread while batch k runs through the model
-    (both release the GIL)."""
-    starts = list(range(0, len(items), batch_size))
-    values = np.zeros((len(items), encoder.dim), dtype=np.float32)
-    mask = np.zeros(len(items), dtype=bool)
-    reasons: list[str | None] = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(_load_images, ws, items[0:batch_size]) if starts else None
-        for k in range(len(starts)):
-            rows, images, batch_reasons = pending.result()
-            if k + 1 < len(starts):
-                nxt = starts[k + 1]
-                pending = pool.submit(_load_images, ws, items[nxt : nxt + batch_size])
-            reasons.extend(batch_reasons)
-            if images:
-                positions = np.asarray(rows) + starts[k]
-                values[positions] = encoder.encode(images, batch_size=batch_size)
-                mask[positions] = True
-            advance(len(batch_reasons))  # the open progress bar (if any) moves per batch
-    return values, mask, reasons
 
 
 def encode_images(
@@ -224,18 +152,16 @@ def encode_images(
 ) -> Part:
     """Image features of the first image of each item; items without a usable image get zeros, mask False
     and a counted reason. With ``folder``, finished chunks are kept there so a killed run continues; with
-    ``remote``, the chunks are encoded there (Ray actors) and coded and written here in order."""
+    ``remote`` (the engine's mapper; this process when None), the chunks are encoded there and coded and
+    written here in order."""
     chunk = max(batch_size, IMAGE_CHUNK - IMAGE_CHUNK % batch_size)
     codes: list[str] = []  # reason strings; row codes index into it (+1), 0 = has an image
     paths = [i.image for i in items]
 
-    def compute(start: int, stop: int) -> dict[str, np.ndarray]:
-        return coded(*encode_image_batch(ws, encoder, paths[start:stop], batch_size))
+    chunks = remote or local_encoding(ws, encoder, "image", batch_size)
 
     def compute_many(ranges: list[tuple[int, int]]) -> Iterator[dict[str, np.ndarray]]:
-        if remote is None:
-            return (compute(start, stop) for start, stop in ranges)
-        return (coded(out["values"], out["mask"], out["reason"]) for out in remote(paths, ranges))
+        return (coded(out["values"], out["mask"], out["reason"]) for out in chunks(paths, ranges))
 
     def coded(values: np.ndarray, mask: np.ndarray, reasons: list[str | None]) -> dict[str, np.ndarray]:
         for reason in reasons:
@@ -250,7 +176,7 @@ def encode_images(
     if folder is not None:
         if (folder / "reasons.json").exists():
             codes.extend(json.loads((folder / "reasons.json").read_text(encoding="utf-8")))
-        arrays = fill_chunked(folder, len(items), chunk, compute, label, compute_many=compute_many)
+        arrays = fill_chunked(folder, len(items), chunk, None, label, compute_many=compute_many)
     else:
         ranges = chunk_ranges(0, len(items), chunk)
         outs = in_chunks(compute_many(ranges), ranges, label)
@@ -306,40 +232,21 @@ def compute_features(
     ``text_encoder`` / ``image_encoder`` may pass already constructed encoders (tests, notebooks) instead of
     building ``config.text_encoder`` / ``config.image_encoder`` from the registry. ``inputs`` names further
     model inputs (``finefake.features.inputs``) to attach; the pooled text, image and knowledge arrays are
-    always there. With a Ray ``engine`` the pooled text and image features and the encoder views are encoded
-    by Ray actor pools (``finefake.features.actors``) into the same cache; Ray is started or joined only when
-    something is left to encode.
+    always there. Every encoder's chunks go through the engine driver (``finefake.features.encoding``): with a
+    Ray ``engine`` the pooled text and image features, the encoder views and the token states' pass are
+    encoded by Ray workers into the same cache; Ray is started or joined only when something is left to
+    encode.
     """
     config = config or FeatureConfig()
-    if engine is None or not engine.is_ray:
-        return _compute_features(ws, config, text_encoder, image_encoder, inputs, lambda *args: None)
-    if text_encoder is not None or image_encoder is not None:
+    on_ray = engine is not None and engine.is_ray
+    if on_ray and (text_encoder is not None or image_encoder is not None):
         raise FinefakeError(
-            "--engine ray builds every encoder on its actors from the configuration (by name)"
+            "--engine ray builds every encoder on its workers from the configuration (by name)"
         )
     cache = FeatureCache(ws.stage_dir("features"))
-    with ExitStack() as stack:
-        pools: list[Any] = []
-
-        def remote(name: str, options: dict[str, Any], modality: str) -> Remote:
-            """Encodes with ``name`` on Ray (``modality`` text, image or text_full: the token states' pass);
-            Ray starts on the first call, so a run served from the cache never starts it."""
-            options = _encoder_options(name, options, cache, "text" if modality == "text_full" else modality)
-
-            def run(inputs: list[Any], ranges: list[tuple[int, int]]) -> Iterator[dict[str, Any]]:
-                if not pools:
-                    from finefake.features.actors import RayEncoding
-                    from finefake.features.inputs import full_arrays
-
-                    ray = stack.enter_context(ray_session(engine))
-                    pools.append(RayEncoding(ray, ws.root, encode_image_batch, full_arrays))
-                return pools[0].encode(
-                    name, options, modality, inputs, ranges, config.batch_size, max_tokens=config.max_tokens
-                )
-
-            return run
-
-        return _compute_features(ws, config, None, None, inputs, remote)
+    with open_mapper(engine) as mapper:
+        encoding = Encoding(ws, cache, config.batch_size, config.max_tokens, mapper, by_name=on_ray)
+        return _compute_features(ws, config, text_encoder, image_encoder, inputs, encoding)
 
 
 def _compute_features(
@@ -348,18 +255,18 @@ def _compute_features(
     text_encoder: Encoder | None,
     image_encoder: Encoder | None,
     inputs: Collection[str],
-    remote: Callable[[str, dict[str, Any], str], Remote | None],
+    encoding: Encoding,
 ) -> FeatureSet:
-    """``compute_features`` with ``remote(name, options, modality)`` telling where an encoder runs (None:
-    here)."""
+    """``compute_features`` with ``encoding`` saying where the encoders run (every chunk goes through the
+    engine driver's mapper: this process, or Ray)."""
     from finefake.features.inputs import TEXT_GROUP, validate_inputs
 
     validate_inputs(inputs)
     if config.knowledge not in KNOWLEDGE_METHODS:
         raise FinefakeError(f"knowledge must be one of {KNOWLEDGE_METHODS}, got {config.knowledge!r}")
     cache = FeatureCache(ws.stage_dir("features"))
-    text_enc = text_encoder or _make_encoder(config.text_encoder, config.text_options, cache, "text")
-    image_enc = image_encoder or _make_encoder(config.image_encoder, config.image_options, cache, "image")
+    text_enc = text_encoder or make_encoder(config.text_encoder, config.text_options, cache, "text")
+    image_enc = image_encoder or make_encoder(config.image_encoder, config.image_options, cache, "image")
     items = read_items(ws, config.stage)
     ids = [i.id for i in items]
     prints = dataset_fingerprints(items)
@@ -392,13 +299,13 @@ def _compute_features(
             for name in names:
                 if name in encoders[modality]:
                     continue
-                enc = _make_encoder(name, config.view_options.get(name, {}), cache, modality)
+                enc = make_encoder(name, config.view_options.get(name, {}), cache, modality)
                 encoders[modality][name] = enc
                 print_ = prints["text"] if modality == "text" else prints["image"]
                 key = cache_key(print_, enc.name, enc.version)
                 part = None if config.force else cache.load_part(modality, enc.name, key, ids)
                 if part is None:
-                    where = remote(name, config.view_options.get(name, {}), modality)
+                    where = encoding.remote(enc, name, config.view_options.get(name, {}), modality)
                     part = (
                         encode_texts(enc, items, config.batch_size, None, where)
                         if modality == "text"
@@ -418,7 +325,7 @@ def _compute_features(
             view_encoders=encoders,
             view_parts=view_parts,
             view_keys=view_keys,
-            text_remote=remote(config.text_encoder, config.text_options, "text_full"),
+            text_remote=encoding.remote(text_enc, config.text_encoder, config.text_options, "text_full"),
         )
 
     def staging(modality: str) -> Path:
@@ -449,14 +356,14 @@ def _compute_features(
                     # the token states' pass gives the pooled vectors too: no second pass
                     from finefake.features.inputs import text_group
 
-                    where = remote(config.text_encoder, config.text_options, "text_full")
+                    where = encoding.remote(text_enc, config.text_encoder, config.text_options, "text_full")
                     arrays, _, _ = text_group(cache, text_enc, items, prints["text"], config, where)
                     part = Part(ids, np.asarray(arrays["pooled"], np.float32), np.ones(len(ids), bool), {})
                 elif modality == "text":
-                    where = remote(config.text_encoder, config.text_options, "text")
+                    where = encoding.remote(text_enc, config.text_encoder, config.text_options, "text")
                     part = encode_texts(text_enc, items, config.batch_size, staging(modality), where)
                 elif modality == "image":
-                    where = remote(config.image_encoder, config.image_options, "image")
+                    where = encoding.remote(image_enc, config.image_encoder, config.image_options, "image")
                     part = encode_images(ws, image_enc, items, config.batch_size, staging(modality), where)
                 else:
                     part = _knowledge(items, config)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from finefake.console import counting, ticking
-from finefake.engine import EngineConfig, ray_session
+from finefake.console import advance, counting, ticking
+from finefake.engine import EngineConfig
+from finefake.engines import run_stage
 from finefake.errors import FinefakeError
 from finefake.knowledge.linking.base import Candidate, Thresholds
 from finefake.knowledge.review import ReviewQueue, review_key
@@ -155,6 +155,45 @@ def attach_triples(record: dict[str, Any], fetcher: KnowledgeFetcher) -> None:
     record["attribute_triples"] = list(att.values())
 
 
+#: Linkers that are CPU-bound and offline. TagMe and Wikidata search are bound by a remote API's rate and
+#: politeness, which parallel Ray workers would multiply; they stay on the local engine.
+RAY_LINKERS = ("local",)
+
+
+def check_ray_linker(linker: str) -> None:
+    """Refuse, before any Ray starts, a linker that parallel workers would only make hit its API harder."""
+    if linker not in RAY_LINKERS:
+        raise FinefakeError(
+            f"--engine ray links with the offline linker (local, or --kb); {linker} is bound by its API's rate, "
+            "not by CPUs: use --engine local"
+        )
+
+
+class LinkChunk:
+    """The stage's per-batch function: the candidates of a chunk of texts, by one linker (the worker).
+
+    The linker takes the texts one by one, so the open progress bar moves per item as they are linked."""
+
+    def __init__(self, linker: Any):
+        self.linker = linker
+
+    def __call__(self, texts: list[str]) -> list[list[Candidate]]:
+        return self.linker.link_many(ticking(texts, advance))
+
+
+@dataclass(frozen=True)
+class LinkerFactory:
+    """Builds a :class:`LinkChunk` where it runs (a spaCy pipeline is loaded there, not shipped): the worker
+    factory of ``--engine ray``. The store or ``build-kb`` index must be on a filesystem every node sees; the
+    workers never query the knowledge backend (the driver's single fetcher does, each qid once)."""
+
+    workspace: str
+    config: AlignConfig
+
+    def __call__(self) -> LinkChunk:
+        return LinkChunk(make_linker(Workspace(self.workspace), self.config, fetcher=None))
+
+
 def align(
     ws: Workspace,
     config: AlignConfig,
@@ -165,18 +204,18 @@ def align(
 ) -> AlignReport:
     """Link entities and attach one-hop triples for every cleaned item not aligned yet.
 
-    With a Ray ``engine`` the chunks are linked by a pool of linker actors (``finefake.knowledge.actors``);
-    everything after linking runs here in chunk order, so the records, triples and review queue are the local
-    engine's.
+    The chunks' texts are linked through the engine driver (``finefake.engines.run_stage``): here by one
+    linker, or on Ray by one linker per worker process (:class:`LinkerFactory`). Everything after linking
+    (thresholds and reviewer decisions, the review queue, the one-hop triples fetched by this process's single
+    fetcher, the shards) runs here in chunk order, so the records, triples and review queue are the same on
+    both engines.
     """
     t0 = time.perf_counter()
     ws.require("clean", "finefake clean")
     on_ray = engine is not None and engine.is_ray
     if on_ray:
-        from finefake.knowledge.actors import check_ray_linker
-
         if linker is not None:
-            raise FinefakeError("--engine ray builds a linker on every actor from the configuration")
+            raise FinefakeError("--engine ray builds a linker on every worker from the configuration")
         check_ray_linker(config.linker)
     thresholds = config.thresholds()
     if config.restart:
@@ -192,33 +231,25 @@ def align(
             todo.append(item)
     fetcher = make_fetcher(ws, config, backend)
     queries_before = fetcher.queries_issued
-    if not on_ray:
-        linker = linker or make_linker(ws, config, fetcher)
+    if on_ray:
+        factory: Any = LinkerFactory(str(ws.root), config)
+    else:
+        local = LinkChunk(linker or make_linker(ws, config, fetcher))
+        factory = lambda: local  # noqa: E731 - this process's linker (or the caller's)
     queue = ReviewQueue(ws)
     decided = queue.decisions()
     known = set(queue.entries()) | set(decided)
     qids_seen: set[str] = set()
     with (
-        ExitStack() as stack,
         ws.run("aligned", inputs=["clean"], config=asdict(config)) as manifest,
         ws.writer("aligned", "aligned_item", mode="append", shard_size=max(1, config.chunk_size)) as writer,
+        counting(f"aligning {len(todo)} items", len(todo)) as bar,
     ):
         chunks = list(_chunks(todo, max(1, config.chunk_size)))
-        texts = [[item["text"] for item in chunk] for chunk in chunks]
-        if on_ray and chunks:
-            from finefake.knowledge.actors import link_on_ray
+        in_order = iter(chunks)
 
-            ray = stack.enter_context(ray_session(engine))
-            linked_chunks: Iterator[list[list[Candidate]]] = link_on_ray(
-                ray, str(ws.root), config, texts, make_linker
-            )
-            stack.callback(linked_chunks.close)  # the actors go before Ray does
-        bar = stack.enter_context(counting(f"aligning {len(todo)} items", len(todo)))
-        if not (on_ray and chunks):
-            # the linker takes each chunk's texts one by one: the bar moves per item as they are linked
-            linked_chunks = (linker.link_many(ticking(chunk_texts, bar.advance)) for chunk_texts in texts)
-        aligned = 0
-        for chunk, linked in zip(chunks, linked_chunks, strict=True):
+        def write(texts: list[str], linked: list[list[Candidate]]) -> None:
+            chunk = next(in_order)
             records = [
                 _align_item(item, candidates, thresholds, decided, queue, known, report)
                 for item, candidates in zip(chunk, linked, strict=True)
@@ -232,8 +263,12 @@ def align(
                 writer.write(record)
                 report.items_aligned += 1
             writer.flush()
-            aligned += len(chunk)
-            bar.reach(aligned)
+            bar.reach(report.items_aligned)
+
+        texts = ([item["text"] for item in chunk] for chunk in chunks)
+        run_stage(
+            texts, factory, write, engine=engine, options={"num_cpus": 1}, label="aligning", progress=False
+        )
         report.sparql_queries = fetcher.queries_issued - queries_before
         report.distinct_entities = len(qids_seen)
         report.seconds = round(time.perf_counter() - t0, 3)

@@ -120,7 +120,7 @@ def test_killed_ray_bench_resumes_to_the_same_numbers(ray_cluster, data, synthet
 def test_runs_reserve_the_cpus_their_model_declares():
     from types import SimpleNamespace
 
-    from finefake.benchmarks.executors import declared_cpus
+    from finefake.benchmarks.trainer import declared_cpus
 
     assert declared_cpus(SimpleNamespace(model="kean", hparams={"num_threads": 3})) == 3.0
     assert declared_cpus(SimpleNamespace(model="kean", hparams={})) == 1.0  # 0 = torch's default: one CPU

@@ -11,10 +11,9 @@ import pytest
 import finefake.features.chunks as chunks_module
 import finefake.features.pipeline as pipeline_module
 from finefake.engine import EngineConfig
-from finefake.features.actors import RayEncoding
-from finefake.features.inputs import full_arrays
+from finefake.features.encoding import Encoding, encoder_placement
 from finefake.features.knowledge import TransEConfig
-from finefake.features.pipeline import FeatureConfig, compute_features, encode_image_batch
+from finefake.features.pipeline import FeatureConfig, compute_features
 from finefake.workspace import Workspace
 
 pytest.importorskip("ray")
@@ -100,13 +99,13 @@ def test_stopped_ray_run_resumes_from_its_chunks(ray_cluster, feature_ws, local,
     monkeypatch.setattr(chunks_module, "atomic_write_json", original)
 
     starts = []
-    encode = RayEncoding.encode
+    encode = Encoding.encode
 
-    def spy(self, name, options, modality, inputs, ranges, batch_size, **kwargs):
+    def spy(self, encoder, name, options, modality, inputs, ranges):
         starts.append((modality, ranges[0][0], len(ranges)))
-        return encode(self, name, options, modality, inputs, ranges, batch_size, **kwargs)
+        return encode(self, encoder, name, options, modality, inputs, ranges)
 
-    monkeypatch.setattr(RayEncoding, "encode", spy)
+    monkeypatch.setattr(Encoding, "encode", spy)
     features = compute_features(ws, CONFIG, engine=RAY)
     assert starts[0] == ("text", 16, 3)  # the two finished chunks were kept, three were left
     _assert_same(features, local[0])
@@ -115,24 +114,13 @@ def test_stopped_ray_run_resumes_from_its_chunks(ray_cluster, feature_ws, local,
 @pytest.mark.parametrize(
     ("resources", "name", "options", "expected"),
     [
-        ({"CPU": 16, "GPU": 2}, "minilm", {}, ({"num_gpus": 1, "size": 2}, {"device": "cuda"})),
-        ({"CPU": 16, "GPU": 2}, "efficientnet-lite0", {}, ({"num_gpus": 1, "size": 2}, {})),  # onnx: CPU
-        (
-            {"CPU": 16, "GPU": 2},
-            "minilm",
-            {"device": "cuda:1"},
-            ({"num_gpus": 1, "size": 2}, {"device": "cuda:1"}),
-        ),
-        ({"CPU": 16}, "minilm", {}, ({"num_cpus": 1, "size": 10}, {})),  # capped by the batches to encode
-        ({"CPU": 4}, "minilm", {}, ({"num_cpus": 1, "size": 4}, {})),
+        ({"CPU": 16, "GPU": 2}, "minilm", {}, ({"num_gpus": 1}, {"device": "cuda"})),
+        ({"CPU": 16, "GPU": 2}, "efficientnet-lite0", {}, ({"num_gpus": 1}, {})),  # onnx: CPU
+        ({"CPU": 16, "GPU": 2}, "minilm", {"device": "cuda:1"}, ({"num_gpus": 1}, {"device": "cuda:1"})),
+        ({"CPU": 4}, "minilm", {}, ({"num_cpus": 1}, {})),
     ],
 )
-def test_one_actor_per_gpu_else_per_cpu(resources, name, options, expected):
-    from types import SimpleNamespace
-
+def test_one_gpu_per_chunk_else_one_cpu(resources, name, options, expected):
     from finefake.features.registry import encoder_spec
 
-    encoding = RayEncoding(
-        SimpleNamespace(cluster_resources=lambda: resources), "/ws", encode_image_batch, full_arrays
-    )
-    assert encoding.actor_options(encoder_spec(name).factory, options, units=10) == expected
+    assert encoder_placement(encoder_spec(name).factory, options, resources) == expected
