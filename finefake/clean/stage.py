@@ -248,25 +248,66 @@ def clean_batch(
     return survivors
 
 
+class CleanStage:
+    """The local engine's per-batch function: one crawl stage's raw_items -> (survivors with what was learnt,
+    per-platform counts, image rejections) of that batch.
+
+    One worker holds the language model, the image checker and the ids met so far: the local mapper maps the
+    batches in order in one worker, so a repeated id is dropped after its first occurrence in reading order
+    (the Ray engine finds repeated ids with a shuffle on the ids instead)."""
+
+    def __init__(self, ws: Workspace, config: CleanConfig):
+        self.ws, self.config = ws, config
+        self.lang, self.images = LanguageId(), ImageChecker(ws, config)
+        self.seen: set[str] = set()
+
+    def __call__(
+        self, stage: str
+    ) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], dict[str, Counter[str]], Counter[str]]:
+        from finefake.console import track
+
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        before = Counter(self.images.rejections)
+        items = track(self.ws.read(stage), f"clean {stage}")
+        survivors = clean_batch(items, self.seen, self.lang, self.images, self.config, counts)
+        return survivors, counts, self.images.rejections - before
+
+
+@dataclass(frozen=True)
+class LocalCleaner:
+    """The worker factory of the local clean stage: one :class:`CleanStage` for the whole run."""
+
+    ws: Workspace
+    config: CleanConfig
+
+    def __call__(self) -> CleanStage:
+        return CleanStage(self.ws, self.config)
+
+
 def clean_local(ws: Workspace, config: CleanConfig) -> CleanReport:
-    """Run the clean stage over ``crawl/*`` into ``clean`` (replacing it) in this process and write the
-    report and clusters."""
+    """Run the clean stage over ``crawl/*`` into ``clean`` (replacing it) in this process, through the engine
+    driver (one crawl stage per batch), then the duplicate rules as the stage's reduce, and write the report
+    and clusters."""
     import time
 
-    from finefake.console import track
+    from finefake.engines import run_stage
 
     check_config(config)
     stages = input_stages(ws, config)
     t0 = time.perf_counter()
-    lang, images = LanguageId(), ImageChecker(ws, config)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    seen: set[str] = set()
+    rejections: Counter[str] = Counter()
     survivors: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    def collect(_stage: str, result: Any) -> None:
+        batch_survivors, batch_counts, batch_rejections = result
+        survivors.extend(batch_survivors)
+        for platform, tally in batch_counts.items():
+            counts[platform].update(tally)
+        rejections.update(batch_rejections)
+
     with ws.run(STAGE, inputs=stages, config=dict(config.__dict__, stages=stages)) as manifest:
-        for stage in stages:
-            survivors += clean_batch(
-                track(ws.read(stage), f"clean {stage}"), seen, lang, images, config, counts
-            )
+        run_stage(stages, LocalCleaner(ws, config), collect, label="clean", progress=False)
 
         texts = [normalize_text(item["text"]) for item, _ in survivors]
         digests = [text_digest(t) for t in texts]
@@ -284,6 +325,6 @@ def clean_local(ws: Workspace, config: CleanConfig) -> CleanReport:
                 if outcome == "kept":
                     writer.write(news_item(item, info, cluster))
                 counts[item["platform"]][outcome] += 1
-        report = build_report(counts, images.rejections, len(clusters))
+        report = build_report(counts, rejections, len(clusters))
         finish(ws, manifest, report, clusters, t0)
     return report
