@@ -109,7 +109,8 @@ class LLMClient(ABC):
     #: Prompts per generation call; None = ``batch_size`` (a local model decodes a wider batch at almost the
     #: cost of a narrow one, since each step reads all the weights whatever the batch).
     generate_batch_size: int | None = None
-    #: True when the model can read an image (a vision model behind a server); none of ours does yet.
+    #: True when the model reads images (a vision model behind a server, declared by ``--llm-vision``); the
+    #: local backend is text-only.
     vision: bool = False
 
     def __init__(self, cache: ResponseCache | None = None):
@@ -216,7 +217,8 @@ class LLMClient(ABC):
 @dataclass(frozen=True)
 class LLMSettings:
     """How a detector reaches its model: ``backend`` "local" (a folder, default SmolLM2-135M-Instruct) or
-    "server" (``endpoint`` + ``model``; the key from the environment variable ``api_key_env``)."""
+    "server" (``endpoint`` + ``model``; the key from the environment variable ``api_key_env``). ``vision``:
+    the served model reads images (only a server; the local default is text-only)."""
 
     backend: str = "local"
     model: str = ""
@@ -224,3 +226,4 @@ class LLMSettings:
     api_key_env: str = "FINEFAKE_LLM_API_KEY"
     concurrency: int = 4
     batch_size: int = 8
+    vision: bool = False
