@@ -172,6 +172,15 @@ class _ArgBase(TorchModel):
             if key not in ("self", "__class__"):
                 setattr(self, key, value)
 
+    def fit_info(self) -> dict[str, Any]:
+        """The training record, with the rationale templates the ``rationales`` input was made with."""
+        from finefake.llm.prompts import load_template
+
+        info = dict(super().fit_info())
+        tags = [load_template(f"arg-{p}").tag for p in PERSPECTIVES]
+        info["llm"] = {"templates": tags, "modality": "text", "role": "rationales"}
+        return info
+
 
 @register_model("arg")
 class Arg(_ArgBase):

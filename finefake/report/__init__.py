@@ -26,6 +26,7 @@ from typing import Any
 from finefake.contract import FINE_GRAINED_NAMES, LABEL_NAMES
 from finefake.errors import FinefakeError
 from finefake.report.html import esc, figure_html, figure_uri, inside, markdown_html, page, thumbnail_uri
+from finefake.report.prompts import prompts_section
 from finefake.report.shifts import shift_section
 from finefake.workspace import Workspace, atomic_write_text, utcnow
 
@@ -673,6 +674,8 @@ def write_report(ws: Workspace, out: Path | None = None, config: ReportConfig | 
     shifts = shift_section(results)  # issue 28: only where cross-dataset / temporal tasks were run
     if shifts:
         candidates.insert(5, ("shifts", "Cross-dataset and temporal shifts", shifts, "finefake bench cross"))
+    if prompts := prompts_section(results):  # issue 30: the prompt templates of runs that used an LLM
+        candidates.insert(5, ("prompts", "Prompt templates", prompts, "finefake bench --models llm-zero"))
     present = [(a, t, h) for a, t, h, _ in candidates if h]
     missing = [f"{t} (run `{verb}`)" for a, t, h, verb in candidates if not h and a != "summary"]
     if not present:
