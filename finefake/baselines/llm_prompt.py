@@ -53,8 +53,8 @@ import numpy as np
 
 from finefake.baselines.base import Batch, Model, check_labelled
 from finefake.baselines.registry import register_model
-from finefake.llm.backends import get_client
 from finefake.errors import FinefakeError
+from finefake.llm.backends import get_client
 from finefake.llm.client import LLMClient, LLMSettings, Messages
 from finefake.llm.prompts import PromptTemplate, detection_template
 

@@ -128,10 +128,9 @@ def run_task(
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
     from finefake.benchmarks.terminal import terminal_table
     from finefake.cli import get_context
+    from finefake.cli.llm_options import llm_overrides, llm_settings
     from finefake.dataset.specs import load_spec
     from finefake.errors import RECORDS_HINT
-
-    from finefake.cli.llm_options import llm_overrides, llm_settings
 
     llm = llm_settings(llm_endpoint, llm_model, llm_vision)  # a bad LLM option fails before any work
     ws = get_context(ctx).workspace

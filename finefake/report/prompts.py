@@ -76,7 +76,9 @@ def prompts_section(results: list[dict[str, Any]]) -> str | None:
     body = []
     for row in rows:
         images = row["images"]
-        sent = f"{images.get('with_image', 0)} with / {images.get('without_image', 0)} without" if images else ""
+        sent = (
+            f"{images.get('with_image', 0)} with / {images.get('without_image', 0)} without" if images else ""
+        )
         cells = [row["task"], row["detector"], row["model"] or "as in the feature cache", row["backend"]]
         cells += [", ".join(row["templates"]), row["modality"], sent]
         body.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
@@ -91,7 +93,6 @@ def prompts_section(results: list[dict[str, Any]]) -> str | None:
         if any(row["detector"] in ("arg", "arg-d") for row in rows)
         else ""
     )
-    return (
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
-        + "".join(_template_html(t) for t in tags)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}" + "".join(
+        _template_html(t) for t in tags
     )

@@ -103,7 +103,12 @@ class ChatHandler:
                 )
             data = request.get_json()
             if not isinstance(data, dict) or "messages" not in data or bad_parts(data["messages"]):
-                body = {"error": {"message": "messages is required, image parts need a url", "type": "invalid_request_error"}}
+                body = {
+                    "error": {
+                        "message": "messages is required, image parts need a url",
+                        "type": "invalid_request_error",
+                    }
+                }
                 return Response(json.dumps(body), status=400, content_type="application/json")
             out = completion(
                 data["messages"], int(data.get("max_tokens") or 16), bool(data.get("logprobs")), data["model"]

@@ -38,7 +38,9 @@ def _batch(tmp_path, n_classes=2):
     broken.write_bytes(b"not an image")
     content = np.asarray(["SHOCKING moon claim", "Bridge opens in spring", "Rates unchanged"], dtype=object)
     images = np.asarray([str(big), "", str(broken)], dtype=object)
-    return Batch(["a", "b", "c"], {"content": content, "content_image": images}, np.array([0, 1, 1]), n_classes)
+    return Batch(
+        ["a", "b", "c"], {"content": content, "content_image": images}, np.array([0, 1, 1]), n_classes
+    )
 
 
 def test_the_image_goes_as_a_content_part_and_items_without_one_as_text(served, tmp_path):

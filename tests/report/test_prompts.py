@@ -22,7 +22,9 @@ def _results(tmp_path):
     vision = {"model": "server:vlm", "backend": "server", "template": "detect-binary@v1"}
     for seed in (0, 1):
         _run(folder, "llm-few", seed, {**vision, "modality": "text+image", "images": {"with_image": 3, "without_image": 1}})  # fmt: skip
-    _run(folder, "arg", 0, {"templates": ["arg-td@v2", "arg-cs@v2"], "modality": "text", "role": "rationales"})
+    _run(
+        folder, "arg", 0, {"templates": ["arg-td@v2", "arg-cs@v2"], "modality": "text", "role": "rationales"}
+    )
     _run(folder, "logreg", 0, None)  # no LLM: not listed
     _run(folder, "llm-zero", 0, {"model": "local:x", "backend": "local", "template": "detect-binary@v0"})
     return [{"task": "binary", "_folder": folder}]
