@@ -92,8 +92,9 @@ def convert_gguf(gguf: Path, cache_root: Path | None = None) -> Path:
 
 class LocalClient(LLMClient):
     """A causal LM from ``path`` (a transformers folder or a ``.gguf`` file; None = SmolLM2-135M-Instruct),
-    greedy and deterministic. ``batch_size`` prompts go through one forward pass (left padding; the positions
-    count from each prompt's first real token, so a prompt's answer does not depend on its batch's padding),
+    greedy and deterministic. ``batch_size`` prompts go through one forward pass (left padding; positions
+    count from each prompt's first real token, as ``generate`` counts them -- rotary models are unaffected by
+    the shift, models with absolute positions would otherwise read a padded prompt at other positions),
     ``generate_batch_size`` prompts are decoded together."""
 
     def __init__(
