@@ -37,6 +37,7 @@ def image_data_url(path: str | Path | None, max_side: int = MAX_SIDE) -> str | N
         if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
             return None
         with Image.open(path) as img:
+            img.draft("RGB", (max_side, max_side))  # a JPEG is decoded at a reduced scale: memory stays small
             img.load()
             alpha = img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info)
             img = img.convert("RGBA" if alpha else "RGB")
