@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 
 import numpy as np
 import pytest
@@ -88,3 +89,20 @@ def test_the_local_backend_is_text_only(tmp_path):
     )
     assert result.exit_code != 0 and isinstance(result.exception, FinefakeError)  # the CLI's one-line errors
     assert "text-only" in str(result.exception)
+
+
+@pytest.mark.slow
+def test_bench_binary_with_llm_vision_records_the_modality(workspace, served, tmp_path):
+    from finefake.dataset.synthetic import write_synthetic
+
+    handler, url = served
+    write_synthetic(workspace, 40, seed=5)
+    args = ["-w", str(workspace.root), "bench", "binary", "--models", "llm-zero", "--seeds", "1"]
+    args += ["--llm-endpoint", url, "--llm-model", "vlm", "--llm-vision", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    run = (tmp_path / "out" / "binary" / "runs" / "llm-zero" / "all" / "seed-0.json").read_text()
+    llm = json.loads(run)["fit_info"]["llm"]
+    assert llm["modality"] == "text+image" and sum(llm["images"].values()) == len(handler.seen) > 0
+    parts = [r["json"]["messages"][-1]["content"] for r in handler.seen]
+    assert sum(isinstance(p, list) for p in parts) == llm["images"]["with_image"] > 0
