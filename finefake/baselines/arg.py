@@ -32,18 +32,24 @@ from the teacher's, as in the official code); its loss is the classification los
 (1.0) x MSE between its final feature and the teacher's. At test time the student is handed the news tokens
 only (``predict_proba`` drops the rationales from the Batch), so no LLM is needed there.
 
-Published numbers (Hu et al. 2024, Table 2, macro F1 / accuracy; as recalled, not re-checked in this
-session -- the paper's text is not among /work/shared/papers): Weibo21 (Chinese) ARG 0.784 / 0.786, ARG-D
-0.771 / 0.772; GossipCop (English) ARG 0.790 / 0.878, ARG-D 0.778 / 0.870. The FineFake paper reports
-neither.
+Published numbers: none quoted. Hu et al. 2024 report ARG and ARG-D on Weibo21 (Chinese) and GossipCop
+(English) in macro F1 and accuracy, but the figures could not be confirmed from a citable text in this
+session: the official repository's README (github.com/ICTMCG/ARG) gives no numbers, and the paper's tables
+(arXiv 2309.12247) were not reachable through the reference search. Numbers recalled from memory were
+removed rather than quoted; add them with the table and page once read from the paper. The FineFake paper
+reports neither model.
 
 Deviations, and why:
 
 * Encoder: the frozen offline encoder's token states (MiniLM, 384-d, 128 tokens) instead of BERT-base with
   its last layer fine-tuned (768-d, 170 tokens); the widths that follow the encoder follow it.
-* LLM: the offline default is SmolLM2-135M-Instruct with short greedy rationales (64 tokens), not
-  GPT-3.5-turbo; the rationales are much poorer, so ARG here mostly measures the harness, unless a real
-  model is behind ``--llm-endpoint``. The judgement is the rationale's last verdict word (fake/false/
+* LLM: the offline default is SmolLM2-135M-Instruct, not GPT-3.5-turbo; its rationales are much poorer,
+  so ARG here mostly measures the harness, unless a real model is behind ``--llm-endpoint``.
+* Rationale length: greedy, at most 32 new tokens per rationale (``max_tokens`` in ``arg-td.yaml`` /
+  ``arg-cs.yaml``) from at most 500 characters of the news (``RATIONALE_CHARS`` in
+  :mod:`finefake.llm.rationales`), where the paper's GPT-3.5 rationales are several sentences written from
+  the whole news. Two rationales per item are the bulk of a run on a CPU (prompt prefill and decoding);
+  these caps make the demo data feasible there. Both are in the rationales' cache keys. The judgement is the rationale's last verdict word (fake/false/
   fabricated vs real/true/genuine/authentic; none -> other), a simpler reading than the paper's.
 * Means over padded positions: the official code averages the cross-attention outputs over every position,
   padding included; we average over the present positions (masked mean).
@@ -165,6 +171,15 @@ class _ArgBase(TorchModel):
         for key, value in values.items():
             if key not in ("self", "__class__"):
                 setattr(self, key, value)
+
+    def fit_info(self) -> dict[str, Any]:
+        """The training record, with the rationale templates the ``rationales`` input was made with."""
+        from finefake.llm.prompts import load_template
+
+        info = dict(super().fit_info())
+        tags = [load_template(f"arg-{p}").tag for p in PERSPECTIVES]
+        info["llm"] = {"templates": tags, "modality": "text", "role": "rationales"}
+        return info
 
 
 @register_model("arg")

@@ -39,9 +39,10 @@ INPUTS: dict[str, tuple[str, ...]] = {
     "style": ("style",),
     "text_views": (),
     "image_views": ("image_mask",),
-    # LLM-era detectors (issue 30): the item's text as a string, and ARG's LLM rationales (token states of
-    # the two perspectives' rationales and the LLM's judgement in each: 0 fake, 1 real, 2 other)
-    "content": ("content",),
+    # LLM-era detectors (issue 30): the item's text as a string and its first image's path in the image store
+    # ("" for none; read only with --llm-vision), and ARG's LLM rationales (token states of the two
+    # perspectives' rationales and the LLM's judgement in each: 0 fake, 1 real, 2 other)
+    "content": ("content", "content_image"),
     "rationales": (
         "rationale_td_tokens",
         "rationale_td_mask",

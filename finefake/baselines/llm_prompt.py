@@ -21,19 +21,22 @@ GGUF file for another local model) or any OpenAI-compatible server (``backend="s
 version, model, prompt), so a rerun costs no model calls; the calls, cached answers and tokens are in the
 run's ``fit_info["llm"]``.
 
-Published numbers (Hu et al. 2024, Table 2; recalled, NOT re-checked in this session -- the paper's text is
-not among /work/shared/papers; verify before citing):
-GPT-3.5-turbo on their English GossipCop split, zero-shot macro F1 0.702 / accuracy 0.813 and few-shot
-macro F1 0.719 / accuracy 0.785; the fine-tuned BERT baseline 0.765 / 0.862. The FineFake paper reports no
-LLM detector.
+Published numbers: none quoted. Hu et al. 2024 (Table 2) report GPT-3.5-turbo zero-/few-shot macro F1 on
+Weibo21 and GossipCop; those figures could not be confirmed from a citable text in this session (the
+official repository's README has none and the paper's tables were not reachable through the reference
+search), so the numbers recalled from memory were removed. The FineFake paper reports no LLM detector.
 
 Deviations, and why:
 
 * Model: the offline default is a 135M-parameter instruction model (Q4_1 weights de-quantised to float32),
   far weaker than GPT-3.5; it exists so the benchmark runs offline and in CI. Numbers that mean something
   need a real model behind ``--llm-endpoint``.
-* Modality: text only. The issue asks for the image to be described where a vision model is available
-  through the server; that path is not implemented, and ``fit_info["llm"]["modality"]`` says "text".
+* Modality: text by default. With ``vision=True`` (``--llm-vision``; a vision model behind
+  ``--llm-endpoint`` only -- the local default is text-only and refuses it) the item's first image from the
+  workspace's image store is sent with the question (``finefake.llm.images``: longer side at most 512 px,
+  re-encoded as JPEG/PNG, inline as a base64 data URL content part); items without a readable image are
+  asked as text and counted (``fit_info["llm"]["images"]``), and ``fit_info["llm"]["modality"]`` says
+  "text+image". The few-shot examples stay text-only (their images would multiply the request size).
 * No chain of thought: Hu et al. also prompt with CoT and parse the answer; we read token probabilities
   only (parsing free text is what this design avoids).
 * Six classes: FineFake's fine-grained task has no published LLM prompt; ours lists the six classes with
@@ -50,8 +53,9 @@ import numpy as np
 
 from finefake.baselines.base import Batch, Model, check_labelled
 from finefake.baselines.registry import register_model
+from finefake.errors import FinefakeError
 from finefake.llm.backends import get_client
-from finefake.llm.client import LLMClient, LLMSettings
+from finefake.llm.client import LLMClient, LLMSettings, Messages
 from finefake.llm.prompts import PromptTemplate, detection_template
 
 
@@ -90,6 +94,7 @@ class PromptedLLM(Model):
             api_key_env=self.api_key_env,
             concurrency=self.concurrency,
             batch_size=self.batch_size,
+            vision=self.vision,
         )
 
     def client(self) -> LLMClient:
@@ -104,16 +109,37 @@ class PromptedLLM(Model):
         self.shots_ = [(cut(content[i], self.shot_chars), int(y[i])) for i in rows]
         self.shot_ids_ = [train.ids[i] for i in rows]
         self.usage_: dict[str, int] = {}
+        if self.vision:
+            self.images_ = {"with_image": 0, "without_image": 0}  # test items asked with / without an image
         return self
+
+    def _prompts(self, batch: Batch) -> list[Messages]:
+        """One chat per item; with ``vision`` the item's image joins its question (text when it has none)."""
+        prompts = [
+            self.template_.render(cut(t, self.max_chars), self.shots_) for t in np.asarray(batch.content)
+        ]
+        if not self.vision:
+            return prompts
+        from finefake.llm.images import image_data_url, with_image
+
+        paths = batch.arrays.get("content_image")
+        paths = np.asarray(paths) if paths is not None else np.full(len(prompts), "", dtype=object)
+        counts = self.images_
+        out = []
+        for messages, path in zip(prompts, paths, strict=True):
+            url = image_data_url(path, self.image_side) if path else None
+            counts["with_image" if url else "without_image"] += 1
+            out.append(with_image(messages, url) if url else messages)
+        return out
 
     def predict_proba(self, batch: Batch) -> np.ndarray:
         from finefake.console import make_progress
 
         client = self.client()
+        if self.vision and not client.vision:
+            raise FinefakeError(f"{self.name}: {client.model_id} does not read images; drop --llm-vision")
         before = client.usage.as_dict()
-        prompts = [
-            self.template_.render(cut(t, self.max_chars), self.shots_) for t in np.asarray(batch.content)
-        ]
+        prompts = self._prompts(batch)
         with make_progress() as progress:
             task = progress.add_task(f"{self.name} ({client.model_id})", total=len(prompts))
             proba = client.choice_probs(
@@ -133,7 +159,8 @@ class PromptedLLM(Model):
             "llm": {
                 "model": getattr(self, "model_id_", None),
                 "backend": self.backend,
-                "modality": "text",
+                "modality": "text+image" if self.vision else "text",
+                "images": getattr(self, "images_", None),
                 "template": self.template_.tag if hasattr(self, "template_") else None,
                 "shots": getattr(self, "shot_ids_", []),
                 "usage": getattr(self, "usage_", {}),
@@ -163,6 +190,8 @@ class LLMZero(PromptedLLM):
         shot_chars: int = 300,
         concurrency: int = 4,
         batch_size: int = 8,
+        vision: bool = False,
+        image_side: int = 512,
         seed: int = 0,
     ):
         _store(self, {k: v for k, v in locals().items() if k not in ("self", "__class__")})
@@ -184,6 +213,8 @@ class LLMFew(PromptedLLM):
         shot_chars: int = 300,
         concurrency: int = 4,
         batch_size: int = 8,
+        vision: bool = False,
+        image_side: int = 512,
         seed: int = 0,
     ):
         _store(self, {k: v for k, v in locals().items() if k not in ("self", "__class__")})

@@ -111,6 +111,8 @@ def setting_batches(
                     f"this input (finefake features --inputs {name})"
                 )
             base.update({a: extra[a] for a in arrays})
+    if "content" in declared and "content_image" in extra:  # issue 30: image paths for --llm-vision
+        base["content_image"] = extra["content_image"]
     for modality in ("text", "image"):
         if f"{modality}_views" in declared:
             views = sorted(k for k in extra if k.startswith(f"{modality}_view:"))

@@ -9,7 +9,7 @@ import typer
 
 from finefake.baselines.registry import DEFAULT_MODELS, model_overrides
 from finefake.cli.engine import ENGINE_OPTION, RAY_ADDRESS_OPTION, engine_config
-from finefake.cli.llm_options import LLM_ENDPOINT_OPTION, LLM_MODEL_OPTION
+from finefake.cli.llm_options import LLM_ENDPOINT_OPTION, LLM_MODEL_OPTION, LLM_VISION_OPTION
 from finefake.console import console
 from finefake.engine import EngineConfig
 
@@ -119,6 +119,7 @@ def run_task(
     cpus_per_run: float | None = None,
     llm_endpoint: str | None = None,
     llm_model: str | None = None,
+    llm_vision: bool = False,
 ) -> None:
     from finefake.benchmarks.reports import write_overview
     from finefake.benchmarks.runner import BenchConfig, RunResources, run_benchmark
@@ -127,9 +128,11 @@ def run_task(
     from finefake.benchmarks.tasks import TASK_NAMES, ItemTable
     from finefake.benchmarks.terminal import terminal_table
     from finefake.cli import get_context
+    from finefake.cli.llm_options import llm_overrides, llm_settings
     from finefake.dataset.specs import load_spec
     from finefake.errors import RECORDS_HINT
 
+    llm = llm_settings(llm_endpoint, llm_model, llm_vision)  # a bad LLM option fails before any work
     ws = get_context(ctx).workspace
     model_names = _parse_models(models)
     ws.require("records", RECORDS_HINT)
@@ -137,12 +140,9 @@ def run_task(
 
     records = list(ws.read("records"))
     dataset = dataset_of(records)
-    from finefake.cli.llm_options import llm_overrides, llm_settings
-
-    llm = llm_settings(llm_endpoint, llm_model)
     features = _load_features(ctx, features_dir, required_inputs(model_names), engine, llm)
     hparams = model_overrides(
-        model_names, epochs=epochs, device=device, **llm_overrides(llm_endpoint, llm_model)
+        model_names, epochs=epochs, device=device, **llm_overrides(llm_endpoint, llm_model, llm_vision)
     )
     definitions: dict = {}
     if dataset == FINEFAKE:
@@ -291,6 +291,7 @@ def _make_command(task: str, help_text: str):
         ),
         llm_endpoint: str | None = LLM_ENDPOINT_OPTION,
         llm_model: str | None = LLM_MODEL_OPTION,
+        llm_vision: bool = LLM_VISION_OPTION,
     ) -> None:
         if device is not None and device not in ("auto", "cpu") and not device.startswith("cuda"):
             raise typer.BadParameter(f"--device must be auto, cpu or cuda[:N], not {device!r}")
@@ -310,6 +311,7 @@ def _make_command(task: str, help_text: str):
             cpus_per_run,
             llm_endpoint,
             llm_model,
+            llm_vision,
         )
 
     command.__doc__ = (

@@ -300,7 +300,10 @@ def attach_inputs(
         meta["shared_space"] = shared_pairs(view_encoders["text"], view_encoders["image"])
     if "content" in wanted:  # the text itself, for prompted LLMs (issue 30)
         inputs["content"] = np.asarray([i.text for i in items], dtype=object)
-        keys["content"] = prints["text"]
+        inputs["content_image"] = np.asarray(
+            [str(ws.root / i.image) if i.image else "" for i in items], dtype=object
+        )
+        keys["content"] = cache_key(prints["text"], prints["image"])
     if "rationales" in wanted:  # ARG's LLM rationales (issue 30)
         from finefake.features.rationales import rationale_inputs
 

@@ -32,19 +32,20 @@ def rationale_inputs(
     """The five ``rationales`` arrays (see ``finefake.baselines.base.INPUTS``) and their content key."""
     from finefake.errors import FinefakeError
     from finefake.llm.backends import get_client
-    from finefake.llm.client import LLMSettings
+    from finefake.llm.client import GENERATION, LLMSettings
     from finefake.llm.prompts import load_template
-    from finefake.llm.rationales import PERSPECTIVES, generate_rationales, judgements
+    from finefake.llm.rationales import PERSPECTIVES, RATIONALE_CHARS, generate_rationales, judgements
 
     if not hasattr(encoder, "encode_full"):
         raise FinefakeError(f"text encoder {encoder.name!r} gives no token states; ARG needs minilm or bert")
     settings = getattr(config, "llm", None) or LLMSettings()
     client = get_client(settings)
-    tags = [load_template(f"arg-{p}").tag for p in PERSPECTIVES]
-    max_chars = 1000
+    # the template versions and each one's token cap, with the decoding settings: any change is a new key
+    tags = [f"{t.tag}:{t.max_tokens}" for t in (load_template(f"arg-{p}") for p in PERSPECTIVES)]
+    max_chars = RATIONALE_CHARS
     key = cache_key(
         text_print, client.model_id, *tags, encoder.name, encoder.version, f"tokens{config.max_tokens}",
-        f"chars{max_chars}",
+        f"chars{max_chars}", *(f"{k}={v}" for k, v in sorted(GENERATION.items())),
     )  # fmt: skip
     folder = cache.root / "inputs" / f"rationales-{key}"
 

@@ -12,6 +12,10 @@ from finefake.errors import FinefakeError
 from finefake.llm.client import LLMClient, LLMSettings
 
 _CLIENTS: dict[LLMSettings, LLMClient] = {}
+TEXT_ONLY = (
+    "the local LLM backend (default SmolLM2-135M-Instruct) is text-only: --llm-vision needs --llm-endpoint "
+    "and --llm-model of a vision model behind an OpenAI-compatible server"
+)
 _CLIENTS_LOCK = threading.Lock()
 
 
@@ -23,6 +27,8 @@ def get_client(settings: LLMSettings) -> LLMClient:
             if settings.backend == "local":
                 from finefake.llm.local import LocalClient
 
+                if settings.vision:
+                    raise FinefakeError(TEXT_ONLY)
                 client = LocalClient(settings.model or None, batch_size=settings.batch_size)
             elif settings.backend == "server":
                 from finefake.llm.server import ServerClient
@@ -34,6 +40,7 @@ def get_client(settings: LLMSettings) -> LLMClient:
                     settings.model,
                     api_key_env=settings.api_key_env,
                     concurrency=settings.concurrency,
+                    vision=settings.vision,
                 )
             else:
                 raise FinefakeError(f"unknown LLM backend {settings.backend!r}; use local or server")

@@ -7,6 +7,12 @@ rationales and the restyled test items (greedy decoding, so a response is a func
 
 Both calls go through the ``ResponseCache``: a cached prompt costs no call, and ``usage`` says how many calls,
 items and tokens a run spent (recorded in the run's ``fit_info``).
+
+Prompts that miss the cache are answered in batches of similar length (sorted by rendered length, then by
+key): with left padding every prompt in a batch costs as much as the longest, so mixing a 100-token and a
+400-token prompt wastes most of a forward pass. The order depends on the prompts only, never on the order
+the items arrive in. The decoding settings (``GENERATION``, ``max_tokens``) are part of a generation's cache
+key, so changing them never returns a stale reply.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from finefake.llm.cache import ResponseCache, response_key
 Messages = list[dict[str, str]]
 #: Probability given to a label whose answer token is absent from a server's top log-probabilities.
 ABSENT_LOGPROB = -30.0
+#: How every generation decodes (part of its cache key): greedy, so a reply is a function of its prompt.
+GENERATION: dict[str, Any] = {"decoding": "greedy", "temperature": 0}
 
 
 @dataclass
@@ -79,6 +87,11 @@ def choice_logprobs(candidates: dict[str, float], choices: Sequence[str]) -> tup
     return out, matched
 
 
+def prompt_length(messages: Messages) -> int:
+    """A prompt's length in characters (a tokenizer-free proxy of its token count, for batching)."""
+    return sum(len(str(m.get("content", ""))) for m in messages)
+
+
 def softmax_rows(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -93,7 +106,11 @@ class LLMClient(ABC):
     model_id: str = ""
     #: Prompts per backend call (a forward pass of a local model; requests in flight for a server).
     batch_size: int = 8
-    #: True when the model can read an image (a vision model behind a server); none of ours does yet.
+    #: Prompts per generation call; None = ``batch_size`` (a local model decodes a wider batch at almost the
+    #: cost of a narrow one, since each step reads all the weights whatever the batch).
+    generate_batch_size: int | None = None
+    #: True when the model reads images (a vision model behind a server, declared by ``--llm-vision``); the
+    #: local backend is text-only.
     vision: bool = False
 
     def __init__(self, cache: ResponseCache | None = None):
@@ -125,16 +142,22 @@ class LLMClient(ABC):
         extra: Any,
         compute: Callable[[list[Messages]], list[Any]],
         progress: Callable[[int], None] | None = None,
+        batch_size: int | None = None,
     ) -> list[Any]:
         keys = [response_key(kind, tag, self.model_id, extra, p) for p in prompts]
         found = self.cache.get_many(keys)
-        missing = list(dict.fromkeys(k for k in keys if k not in found))
+        first: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            if k not in found:
+                first.setdefault(k, i)
+        # similar lengths share a batch (little padding); ties broken by key, so arrival order never matters
+        missing = sorted(first, key=lambda k: (prompt_length(prompts[first[k]]), k))
         self.count(cached=len(prompts) - sum(1 for k in keys if k not in found))
-        first = {k: keys.index(k) for k in missing}
         if progress is not None and len(found):
             progress(len(prompts) - len([k for k in keys if k not in found]))
-        for start in range(0, len(missing), self.batch_size):
-            chunk = missing[start : start + self.batch_size]
+        step = int(batch_size or self.batch_size)
+        for start in range(0, len(missing), step):
+            chunk = missing[start : start + step]
             values = compute([prompts[first[k]] for k in chunk])
             fresh = dict(zip(chunk, values, strict=True))
             self.cache.put_many(fresh)  # written batch by batch: an interrupted run keeps what it paid for
@@ -181,8 +204,9 @@ class LLMClient(ABC):
         if not prompts:
             return []
         return self._cached(
-            "generate", tag, prompts, {"max_tokens": int(max_tokens)},
+            "generate", tag, prompts, {**GENERATION, "max_tokens": int(max_tokens)},
             lambda batch: list(self._generate(batch, max_tokens)), progress,
+            self.generate_batch_size or self.batch_size,
         )  # fmt: skip
 
     def describe(self) -> dict[str, Any]:
@@ -193,7 +217,8 @@ class LLMClient(ABC):
 @dataclass(frozen=True)
 class LLMSettings:
     """How a detector reaches its model: ``backend`` "local" (a folder, default SmolLM2-135M-Instruct) or
-    "server" (``endpoint`` + ``model``; the key from the environment variable ``api_key_env``)."""
+    "server" (``endpoint`` + ``model``; the key from the environment variable ``api_key_env``). ``vision``:
+    the served model reads images (only a server; the local default is text-only)."""
 
     backend: str = "local"
     model: str = ""
@@ -201,3 +226,4 @@ class LLMSettings:
     api_key_env: str = "FINEFAKE_LLM_API_KEY"
     concurrency: int = 4
     batch_size: int = 8
+    vision: bool = False

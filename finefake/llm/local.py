@@ -92,13 +92,17 @@ def convert_gguf(gguf: Path, cache_root: Path | None = None) -> Path:
 
 class LocalClient(LLMClient):
     """A causal LM from ``path`` (a transformers folder or a ``.gguf`` file; None = SmolLM2-135M-Instruct),
-    greedy and deterministic. ``batch_size`` prompts go through one forward pass (left padding)."""
+    greedy and deterministic. ``batch_size`` prompts go through one forward pass (left padding; positions
+    count from each prompt's first real token, as ``generate`` counts them -- rotary models are unaffected by
+    the shift, models with absolute positions would otherwise read a padded prompt at other positions),
+    ``generate_batch_size`` prompts are decoded together."""
 
     def __init__(
         self,
         path: str | Path | None = None,
         *,
         batch_size: int = 8,
+        generate_batch_size: int = 32,
         device: str = "cpu",
         cache: ResponseCache | None = None,
     ):
@@ -108,6 +112,7 @@ class LocalClient(LLMClient):
             raise FinefakeError(f"local LLM {source} does not exist (a transformers folder or a .gguf file)")
         self.source = source
         self.batch_size = int(batch_size)
+        self.generate_batch_size = int(generate_batch_size)
         self.device = device
         if source.is_file():
             self.model_id = f"local:{source.name}:{file_sha256(source)[:16]}"
@@ -144,6 +149,12 @@ class LocalClient(LLMClient):
         enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         return {k: v.to(self.device) for k, v in enc.items()}
 
+    @staticmethod
+    def position_ids(attention_mask):
+        """Positions counted from each row's first real token (left padding), as ``generate`` does."""
+        positions = attention_mask.long().cumsum(-1) - 1
+        return positions.clamp(min=0)
+
     def choice_token_sets(self, choices: Sequence[str]) -> list[list[int]]:
         """Per choice, its candidate first tokens; two choices sharing one is a template error (the
         probability mass could not be told apart)."""
@@ -178,7 +189,8 @@ class LocalClient(LLMClient):
         enc = self._encode(prompts)
         with torch.inference_mode():
             # only the last position's logits: the full (batch, length, vocabulary) tensor is hundreds of MB
-            logits = model(**enc, logits_to_keep=1).logits[:, -1, :].float()
+            positions = self.position_ids(enc["attention_mask"])
+            logits = model(**enc, position_ids=positions, logits_to_keep=1).logits[:, -1, :].float()
         logprobs = torch.log_softmax(logits, dim=-1).cpu().numpy()
         self.count(calls=1, prompt_tokens=int(enc["attention_mask"].sum()))
         token_sets = self.choice_token_sets(choices)

@@ -68,6 +68,7 @@ class ServerClient(LLMClient):
         max_wait: float = 60.0,
         max_bytes: int = 4 * 2**20,
         cache: ResponseCache | None = None,
+        vision: bool = False,
     ):
         super().__init__(cache)
         if not endpoint.startswith(("http://", "https://")):
@@ -75,6 +76,7 @@ class ServerClient(LLMClient):
         self.endpoint = endpoint.rstrip("/")
         self.model = model
         self.model_id = f"server:{model}"
+        self.vision = bool(vision)  # the user declares a vision model; prompts may then carry images
         self.api_key_env = api_key_env
         self.concurrency = max(1, int(concurrency))
         self.batch_size = 4 * self.concurrency

@@ -31,6 +31,7 @@ from finefake.report.bench import headline_rows as headline_rows  # re-exported:
 from finefake.report.bench import load_results as load_results
 from finefake.report.bench import published_html as published_html
 from finefake.report.html import esc, markdown_html, page
+from finefake.report.prompts import prompts_section
 from finefake.report.sample import ReportConfig, sample_section
 from finefake.report.sample import item_html as item_html
 from finefake.report.sample import item_title as item_title
@@ -205,6 +206,8 @@ def write_report(ws: Workspace, out: Path | None = None, config: ReportConfig | 
     shifts = shift_section(results)  # issue 28: only where cross-dataset / temporal tasks were run
     if shifts:
         candidates.insert(5, ("shifts", "Cross-dataset and temporal shifts", shifts, "finefake bench cross"))
+    if prompts := prompts_section(results):  # issue 30: the prompt templates of runs that used an LLM
+        candidates.insert(5, ("prompts", "Prompt templates", prompts, "finefake bench --models llm-zero"))
     present = [(a, t, h) for a, t, h, _ in candidates if h]
     missing = [f"{t} (run `{verb}`)" for a, t, h, verb in candidates if not h and a != "summary"]
     if not present:

@@ -2,7 +2,9 @@
 return), with logprobs, errors and 429 + Retry-After, for the ``ServerClient`` tests and perf/llm_speed.py.
 
 It answers deterministically from the prompt: the label probabilities favour "fake" when the last user
-message contains the word "shocking", else "real"; a generation echoes the first words of the news.
+message contains the word "shocking", else "real"; a generation echoes the first words of the news. A
+message's content may be a string or a list of content parts (``text`` and ``image_url``, as vision models
+take them); an image part without a ``url`` is refused with 400, as the API does.
 """
 
 from __future__ import annotations
@@ -16,8 +18,24 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 
-def completion(messages: list[dict[str, str]], max_tokens: int, logprobs: bool, model: str) -> dict[str, Any]:
-    last = messages[-1]["content"]
+def text_of(content: Any) -> str:
+    """A message's text: the string, or its text parts joined."""
+    if isinstance(content, str):
+        return content
+    return " ".join(p.get("text", "") for p in content if p.get("type") == "text")
+
+
+def bad_parts(messages: list[dict[str, Any]]) -> bool:
+    for m in messages:
+        if isinstance(m["content"], list):
+            for part in m["content"]:
+                if part.get("type") == "image_url" and not (part.get("image_url") or {}).get("url"):
+                    return True
+    return False
+
+
+def completion(messages: list[dict[str, Any]], max_tokens: int, logprobs: bool, model: str) -> dict[str, Any]:
+    last = text_of(messages[-1]["content"])
     fake = "shocking" in last.lower()
     if logprobs:
         p = 0.9 if fake else 0.2
@@ -49,7 +67,7 @@ def completion(messages: list[dict[str, str]], max_tokens: int, logprobs: bool, 
             }
         ],
         "usage": {
-            "prompt_tokens": sum(len(m["content"].split()) for m in messages),
+            "prompt_tokens": sum(len(text_of(m["content"]).split()) for m in messages),
             "completion_tokens": max_tokens,
             "total_tokens": 0,
         },
@@ -84,8 +102,13 @@ class ChatHandler:
                     json.dumps(body), status=status, headers=headers, content_type="application/json"
                 )
             data = request.get_json()
-            if not isinstance(data, dict) or "messages" not in data:
-                body = {"error": {"message": "messages is required", "type": "invalid_request_error"}}
+            if not isinstance(data, dict) or "messages" not in data or bad_parts(data["messages"]):
+                body = {
+                    "error": {
+                        "message": "messages is required, image parts need a url",
+                        "type": "invalid_request_error",
+                    }
+                }
                 return Response(json.dumps(body), status=400, content_type="application/json")
             out = completion(
                 data["messages"], int(data.get("max_tokens") or 16), bool(data.get("logprobs")), data["model"]
