@@ -58,6 +58,7 @@ def test_ray_runs_equal_local_runs(ray_cluster, data, synthetic_workspace, tmp_p
     assert ray_runs == local_runs  # metrics, keys and seed-invariant reuse identical, file by file
 
 
+@pytest.mark.long  # kill and resume on Ray: run by .ci/run with the science checks
 @pytest.mark.slow
 def test_killed_ray_bench_resumes_to_the_same_numbers(ray_cluster, data, synthetic_workspace, tmp_path):
     """Kill a real ``finefake bench --engine ray`` process when its first run file appears, start it again:

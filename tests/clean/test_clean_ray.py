@@ -118,6 +118,7 @@ def test_engine_ray_without_ray_is_one_line(workspace, planted, monkeypatch):  #
         clean(workspace, CleanConfig(), RAY)
 
 
+@pytest.mark.long  # kill and resume on Ray: run by .ci/run with the science checks
 @pytest.mark.slow
 def test_killed_ray_run_resumes_with_the_same_output(workspace, ray_cluster):
     rng = random.Random(11)

@@ -79,6 +79,7 @@ def test_ray_features_equal_local_features(ray_cluster, feature_ws, local, tmp_p
     )
 
 
+@pytest.mark.long  # kill and resume on Ray: run by .ci/run with the science checks
 @pytest.mark.slow
 def test_stopped_ray_run_resumes_from_its_chunks(ray_cluster, feature_ws, local, tmp_path, monkeypatch):
     ws = _copy(feature_ws, tmp_path, "ws")

@@ -88,6 +88,7 @@ def test_a_mistake_on_an_actor_comes_back_as_one_line(ray_cluster, make_ws, tmp_
         align(make_ws(TEXTS), config, engine=RAY)
 
 
+@pytest.mark.long  # kill and resume on Ray: run by .ci/run with the science checks
 @pytest.mark.slow
 def test_killed_ray_alignment_resumes_to_the_same_records(ray_cluster, make_ws, tmp_path):
     """Kill a real ``finefake align-knowledge --engine ray`` process when its first shard appears, start it
