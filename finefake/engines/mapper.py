@@ -48,8 +48,10 @@ class BatchFailed(FinefakeError):
 
 
 def call_batch(worker: Callable[[Any], Any], batch: Any, index: int, label: str | None) -> Any:
-    """``worker(batch)``, with a failure naming the batch (see the module docstring)."""
-    where = f"{label}, batch {index + 1}" if label else f"batch {index + 1}"
+    """``worker(batch)``, with a failure naming the batch (see the module docstring): by its own name when
+    the batch is one (a stage's name, a file), else by its position."""
+    name = batch if isinstance(batch, str) and 0 < len(batch) <= 120 else f"batch {index + 1}"
+    where = f"{label}, {name}" if label else name
     try:
         return worker(batch)
     except BatchFailed:

@@ -65,6 +65,19 @@ def test_errors_name_the_batch_and_keep_what_was_written() -> None:
     assert "batch 2" in info.value.__notes__[0]
 
 
+def test_a_batch_with_a_name_is_named_by_it() -> None:
+    """A stage whose batches are names (clean: one crawl stage per batch) is told by the name, not the rank."""
+
+    def factory():
+        def worker(stage: str) -> None:
+            raise FinefakeError(f"no items in {stage}")
+
+        return worker
+
+    with pytest.raises(FinefakeError, match=r"^no items in crawl/news \(clean, crawl/news\)$"):
+        run_stage(["crawl/news"], factory, lambda b, _: None, label="clean")
+
+
 @pytest.mark.slow
 def test_ray_mapper_keeps_order_builds_once_per_process_and_names_mistakes(ray_cluster) -> None:
     from ray import cloudpickle
