@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 import requests
 
 from finefake.contract import LABEL_NAMES
+from finefake.crawlers.extract import appearances as appearances_of
 from finefake.crawlers.extract import parse_date
 from finefake.crawlers.feed_reader import feed_elements, review_type_error
 from finefake.crawlers.http import HttpConfig
@@ -143,13 +144,6 @@ def from_schema_org(review: dict[str, Any]) -> dict[str, Any] | None:
         return None
     rating = review.get("reviewRating") if isinstance(review.get("reviewRating"), dict) else {}
     item = review.get("itemReviewed") if isinstance(review.get("itemReviewed"), dict) else {}
-    appearances = []
-    for key in ("firstAppearance", "appearance"):
-        value = item.get(key)
-        for entry in value if isinstance(value, list) else [value]:
-            link = entry.get("url") if isinstance(entry, dict) else entry
-            if isinstance(link, str) and link.startswith(("http://", "https://")):
-                appearances.append(link)
     claimant = _names(item.get("author")).get("name")
     return record_of(
         {
@@ -164,7 +158,7 @@ def from_schema_org(review: dict[str, Any]) -> dict[str, Any] | None:
             "text": review.get("claimReviewed"),
             "claimant": claimant,
             "date": item.get("datePublished"),
-            "appearances": appearances,
+            "appearances": appearances_of(review),
         },
         "feed",
     )

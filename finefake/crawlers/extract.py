@@ -238,6 +238,22 @@ def urls_of(value: Any) -> list[str]:
     return out
 
 
+def appearances(
+    review: dict[str, Any], keys: tuple[str, ...] = ("firstAppearance", "appearance")
+) -> list[str]:
+    """The http(s) links where a ClaimReview's ``itemReviewed`` says the claim appeared: each of ``keys`` holds
+    a URL, an object with a ``url``, or a list of either (feeds and page markup write all three)."""
+    reviewed = review.get("itemReviewed") if isinstance(review.get("itemReviewed"), dict) else {}
+    out: list[str] = []
+    for key in keys:
+        value = reviewed.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            link = item.get("url") if isinstance(item, dict) else item
+            if isinstance(link, str) and link.startswith(("http://", "https://")):
+                out.append(link)
+    return out
+
+
 def meta(soup: BeautifulSoup, *keys: str) -> str | None:
     """The content of the first ``<meta property|name=key>`` found (OpenGraph, article:*, twitter:*)."""
     for key in keys:

@@ -154,7 +154,11 @@ def parse_page(html: str, url: str) -> dict[str, Any]:
         lead = None  # PolitiFact shares the Truth-O-Meter as its og:image: a rating badge, not the article's
     images = ([{"url": urljoin(url, lead), "alt": None}] if lead else []) + ex.image_candidates(body, url)
     images = list({i["url"]: i for i in reversed(images)}.values())[::-1]
-    links = _links(body, url) + _links(_first(soup, SOURCES, parent=True), url) + _appearances(review)
+    links = (
+        _links(body, url)
+        + _links(_first(soup, SOURCES, parent=True), url)
+        + ex.appearances(review, ("url", "firstAppearance", "appearance"))
+    )
     section = article.get("articleSection")
     categories = [section] if isinstance(section, str) else [s for s in section or [] if isinstance(s, str)]
     keywords = article.get("keywords")
@@ -255,18 +259,6 @@ def _links(node: Tag | None, url: str) -> list[str]:
         href = urljoin(url, str(anchor.get("href") or "").strip())
         if urlsplit(href).scheme in ("http", "https") and host_key(href) != own:
             out.append(href.split("#")[0])
-    return out
-
-
-def _appearances(review: dict[str, Any]) -> list[str]:
-    reviewed = review.get("itemReviewed") if isinstance(review.get("itemReviewed"), dict) else {}
-    out: list[str] = []
-    for key in ("url", "firstAppearance", "appearance"):
-        value = reviewed.get(key)
-        for item in value if isinstance(value, list) else [value]:
-            link = item.get("url") if isinstance(item, dict) else item
-            if isinstance(link, str) and link.startswith(("http://", "https://")):
-                out.append(link)
     return out
 
 

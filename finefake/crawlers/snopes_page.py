@@ -297,7 +297,7 @@ def parse_fact_check(html: str, url: str) -> dict[str, Any]:
     lead = ex.meta(soup, "og:image") or next(iter(ex.urls_of(ex.resolve(article.get("image"), graph))), None)
     images = ([{"url": urljoin(url, lead), "alt": None}] if lead else []) + ex.image_candidates(body, url)
     images = list({i["url"]: i for i in reversed(images)}.values())[::-1]
-    links = _source_links(body, url) + _appearances(review, url)
+    links = _source_links(body, url) + ex.appearances(review)
     text = ex.text_of(body)
     return {
         "title": title,
@@ -466,16 +466,4 @@ def _source_links(body: Tag | None, url: str) -> list[str]:
         if any(s in href for s in SHARE_HOSTS):
             continue
         out.append(href.split("#")[0] if not is_archive(href) else href)
-    return out
-
-
-def _appearances(review: dict[str, Any], url: str) -> list[str]:
-    reviewed = review.get("itemReviewed") if isinstance(review.get("itemReviewed"), dict) else {}
-    out: list[str] = []
-    for key in ("firstAppearance", "appearance"):
-        value = reviewed.get(key)
-        for item in value if isinstance(value, list) else [value]:
-            link = item.get("url") if isinstance(item, dict) else item
-            if isinstance(link, str) and link.startswith(("http://", "https://")):
-                out.append(link)
     return out
