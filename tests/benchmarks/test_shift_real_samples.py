@@ -149,7 +149,8 @@ def test_liar_to_finefake_on_the_real_statements(tmp_path):
     assert "Cross-dataset and temporal shifts" in html and "liar -&gt; finefake" in html
 
 
-def _temporal(ws: Workspace, tmp_path: Path) -> dict:
+def _bench_temporal(ws: Workspace, tmp_path: Path) -> tuple[str, dict]:
+    """``bench temporal`` through the CLI on ``ws``: (its output, its results.json)."""
     args = [
         "-w",
         str(ws.root),
@@ -161,7 +162,11 @@ def _temporal(ws: Workspace, tmp_path: Path) -> dict:
     ]
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    results = json.loads((tmp_path / "out" / "temporal" / "results.json").read_text())
+    return result.output, json.loads((tmp_path / "out" / "temporal" / "results.json").read_text())
+
+
+def _temporal(ws: Workspace, tmp_path: Path) -> dict:
+    _, results = _bench_temporal(ws, tmp_path)
     reference, temporal = results["settings"]
     cuts = temporal["cut_dates"]
     assert temporal["name"] == f"before {cuts['validation_from']} -> from {cuts['test_from']}"
@@ -219,19 +224,8 @@ def test_temporal_on_the_real_liar_statements_says_they_have_no_dates(tmp_path):
     ws = Workspace(tmp_path / "liar")
     import_liar(ws, LiarConfig(REAL / "liar"))
     assert not any(r["published"] for r in ws.read("records"))  # LIAR v1.0's TSVs carry no dates
-    args = [
-        "-w",
-        str(ws.root),
-        "bench",
-        "temporal",
-        *MODELS,
-        "--features",
-        str(_features(ws, tmp_path / "f")),
-    ]
-    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
-    assert result.exit_code == 0, result.output
-    assert "Skipped: temporal (no dates) (fewer than 3 dated items)." in " ".join(result.output.split())
-    results = json.loads((tmp_path / "out" / "temporal" / "results.json").read_text())
+    output, results = _bench_temporal(ws, tmp_path)
+    assert "Skipped: temporal (no dates) (fewer than 3 dated items)." in " ".join(output.split())
     assert [s["skipped"] for s in results["settings"]] == ["fewer than 3 dated items"] and not results[
         "results"
     ]
